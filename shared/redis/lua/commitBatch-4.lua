@@ -1,0 +1,52 @@
+--[[
+  Applies one batch of one topic-partition atomically: the fence, the state, the due index, the outbox, the offset.
+
+  KEYS[1] offsets  hash  field "v" = version of this partition's state (bumped by every commit);
+                         field <topic> = next offset to apply from that topic-partition
+  KEYS[2] state    hash  field <entityId> = the entity's serialized state
+  KEYS[3] outbox   stream  one entry per derived record: t (topic), p (partition or ""), k (key), v (value), h (headers JSON)
+  KEYS[4] index    zset  member <entityId>, score = when the entity next needs attention (e.g. its next due day)
+
+  ARGV[1] expected version (what the caller read when it loaded the state; "0" when there was none)
+  ARGV[2] topic      ARGV[3] next offset for that topic (last applied offset + 1)
+  ARGV[4] nState,  then nState pairs:  entityId, serialized state ("" deletes)
+  then    nIndex,  then nIndex pairs:  entityId, score ("" removes)
+  then    nOutbox, then nOutbox groups of 5: topic, partition, key, value, headers
+
+  Returns the new version, or -1 when the version moved since the caller loaded (another instance, or another batch
+  of the same partition, committed in between): nothing is written and the caller reloads and recomputes.
+]]
+local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
+if current ~= tonumber(ARGV[1]) then
+  return -1
+end
+
+local i = 4
+local nState = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nState do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', KEYS[2], ARGV[i])
+  else
+    redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+  end
+  i = i + 2
+end
+
+local nIndex = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nIndex do
+  if ARGV[i + 1] == '' then
+    redis.call('ZREM', KEYS[4], ARGV[i])
+  else
+    redis.call('ZADD', KEYS[4], ARGV[i + 1], ARGV[i])
+  end
+  i = i + 2
+end
+
+local nOutbox = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nOutbox do
+  redis.call('XADD', KEYS[3], '*', 't', ARGV[i], 'p', ARGV[i + 1], 'k', ARGV[i + 2], 'v', ARGV[i + 3], 'h', ARGV[i + 4])
+  i = i + 5
+end
+
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+return redis.call('HINCRBY', KEYS[1], 'v', 1)
