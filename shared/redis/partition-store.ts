@@ -94,9 +94,12 @@ export class PartitionStore {
     return result === -1 ? 'stale' : result;
   }
 
-  /** Entity ids whose index score is at or below `score` (e.g. customers with something due by a day). */
-  async due(partition: number, score: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys(partition).index, '-inf', score);
+  /** Entities whose index score is at or below `score` (e.g. customers with something due by a day), with scores. */
+  async due(partition: number, score: number): Promise<Map<string, number>> {
+    const flat = await this.redis.zrangebyscore(this.keys(partition).index, '-inf', score, 'WITHSCORES');
+    const due = new Map<string, number>();
+    for (let i = 0; i + 1 < flat.length; i += 2) due.set(flat[i]!, Number(flat[i + 1]));
+    return due;
   }
 
   async readOutbox(partition: number, count: number): Promise<OutboxEntry[]> {
