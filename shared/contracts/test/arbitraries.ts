@@ -1,0 +1,146 @@
+// fast-check arbitraries of valid events, for every event type and topic. Valid means: encodes against the topic's
+// schema and passes validateEvent, so anything that fails on these is a bug in the serde or the rules.
+import fc from 'fast-check';
+import type { ExposureBreakdown } from '../events.generated.ts';
+import type { AnyEvent, EventType, TopicSpec } from '../topics.ts';
+
+type PayloadOf<T extends EventType> = Extract<AnyEvent, { eventType: T }>['payload'];
+
+// Graphemes, not UTF-16 units: a lone surrogate cannot survive UTF-8, so it is not a string Avro can carry.
+const text = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 });
+const optText = fc.option(text, { nil: null });
+const id = fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 10 });
+const money = fc.integer({ min: 0, max: 10 ** 12 });
+const signed = fc.integer({ min: -(10 ** 12), max: 10 ** 12 });
+const nonZero = signed.filter((n) => n !== 0);
+const currency = fc.constantFrom('EUR', 'USD', 'GBP', 'CHF', 'JPY');
+const day = fc.integer({ min: 1, max: 40_000 });
+const days = fc.integer({ min: 0, max: 3_650 });
+const count = fc.integer({ min: 0, max: 2 ** 31 - 1 });
+const epochMs = fc.integer({ min: 1, max: 4_102_444_800_000 });
+const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE'), {
+  minLength: 1,
+});
+const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
+const status = fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE');
+
+const breakdown: fc.Arbitrary<ExposureBreakdown> = fc.record({
+  openOrders: money,
+  openReceivables: signed,
+  unappliedCash: money,
+  exposure: signed,
+  heldOrders: money,
+  creditLimit: money,
+  tempLimit: money,
+  effectiveLimit: money,
+  shortfall: money,
+  policyVersion: id,
+});
+
+const order = { orderId: id, amount: money, currency };
+
+const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
+  CustomerCreditProfile: fc.record({
+    creditLimit: money,
+    currency,
+    tempLimit: fc.option(money, { nil: null }),
+    tempLimitExpiresAt: fc.option(epochMs, { nil: null }),
+    paymentTermsDays: days,
+    riskClass: fc.constantFrom('A', 'B', 'C', 'D', 'E'),
+    manualHold: fc.boolean(),
+    parentCustomerId: fc.option(id, { nil: null }),
+    changedBy: text,
+    changeReason: optText,
+  }),
+  OrderPlaced: fc.record(order),
+  OrderAmended: fc.record(order),
+  OrderCancelled: fc.record({ orderId: id, reason: optText }),
+  BusinessDateTick: fc.record({ businessDate: day }),
+  InvoiceIssued: fc
+    .record({ invoiceId: id, orderId: fc.option(id, { nil: null }), amount: money, currency, issueDate: day, terms: days })
+    .map(({ terms, ...p }) => ({ ...p, dueDate: p.issueDate + terms })),
+  InvoiceAdjusted: fc.record({ invoiceId: id, adjustmentId: id, amount: nonZero, currency, reason: optText }),
+  InvoiceVoided: fc.record({ invoiceId: id, reason: optText }),
+  InvoiceDisputed: fc.record({ invoiceId: id, disputeId: id, reason: optText }),
+  DisputeResolved: fc.record({ invoiceId: id, disputeId: id, outcome: text }),
+  PaymentReceived: fc
+    .record({
+      paymentId: id,
+      unapplied: money,
+      currency,
+      receivedDate: day,
+      allocations: fc.array(fc.record({ invoiceId: id, amount: fc.integer({ min: 1, max: 10 ** 12 }) }), {
+        maxLength: 4,
+      }),
+    })
+    .map(({ unapplied, ...p }) => ({ ...p, amount: unapplied + p.allocations.reduce((s, a) => s + a.amount, 0) })),
+  PaymentReversed: fc.record({ paymentId: id, reason: optText }),
+  CreditActionTaken: fc.record({ orderId: id, action: fc.constantFrom('RELEASE', 'REJECT'), actor: text, reason: text }),
+  OrderCreditApproved: fc.record({ ...order, exposure: breakdown }),
+  OrderCreditHeld: fc.record({ ...order, reasons: holdReasons, exposure: breakdown }),
+  OrderCreditReleased: fc.record({
+    ...order,
+    release: fc.constantFrom('AUTOMATIC', 'MANUAL'),
+    heldMs: money,
+    trigger: id,
+    actor: fc.option(text, { nil: null }),
+    exposure: breakdown,
+  }),
+  OrderCreditRejected: fc.record({ ...order, heldMs: money, actor: text, reason: text }),
+  CustomerCreditHoldPlaced: fc.record({ reasons: holdReasons, exposure: breakdown }),
+  CustomerCreditHoldReleased: fc.record({ heldMs: money, exposure: breakdown }),
+  CreditUtilizationWarning: fc.record({
+    bandPercent: fc.integer({ min: 1, max: 1_000 }),
+    utilizationBasisPoints: money,
+    exposure: breakdown,
+  }),
+  InvoiceOverdue: fc.record({
+    invoiceId: id,
+    dueDate: day,
+    asOfDate: day,
+    daysPastDue: fc.integer({ min: 1, max: 3_650 }),
+    openAmount: money,
+    currency,
+  }),
+  InvoiceAgingBucketChanged: fc
+    .record({ invoiceId: id, buckets: fc.uniqueArray(bucket, { minLength: 2, maxLength: 2 }), asOfDate: day, daysPastDue: days, openAmount: money, currency })
+    .map(({ buckets: [fromBucket, toBucket], ...p }) => ({ ...p, fromBucket: fromBucket!, toBucket: toBucket! })),
+  InvoiceCured: fc.record({ invoiceId: id, cure: fc.constantFrom('SETTLED', 'CREDITED', 'VOIDED'), curedDate: day, daysLate: days }),
+  CustomerDelinquencyChanged: fc
+    .record({ statuses: fc.uniqueArray(status, { minLength: 2, maxLength: 2 }), asOfDate: day, worstDaysPastDue: days, overdueAmount: money, overdueCount: count, currency })
+    .map(({ statuses: [fromStatus, toStatus], ...p }) => ({ ...p, fromStatus: fromStatus!, toStatus: toStatus! })),
+  DunningStageReached: fc.record({ invoiceId: id, stage: id, asOfDate: day, daysPastDue: days, openAmount: money, currency }),
+  ExposureSnapshot: fc.record({
+    currency,
+    openOrders: money,
+    openReceivables: signed,
+    unappliedCash: money,
+    exposure: signed,
+    heldOrders: money,
+    heldOrderCount: count,
+    creditLimit: money,
+    effectiveLimit: money,
+    utilizationBasisPoints: signed,
+    onHold: fc.boolean(),
+    delinquencyStatus: fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'),
+  }),
+};
+
+/** A valid event of one type. */
+export function eventOfType<T extends EventType>(eventType: T): fc.Arbitrary<Extract<AnyEvent, { eventType: T }>> {
+  return fc
+    .record({
+      eventId: fc.uuid(),
+      occurredAt: epochMs,
+      customerId: eventType === 'BusinessDateTick' ? fc.constant('') : id,
+      source: id,
+      causationId: fc.option(fc.uuid(), { nil: null }),
+      payload: payloads[eventType] as fc.Arbitrary<PayloadOf<T>>,
+    })
+    .map((e) => ({ ...e, eventType }) as unknown as Extract<AnyEvent, { eventType: T }>);
+}
+
+/** A valid event of any type the topic carries. */
+export function eventOf<E extends AnyEvent>(spec: TopicSpec<E>): fc.Arbitrary<E> {
+  return fc.oneof(...spec.eventTypes.map((t) => eventOfType(t) as unknown as fc.Arbitrary<E>));
+}

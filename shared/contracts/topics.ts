@@ -1,0 +1,133 @@
+// The one registry of topics. Services import `Topics.ORDERS`, never a topic string.
+//
+//   Topics                   the production names ('o2c.orders.v1', ...)
+//   topicRegistry(prefix)    the same registry under a name prefix ('test.k3x9.' + name), so test runs and
+//                            parallel environments never share a topic or a schema subject
+//   TopicSpec<E>             an Avro topic whose values decode to E (schema file, subject `<topic>-value`, the
+//                            payload types it may carry); E is phantom, it only types serde.decode/encode
+//   RawTopicSpec             a topic of raw bytes with no schema (the DLQ)
+//   EventOf<S>               the event type a TopicSpec carries
+//
+// Every topic is keyed by customerId and has the same partition count, so one customer's events land on the same
+// partition number everywhere (co-partitioning). Business-date ticks carry customerId '' and are written to an
+// explicit partition, one per partition of the orders, invoices and payments topics.
+import {
+  CreditActionEventTypes,
+  CreditHoldEventTypes,
+  CustomerEventTypes,
+  DelinquencyEventTypes,
+  ExposureEventTypes,
+  InvoiceEventTypes,
+  OrderEventTypes,
+  PaymentEventTypes,
+  type CreditActionEvent,
+  type CreditHoldEvent,
+  type CustomerEvent,
+  type DelinquencyEvent,
+  type ExposureEvent,
+  type InvoiceEvent,
+  type OrderEvent,
+  type PaymentEvent,
+} from './events.generated.ts';
+
+export const DEFAULT_PARTITIONS = 12;
+
+export type CleanupPolicy = 'delete' | 'compact';
+
+/** Every event any topic carries. */
+export type AnyEvent =
+  | CustomerEvent
+  | OrderEvent
+  | InvoiceEvent
+  | PaymentEvent
+  | CreditActionEvent
+  | CreditHoldEvent
+  | DelinquencyEvent
+  | ExposureEvent;
+
+export type EventType = AnyEvent['eventType'];
+
+/** What topic creation needs to know, for Avro and raw topics alike. */
+export interface TopicBase {
+  readonly name: string;
+  readonly partitions: number;
+  readonly cleanupPolicy: CleanupPolicy;
+}
+
+declare const eventBrand: unique symbol;
+
+export interface TopicSpec<E extends AnyEvent = AnyEvent> extends TopicBase {
+  /** File name in schemas/. */
+  readonly schemaFile: string;
+  /** Full name of the envelope record, e.g. 'o2c.OrderEvent'; a writer schema with another name is not this topic's. */
+  readonly recordName: string;
+  /** `<topic>-value`. */
+  readonly subject: string;
+  /** The eventType values (payload record names) this topic carries. */
+  readonly eventTypes: ReadonlyArray<E['eventType']>;
+  /** Phantom: never present at runtime. */
+  readonly [eventBrand]?: E;
+}
+
+export interface RawTopicSpec extends TopicBase {
+  readonly raw: true;
+}
+
+export type EventOf<S> = S extends TopicSpec<infer E> ? E : never;
+
+function avroTopic<E extends AnyEvent>(
+  prefix: string,
+  name: string,
+  schemaFile: string,
+  recordName: string,
+  eventTypes: ReadonlyArray<E['eventType']>,
+  cleanupPolicy: CleanupPolicy = 'delete',
+): TopicSpec<E> {
+  const full = prefix + name;
+  return Object.freeze({
+    name: full,
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy,
+    schemaFile,
+    recordName,
+    subject: `${full}-value`,
+    eventTypes,
+  });
+}
+
+/** The topic registry with every name (and so every subject) prefixed; '' gives the production names. */
+export function topicRegistry(prefix: string) {
+  return Object.freeze({
+    CUSTOMERS: avroTopic<CustomerEvent>(
+      prefix, 'o2c.customers.v1', 'customers.avsc', 'o2c.CustomerEvent', CustomerEventTypes, 'compact'),
+    ORDERS: avroTopic<OrderEvent>(prefix, 'o2c.orders.v1', 'orders.avsc', 'o2c.OrderEvent', OrderEventTypes),
+    INVOICES: avroTopic<InvoiceEvent>(
+      prefix, 'o2c.invoices.v1', 'invoices.avsc', 'o2c.InvoiceEvent', InvoiceEventTypes),
+    PAYMENTS: avroTopic<PaymentEvent>(
+      prefix, 'o2c.payments.v1', 'payments.avsc', 'o2c.PaymentEvent', PaymentEventTypes),
+    CREDIT_ACTIONS: avroTopic<CreditActionEvent>(
+      prefix, 'o2c.credit-actions.v1', 'credit-actions.avsc', 'o2c.CreditActionEvent', CreditActionEventTypes),
+    CREDIT_HOLDS: avroTopic<CreditHoldEvent>(
+      prefix, 'o2c.credit-holds.v1', 'credit-holds.avsc', 'o2c.CreditHoldEvent', CreditHoldEventTypes),
+    DELINQUENCY: avroTopic<DelinquencyEvent>(
+      prefix, 'o2c.delinquency.v1', 'delinquency.avsc', 'o2c.DelinquencyEvent', DelinquencyEventTypes),
+    EXPOSURE: avroTopic<ExposureEvent>(
+      prefix, 'o2c.exposure.v1', 'exposure.avsc', 'o2c.ExposureEvent', ExposureEventTypes, 'compact'),
+    DLQ: Object.freeze({
+      name: `${prefix}o2c.dlq.v1`,
+      partitions: DEFAULT_PARTITIONS,
+      cleanupPolicy: 'delete',
+      raw: true,
+    }) as RawTopicSpec,
+  });
+}
+
+export type TopicRegistry = ReturnType<typeof topicRegistry>;
+
+export const Topics: TopicRegistry = topicRegistry('');
+
+/** The Avro topics of a registry (every topic but the DLQ). */
+export function avroTopics(registry: TopicRegistry): TopicSpec[] {
+  const all: Array<TopicSpec | RawTopicSpec> = Object.values(registry);
+  return all.filter((t): t is TopicSpec => !('raw' in t));
+}
