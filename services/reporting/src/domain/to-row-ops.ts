@@ -1,0 +1,332 @@
+import type {
+  CreditHoldEvent,
+  CustomerEvent,
+  DelinquencyEvent,
+  ExposureBreakdown,
+  ExposureEvent,
+  InvoiceEvent,
+  OrderEvent,
+  PaymentEvent,
+} from '../../../../shared/contracts/events.generated.ts';
+import { dayOf, isoFromDay } from '../../../../shared/time.ts';
+import { ROW_KINDS, ROW_SPECS, type Row, type RowKind, type RowSpec } from './row-specs.ts';
+
+// Decoded events of every topic the sink reads, mapped to the rows they write. Pure: the same events give the same
+// operations, and the rows depend only on event content (event time and dates), never on when they are written.
+
+export type SinkEvent =
+  | CustomerEvent
+  | OrderEvent
+  | InvoiceEvent
+  | PaymentEvent
+  | CreditHoldEvent
+  | DelinquencyEvent
+  | ExposureEvent;
+
+export interface RowOps {
+  /** Rows per kind, at most one per key, merged by the kind's conflict rule. */
+  rows: Readonly<Record<RowKind, readonly Row[]>>;
+  /** Invoices whose balance, settlement or dispute flags must be recomputed from the stored facts. */
+  invoiceIds: readonly string[];
+  /** Reversed payments: the invoices they were allocated to must be recomputed too. */
+  reversedPaymentIds: readonly string[];
+}
+
+const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+const date = (day: number): string => isoFromDay(day);
+/** utilizationBasisPoints as a fraction with 4 decimals, exact in a numeric column. */
+const utilization = (basisPoints: number): string => (basisPoints / 10_000).toFixed(4);
+
+function breakdown(e: ExposureBreakdown) {
+  return {
+    exposure_minor: e.exposure,
+    effective_limit_minor: e.effectiveLimit,
+    shortfall_minor: e.shortfall,
+    held_orders_minor: e.heldOrders,
+  };
+}
+
+const NO_CREDIT_DETAIL = {
+  order_id: null, amount_minor: null, currency: null, reasons: null, release_type: null, held_ms: null,
+  trigger_type: null, actor: null, reason: null, exposure_minor: null, effective_limit_minor: null,
+  shortfall_minor: null, held_orders_minor: null, utilization_bp: null, band_percent: null,
+} as const;
+
+const NO_DELINQUENCY_DETAIL = {
+  invoice_id: null, as_of_date: null, days_past_due: null, open_minor: null, currency: null, from_state: null,
+  to_state: null, stage: null, cure: null, days_late: null, overdue_minor: null, overdue_count: null,
+} as const;
+
+class Collector {
+  private readonly byKind = new Map<RowKind, Map<string, Row>>(ROW_KINDS.map((k) => [k, new Map()]));
+  readonly invoiceIds = new Set<string>();
+  readonly reversedPaymentIds = new Set<string>();
+
+  add(kind: RowKind, row: Row): void {
+    const spec: RowSpec = ROW_SPECS[kind];
+    const key = spec.key.map((k) => String(row[k])).join('\u0000');
+    const rows = this.byKind.get(kind)!;
+    const previous = rows.get(key);
+    rows.set(key, previous ? merge(spec, previous, row) : row);
+  }
+
+  result(): RowOps {
+    const rows = Object.fromEntries(ROW_KINDS.map((k) => [k, [...this.byKind.get(k)!.values()]]));
+    return {
+      rows: rows as Record<RowKind, Row[]>,
+      invoiceIds: [...this.invoiceIds],
+      reversedPaymentIds: [...this.reversedPaymentIds],
+    };
+  }
+}
+
+/** What the database does when `next` meets `previous` under the spec's conflict rule. */
+export function merge(spec: RowSpec, previous: Row, next: Row): Row {
+  const c = spec.conflict;
+  if (c.kind === 'ignore') return previous;
+  const merged: Record<string, Row[string]> = { ...previous };
+  for (const col of c.fill) merged[col] = previous[col] ?? next[col] ?? null;
+  // Versions are ISO-8601 UTC instants of one fixed width, so string order is time order.
+  if (c.version !== null && String(next[c.version]) >= String(previous[c.version])) {
+    for (const col of [...c.set, c.version]) merged[col] = next[col] ?? null;
+  }
+  return merged;
+}
+
+/** The row operations of a batch of events, in the order they were consumed. */
+export function toRowOps(events: readonly SinkEvent[]): RowOps {
+  const out = new Collector();
+  for (const event of events) addEvent(out, event);
+  return out.result();
+}
+
+function addEvent(out: Collector, e: SinkEvent): void {
+  const at = iso(e.occurredAt);
+  const customer_id = e.customerId;
+  switch (e.eventType) {
+    case 'BusinessDateTick':
+      return;
+
+    case 'CustomerCreditProfile': {
+      const p = e.payload;
+      out.add('customerProfile', {
+        customer_id, currency: p.currency, credit_limit_minor: p.creditLimit, temp_limit_minor: p.tempLimit,
+        temp_limit_expires_at: p.tempLimitExpiresAt === null ? null : iso(p.tempLimitExpiresAt),
+        risk_class: p.riskClass, payment_terms_days: p.paymentTermsDays, manual_hold: p.manualHold,
+        parent_customer_id: p.parentCustomerId, profile_at: at,
+      });
+      return;
+    }
+
+    case 'ExposureSnapshot': {
+      const s = e.payload;
+      const figures = {
+        open_orders_minor: s.openOrders, open_ar_minor: s.openReceivables, unapplied_cash_minor: s.unappliedCash,
+        held_orders_minor: s.heldOrders, utilization: utilization(s.utilizationBasisPoints), on_hold: s.onHold,
+      };
+      out.add('customerExposure', {
+        customer_id, currency: s.currency, exposure_minor: s.exposure, ...figures, held_order_count: s.heldOrderCount,
+        effective_limit_minor: s.effectiveLimit, exposure_at: at,
+      });
+      out.add('exposureHistory', {
+        event_id: e.eventId, customer_id, at, currency: s.currency, exposure_minor: s.exposure,
+        limit_minor: s.effectiveLimit, credit_limit_minor: s.creditLimit, ...figures,
+      });
+      return;
+    }
+
+    case 'OrderPlaced':
+    case 'OrderAmended': {
+      const p = e.payload;
+      out.add('orderAmount', {
+        order_id: p.orderId, customer_id, currency: p.currency,
+        placed_at: e.eventType === 'OrderPlaced' ? at : null, amount_minor: p.amount, amount_at: at,
+      });
+      return;
+    }
+    case 'OrderCancelled':
+      out.add('orderCancelled', { order_id: e.payload.orderId, customer_id, cancelled_at: at });
+      return;
+
+    case 'InvoiceIssued': {
+      const p = e.payload;
+      out.add('invoiceIssued', {
+        invoice_id: p.invoiceId, customer_id, order_id: p.orderId, currency: p.currency, amount_minor: p.amount,
+        issued_at: date(p.issueDate), due_at: date(p.dueDate),
+      });
+      out.invoiceIds.add(p.invoiceId);
+      return;
+    }
+    case 'InvoiceAdjusted': {
+      const p = e.payload;
+      out.add('invoiceAdjustment', {
+        adjustment_id: p.adjustmentId, event_id: e.eventId, invoice_id: p.invoiceId, customer_id,
+        amount_minor: p.amount, currency: p.currency, adjusted_on: date(dayOf(e.occurredAt)), reason: p.reason,
+        occurred_at: at,
+      });
+      out.invoiceIds.add(p.invoiceId);
+      return;
+    }
+    case 'InvoiceVoided':
+      out.add('invoiceVoided', {
+        invoice_id: e.payload.invoiceId, customer_id, voided_at: date(dayOf(e.occurredAt)),
+        void_reason: e.payload.reason,
+      });
+      out.invoiceIds.add(e.payload.invoiceId);
+      return;
+    case 'InvoiceDisputed':
+      out.add('disputeOpened', {
+        dispute_id: e.payload.disputeId, invoice_id: e.payload.invoiceId, customer_id, opened_at: at,
+        reason: e.payload.reason,
+      });
+      out.invoiceIds.add(e.payload.invoiceId);
+      return;
+    case 'DisputeResolved':
+      out.add('disputeResolved', {
+        dispute_id: e.payload.disputeId, invoice_id: e.payload.invoiceId, customer_id, resolved_at: at,
+        outcome: e.payload.outcome,
+      });
+      out.invoiceIds.add(e.payload.invoiceId);
+      return;
+
+    case 'PaymentReceived': {
+      const p = e.payload;
+      const allocated = p.allocations.reduce((sum, a) => sum + a.amount, 0);
+      out.add('payment', {
+        event_id: e.eventId, payment_id: p.paymentId, customer_id, event_type: e.eventType, amount_minor: p.amount,
+        currency: p.currency, allocated_minor: allocated, business_date: date(p.receivedDate), reason: null,
+        occurred_at: at,
+      });
+      p.allocations.forEach((a, line) => {
+        out.add('paymentAllocation', {
+          payment_id: p.paymentId, line, invoice_id: a.invoiceId, customer_id, amount_minor: a.amount,
+          received_on: date(p.receivedDate),
+        });
+        out.invoiceIds.add(a.invoiceId);
+      });
+      return;
+    }
+    case 'PaymentReversed':
+      out.add('payment', {
+        event_id: e.eventId, payment_id: e.payload.paymentId, customer_id, event_type: e.eventType,
+        amount_minor: null, currency: null, allocated_minor: null, business_date: date(dayOf(e.occurredAt)),
+        reason: e.payload.reason, occurred_at: at,
+      });
+      out.reversedPaymentIds.add(e.payload.paymentId);
+      return;
+
+    case 'OrderCreditApproved':
+    case 'OrderCreditHeld': {
+      const p = e.payload;
+      const reasons = e.eventType === 'OrderCreditHeld' ? e.payload.reasons : [];
+      out.add('orderDecided', {
+        order_id: p.orderId, customer_id, currency: p.currency,
+        decision: e.eventType === 'OrderCreditHeld' ? 'HELD' : 'APPROVED', reasons, decided_at: at,
+        released_at: null, rejected_at: null, held_ms: null, decision_at: at,
+      });
+      out.add('creditEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_CREDIT_DETAIL,
+        order_id: p.orderId, amount_minor: p.amount, currency: p.currency, reasons, ...breakdown(p.exposure),
+      });
+      return;
+    }
+    case 'OrderCreditReleased': {
+      const p = e.payload;
+      out.add('orderReleased', {
+        order_id: p.orderId, customer_id, currency: p.currency, decision: 'RELEASED', released_at: at,
+        held_ms: p.heldMs, decision_at: at,
+      });
+      out.add('creditEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_CREDIT_DETAIL,
+        order_id: p.orderId, amount_minor: p.amount, currency: p.currency, release_type: p.release,
+        held_ms: p.heldMs, trigger_type: p.trigger, actor: p.actor, ...breakdown(p.exposure),
+      });
+      return;
+    }
+    case 'OrderCreditRejected': {
+      const p = e.payload;
+      out.add('orderRejected', {
+        order_id: p.orderId, customer_id, currency: p.currency, decision: 'REJECTED', rejected_at: at,
+        held_ms: p.heldMs, decision_at: at,
+      });
+      out.add('creditEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_CREDIT_DETAIL,
+        order_id: p.orderId, amount_minor: p.amount, currency: p.currency, held_ms: p.heldMs, actor: p.actor,
+        reason: p.reason,
+      });
+      return;
+    }
+    case 'CustomerCreditHoldPlaced':
+      out.add('creditEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_CREDIT_DETAIL,
+        reasons: e.payload.reasons, ...breakdown(e.payload.exposure),
+      });
+      return;
+    case 'CustomerCreditHoldReleased':
+      out.add('creditEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_CREDIT_DETAIL,
+        held_ms: e.payload.heldMs, ...breakdown(e.payload.exposure),
+      });
+      return;
+    case 'CreditUtilizationWarning':
+      out.add('creditEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_CREDIT_DETAIL,
+        utilization_bp: e.payload.utilizationBasisPoints, band_percent: e.payload.bandPercent,
+        ...breakdown(e.payload.exposure),
+      });
+      return;
+
+    case 'InvoiceOverdue': {
+      const p = e.payload;
+      out.add('delinquencyEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
+        invoice_id: p.invoiceId, as_of_date: date(p.asOfDate), days_past_due: p.daysPastDue, open_minor: p.openAmount,
+        currency: p.currency,
+      });
+      return;
+    }
+    case 'InvoiceAgingBucketChanged': {
+      const p = e.payload;
+      out.add('delinquencyEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
+        invoice_id: p.invoiceId, as_of_date: date(p.asOfDate), days_past_due: p.daysPastDue, open_minor: p.openAmount,
+        currency: p.currency, from_state: p.fromBucket, to_state: p.toBucket,
+      });
+      return;
+    }
+    case 'InvoiceCured': {
+      const p = e.payload;
+      out.add('delinquencyEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
+        invoice_id: p.invoiceId, as_of_date: date(p.curedDate), cure: p.cure, days_late: p.daysLate,
+      });
+      return;
+    }
+    case 'CustomerDelinquencyChanged': {
+      const p = e.payload;
+      out.add('customerDelinquency', {
+        customer_id, delinquency_status: p.toStatus, worst_dpd: p.worstDaysPastDue, overdue_minor: p.overdueAmount,
+        delinquency_at: at,
+      });
+      out.add('delinquencyEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
+        as_of_date: date(p.asOfDate), days_past_due: p.worstDaysPastDue, currency: p.currency,
+        from_state: p.fromStatus, to_state: p.toStatus, overdue_minor: p.overdueAmount, overdue_count: p.overdueCount,
+      });
+      return;
+    }
+    case 'DunningStageReached': {
+      const p = e.payload;
+      out.add('delinquencyEvent', {
+        event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
+        invoice_id: p.invoiceId, as_of_date: date(p.asOfDate), days_past_due: p.daysPastDue, open_minor: p.openAmount,
+        currency: p.currency, stage: p.stage,
+      });
+      return;
+    }
+    default: {
+      const unhandled: never = e;
+      throw new TypeError(`no rows for event type ${(unhandled as SinkEvent).eventType}`);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTransaction } from '../../../shared/pg/pool.ts';
+import { MS_PER_DAY } from '../../../shared/time.ts';
+import { ALL_EVENTS, T0 } from './scenario.ts';
+import { event, reportingDatabase, sink, type ReportingDb } from './support.ts';
+
+// Every Postgres panel of the committed dashboards (the files Grafana loads) runs against a migrated database seeded
+// through the writer, as grafana_reader, with Grafana's macros expanded the way its Postgres data source expands
+// them, and must return the shape its panel type needs.
+
+const DASHBOARDS_DIR = new URL('../../../grafana/dashboards/', import.meta.url);
+
+interface Target { refId: string; rawSql?: string; format?: 'time_series' | 'table' }
+interface Panel {
+  title: string;
+  type: string;
+  datasource: { type: string };
+  targets: Target[];
+  fieldConfig: { overrides: Array<{ matcher: { id: string; options: string } }> };
+}
+interface Dashboard { title: string; panels: Panel[]; templating: { list: Array<{ name: string; query: string }> } }
+
+const FROM = new Date(T0 - MS_PER_DAY);
+const TO = new Date(T0 + 60 * MS_PER_DAY);
+const CUSTOMERS = ['C1', 'C2'];
+// Grafana sends instants without milliseconds.
+const grafanaTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+function intervalSeconds(interval: string): number {
+  const m = /^'(\d+)([smhd])'$/.exec(interval.trim());
+  if (!m) throw new Error(`unsupported interval ${interval}`);
+  return Number(m[1]) * SECONDS[m[2]!]!;
+}
+
+/** Grafana's Postgres macros and our template variables, expanded for the fixed time range. */
+function expand(rawSql: string): string {
+  const from = `'${grafanaTime(FROM)}'`;
+  const to = `'${grafanaTime(TO)}'`;
+  const group = (col: string, interval: string) => {
+    const s = intervalSeconds(interval);
+    return `floor(extract(epoch from ${col})/${s})*${s}`;
+  };
+  const out = rawSql
+    .replace(/\$__timeGroupAlias\(([^,]+),([^)]+)\)/g, (_, col, i) => `${group(col, i)} AS "time"`)
+    .replace(/\$__timeGroup\(([^,]+),([^)]+)\)/g, (_, col, i) => group(col, i))
+    .replace(/\$__timeFilter\(([^)]+)\)/g, (_, col) => `${col} BETWEEN ${from} AND ${to}`)
+    .replace(/\$__unixEpochFilter\(([^)]+)\)/g, (_, col) => `${col} >= ${FROM.getTime() / 1000} AND ${col} <= ${TO.getTime() / 1000}`)
+    .replace(/\$__timeFrom\(\)/g, from)
+    .replace(/\$__timeTo\(\)/g, to)
+    .replace(/\$customer\b/g, CUSTOMERS.map((c) => `'${c}'`).join(','));
+  if (/\$\w/.test(out)) throw new Error(`unexpanded macro or variable in: ${out}`);
+  return out;
+}
+
+// pg type oids
+const NUMERIC = new Set([20, 21, 23, 700, 701, 1700]);
+const TIME = new Set([1082, 1114, 1184]);
+const TEXT = new Set([25, 1043]);
+
+let rdb: ReportingDb;
+let dashboards: Dashboard[];
+
+async function runAsGrafana(sql: string) {
+  return withTransaction(rdb.pool, async (client) => {
+    await client.query('SET LOCAL ROLE grafana_reader');
+    await client.query('SET TRANSACTION READ ONLY');
+    return client.query(sql);
+  });
+}
+
+beforeAll(async () => {
+  dashboards = await Promise.all(
+    (await readdir(DASHBOARDS_DIR))
+      .filter((f) => f.endsWith('.json'))
+      .map(async (f) => JSON.parse(await readFile(new URL(f, DASHBOARDS_DIR), 'utf8')) as Dashboard),
+  );
+  rdb = await reportingDatabase();
+  // The scenario plus an order still on hold, so every panel has rows to show.
+  await sink(rdb.pool, [ALL_EVENTS, [
+    event('o4', 'OrderPlaced', 'C1', T0 + 50 * MS_PER_DAY, { orderId: 'O4', amount: 500_000, currency: 'EUR' }),
+    event('d9', 'OrderCreditHeld', 'C1', T0 + 50 * MS_PER_DAY, {
+      orderId: 'O4', amount: 500_000, currency: 'EUR', reasons: ['OVER_LIMIT'],
+      exposure: { openOrders: 0, openReceivables: 0, unappliedCash: 0, exposure: 0, heldOrders: 0, creditLimit: 150_000,
+        tempLimit: 0, effectiveLimit: 150_000, shortfall: 350_000, policyVersion: 'v1' },
+    }),
+  ]]);
+});
+afterAll(() => rdb.close());
+
+const postgresPanels = () =>
+  dashboards.flatMap((d) =>
+    d.panels.filter((p) => p.datasource.type === 'grafana-postgresql-datasource').map((p) => ({ dashboard: d.title, panel: p })),
+  );
+
+describe('grafana postgres panels', () => {
+  it('cover the three dashboards', () => {
+    expect(dashboards.map((d) => d.title).sort()).toEqual(['Collections and aging', 'Credit overview', 'Pipeline health']);
+    expect(postgresPanels().length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('return the shape each panel needs, on seeded data, as grafana_reader', async () => {
+    for (const { dashboard, panel } of postgresPanels()) {
+      for (const target of panel.targets) {
+        const where = `${dashboard} / ${panel.title} / ${target.refId}`;
+        const result = await runAsGrafana(expand(target.rawSql!));
+        const columns = result.fields.map((f) => ({ name: f.name, oid: f.dataTypeID }));
+        const names = columns.map((c) => c.name);
+        expect(result.rows.length, `${where}: rows`).toBeGreaterThan(0);
+        expect(new Set(names).size, `${where}: duplicate column names ${names}`).toBe(names.length);
+
+        for (const o of panel.fieldConfig.overrides) {
+          expect(names, `${where}: override on a missing column`).toContain(o.matcher.options);
+        }
+
+        if (target.format === 'time_series') {
+          const time = columns.find((c) => c.name === 'time');
+          expect(time && (TIME.has(time.oid) || NUMERIC.has(time.oid)), `${where}: time column`).toBe(true);
+          const rest = columns.filter((c) => c.name !== 'time' && c.name !== 'metric');
+          const metric = columns.find((c) => c.name === 'metric');
+          if (metric) expect(TEXT.has(metric.oid), `${where}: metric column is text`).toBe(true);
+          expect(rest.length, `${where}: value columns`).toBeGreaterThan(0);
+          for (const c of rest) expect(NUMERIC.has(c.oid), `${where}: ${c.name} is numeric`).toBe(true);
+          // Grafana needs time series sorted by time, ascending.
+          const times = result.rows.map((r) => new Date(typeof r.time === 'object' ? r.time : Number(r.time) * 1000).getTime());
+          expect(times, `${where}: sorted by time`).toEqual([...times].sort((a, b) => a - b));
+        } else if (panel.type === 'stat') {
+          expect(result.rows, `${where}: one row`).toHaveLength(1);
+          expect(columns.length === 1 && NUMERIC.has(columns[0]!.oid), `${where}: one numeric column`).toBe(true);
+        } else if (panel.type === 'barchart') {
+          expect(TEXT.has(columns[0]!.oid), `${where}: a label column first`).toBe(true);
+          for (const c of columns.slice(1)) expect(NUMERIC.has(c.oid), `${where}: ${c.name} is numeric`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('show the figures of the seeded events', async () => {
+    const panel = (title: string) => postgresPanels().find((p) => p.panel.title === title)!.panel.targets[0]!.rawSql!;
+    expect((await runAsGrafana(expand(panel('Held order value')))).rows).toEqual([{ 'Held order value': '5000.0000000000000000' }]);
+    expect((await runAsGrafana(expand(panel('Worst delinquent customers')))).rows).toEqual([
+      // At the end of the range (day 60) I2's 30,000 is open again, 26 days past due.
+      { Customer: 'C2', 'Worst days past due': 26, Overdue: '300.0000000000000000', 'Overdue invoices': '1', Open: '300.0000000000000000' },
+    ]);
+    expect((await runAsGrafana(expand(panel('Dunning stages')))).rows).toEqual([{ Stage: 'REMINDER_1', Invoices: '1' }]);
+  });
+
+  it('fill their template variables', async () => {
+    const variables = dashboards.flatMap((d) => d.templating.list);
+    expect(variables.map((v) => v.name)).toEqual(['customer']);
+    const { rows } = await runAsGrafana(variables[0]!.query);
+    expect(rows.map((r) => r.customer_id)).toEqual(CUSTOMERS);
+  });
+});

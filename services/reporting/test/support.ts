@@ -1,0 +1,74 @@
+import { fileURLToPath } from 'node:url';
+import { deriveEventId } from '../../../shared/ids.ts';
+import { migrate } from '../../../shared/pg/migrate.ts';
+import { createPool, withTransaction, type Pool } from '../../../shared/pg/pool.ts';
+import { createTempDatabase, type TempDatabase } from '../../../shared/pg/testing.ts';
+import { writeRowOps } from '../src/adapters/pg-writer.ts';
+import { toRowOps, type SinkEvent } from '../src/domain/to-row-ops.ts';
+
+// Shared by the reporting tests: a migrated throwaway database, event builders and a table dump for comparisons.
+
+export const REPORTING_MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+export interface ReportingDb {
+  db: TempDatabase;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+export async function reportingDatabase(): Promise<ReportingDb> {
+  const db = await createTempDatabase();
+  // Migrate on connections of their own: database settings (time zone, JIT) reach only sessions opened after them.
+  const migrator = createPool(db.url);
+  await migrate(migrator, { component: 'reporting', dir: REPORTING_MIGRATIONS }).finally(() => migrator.end());
+  const pool = createPool(db.url);
+  return {
+    db,
+    pool,
+    close: async () => {
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+/** An event envelope with a deterministic id named after `name`; the payload is typed by the event type. */
+export function event<T extends SinkEvent['eventType']>(
+  name: string,
+  eventType: T,
+  customerId: string,
+  occurredAt: number,
+  payload: Extract<SinkEvent, { eventType: T }>['payload'],
+): Extract<SinkEvent, { eventType: T }> {
+  const envelope = { eventId: deriveEventId('reporting-test', name), eventType, occurredAt, customerId, source: 'test', causationId: null, payload };
+  // TypeScript cannot correlate eventType and payload through the generic; the parameter types already did.
+  return envelope as unknown as Extract<SinkEvent, { eventType: T }>;
+}
+
+/** Writes each batch in its own transaction, as the sink does. */
+export async function sink(pool: Pool, batches: readonly (readonly SinkEvent[])[]): Promise<void> {
+  for (const batch of batches) await withTransaction(pool, (client) => writeRowOps(client, toRowOps(batch)));
+}
+
+export const REPORTING_TABLES = [
+  'customers',
+  'orders',
+  'invoices',
+  'invoice_adjustments',
+  'invoice_disputes',
+  'payments',
+  'payment_allocations',
+  'credit_events',
+  'delinquency_events',
+  'exposure_history',
+] as const;
+
+/** Every row of every reporting table, in key order, as text: what "the same rows" means. */
+export async function dumpTables(pool: Pool): Promise<Record<string, string[]>> {
+  const dump: Record<string, string[]> = {};
+  for (const table of REPORTING_TABLES) {
+    const { rows } = await pool.query<{ r: string }>(`SELECT t::text AS r FROM reporting.${table} t ORDER BY 1`);
+    dump[table] = rows.map((row) => row.r);
+  }
+  return dump;
+}

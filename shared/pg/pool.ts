@@ -1,0 +1,46 @@
+import pg from 'pg';
+
+// Postgres connections for every service: one pool per process, transactions through one helper so BEGIN/COMMIT/
+// ROLLBACK and the client release can't be forgotten on an error path.
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+/** What a statement needs: a pool or a client inside a transaction. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/o2c';
+
+export interface PoolOptions {
+  /** Shows in pg_stat_activity, so a slow query names its service. */
+  applicationName?: string;
+  max?: number;
+}
+
+export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    application_name: options.applicationName,
+    max: options.max ?? 4,
+  });
+}
+
+/** DATABASE_URL, or the local development database. */
+export const databaseUrlFrom = (env: NodeJS.ProcessEnv): string => env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+/** Runs `fn` in one transaction on a client of the pool: COMMIT when it resolves, ROLLBACK when it throws. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    // A failed ROLLBACK means the connection is gone: destroy it rather than hand it back to the pool.
+    broken = await client.query('ROLLBACK').then(() => false, () => true);
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
