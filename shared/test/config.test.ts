@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError, bool, commonSpec, int, list, loadConfig, oneOf, optional, redisSpec, str, url,
+} from '../config.ts';
+
+/** The ConfigError problems of loading `spec` from `env`. */
+function problems(spec: Parameters<typeof loadConfig>[0], env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(spec, env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('combinators', () => {
+  it('str: takes the value, falls back to the default, requires it otherwise', () => {
+    expect(loadConfig({ A: str(), B: str({ default: 'd' }) }, { A: 'x' })).toEqual({ A: 'x', B: 'd' });
+    expect(problems({ A: str() }, {})).toEqual(['A is required']);
+  });
+
+  it('int: whole numbers within bounds only', () => {
+    const spec = { N: int({ min: 1, max: 10 }) };
+    expect(loadConfig(spec, { N: '10' }).N).toBe(10);
+    expect(loadConfig(spec, { N: ' 3 ' }).N).toBe(3);
+    for (const bad of ['0', '11', '1.5', '1e3', 'abc', '0x10', '9007199254740993']) {
+      expect(problems(spec, { N: bad })).toEqual([`N=${JSON.stringify(bad)} must be an integer in [1, 10]`]);
+    }
+    expect(loadConfig({ N: int({ default: 7 }) }, {}).N).toBe(7);
+  });
+
+  it('bool: the usual spellings, case-insensitive', () => {
+    const spec = { B: bool() };
+    for (const t of ['true', 'TRUE', '1', 'yes', 'on']) expect(loadConfig(spec, { B: t }).B).toBe(true);
+    for (const f of ['false', '0', 'No', 'off']) expect(loadConfig(spec, { B: f }).B).toBe(false);
+    expect(problems(spec, { B: 'maybe' })[0]).toMatch(/^B="maybe" must be true\/false/);
+    expect(loadConfig({ B: bool({ default: false }) }, {}).B).toBe(false);
+  });
+
+  it('url: parses and checks the protocol', () => {
+    const spec = { R: url({ protocols: ['redis', 'rediss'] }) };
+    expect(loadConfig(spec, { R: 'rediss://cache:6380' }).R).toBe('rediss://cache:6380');
+    expect(problems(spec, { R: 'http://cache' })).toEqual(['R="http://cache" must be a redis/rediss URL']);
+    expect(problems({ U: url() }, { U: 'not a url' })).toEqual(['U="not a url" must be a URL']);
+  });
+
+  it('list: comma-separated, trimmed, empty items dropped, at least one', () => {
+    expect(loadConfig({ L: list() }, { L: ' a:1, b:2 ,,' }).L).toEqual(['a:1', 'b:2']);
+    expect(problems({ L: list() }, { L: ' , ' })[0]).toMatch(/^L=" , " must be a comma-separated list/);
+    expect(loadConfig({ L: list({ default: ['x'] }) }, {}).L).toEqual(['x']);
+  });
+
+  it('oneOf: only the listed values', () => {
+    const spec = { M: oneOf(['live', 'replay'], { default: 'live' }) };
+    expect(loadConfig(spec, {}).M).toBe('live');
+    expect(loadConfig(spec, { M: 'replay' }).M).toBe('replay');
+    expect(problems(spec, { M: 'Live' })).toEqual(['M="Live" must be one of live, replay']);
+  });
+
+  it('optional: absent is undefined, present must still be valid', () => {
+    const spec = { P: optional(int({ min: 0 })) };
+    expect(loadConfig(spec, {}).P).toBeUndefined();
+    expect(loadConfig(spec, { P: '5' }).P).toBe(5);
+    expect(problems(spec, { P: '-1' })[0]).toMatch(/^P="-1" must be an integer/);
+  });
+});
+
+describe('loadConfig', () => {
+  it('reports every bad or missing variable at once, by name', () => {
+    const spec = { A: str(), B: int({ min: 0 }), C: bool(), D: str({ default: 'ok' }) };
+    const err = (() => {
+      try {
+        loadConfig(spec, { B: '-4', C: 'nope' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toHaveLength(3);
+    expect(err!.message).toMatch(/A is required/);
+    expect(err!.message).toMatch(/B="-4" must be/);
+    expect(err!.message).toMatch(/C="nope" must be/);
+    expect(err!.message).not.toMatch(/\n/); // one line for the log
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ A: str({ default: 'd' }) }, { A: '' }).A).toBe('d');
+    expect(problems({ A: str() }, { A: '' })).toEqual(['A is required']);
+  });
+
+  it('never echoes secrets: secret-named variables are redacted, URL passwords masked', () => {
+    const msgs = problems(
+      { DB_PASSWORD: int(), API_TOKEN: int(), REDIS_URL: url({ protocols: ['redis'] }) },
+      { DB_PASSWORD: 'hunter2', API_TOKEN: 'tok', REDIS_URL: 'http://u:pa55@h:1' },
+    );
+    expect(msgs).toEqual([
+      'DB_PASSWORD=<redacted> must be an integer in [-9007199254740991, 9007199254740991]',
+      'API_TOKEN=<redacted> must be an integer in [-9007199254740991, 9007199254740991]',
+      'REDIS_URL="http://u:***@h:1" must be a redis URL',
+    ]);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ L: list() }, { L: 'a' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.L)).toBe(true);
+  });
+});
+
+describe('commonSpec', () => {
+  const env = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7' };
+
+  it('needs only the brokers and the registry; the rest has defaults', () => {
+    const config = loadConfig(commonSpec('exposure', { httpPort: 9464 }), env);
+    expect(config).toMatchObject({
+      KAFKA_BROKERS: ['127.0.0.1:9092'], KAFKA_CLIENT_ID: 'exposure', KAFKA_PARTITIONS: 12, HTTP_PORT: 9464, LOG_LEVEL: 'info',
+    });
+  });
+
+  it('names what is missing for a service that also needs Redis', () => {
+    expect(problems({ ...commonSpec('exposure', { httpPort: 0 }), ...redisSpec }, { LOG_LEVEL: 'loud' })).toEqual([
+      'KAFKA_BROKERS is required',
+      'SCHEMA_REGISTRY_URL is required',
+      'LOG_LEVEL="loud" must be one of fatal, error, warn, info, debug, trace, silent',
+      'REDIS_URL is required',
+    ]);
+  });
+});

@@ -1,0 +1,198 @@
+// Finds the real stack for integration and end-to-end tests, in this order:
+//   1. explicit endpoints: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and DATABASE_URL all set (CI, a remote stack);
+//   2. testcontainers, when a Docker engine answers: Kafka (KRaft), Apicurio Registry, Redis and Postgres containers;
+//   3. the local stack started by `npm run stack:up`, whose endpoints are in stack/.data/stack.env.
+// Each endpoint is checked before a test uses it, so a missing stack fails in seconds with what to do about it.
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export interface Stack {
+  readonly source: 'env' | 'testcontainers' | 'local';
+  readonly kafkaBrokers: readonly string[];
+  readonly schemaRegistryUrl: string;
+  readonly redisUrl: string;
+  readonly databaseUrl: string;
+  /** The same endpoints as environment variables, for a service's loadConfig. */
+  readonly env: Readonly<Record<StackVar, string>>;
+}
+
+const STACK_VARS = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'REDIS_URL', 'DATABASE_URL'] as const;
+type StackVar = (typeof STACK_VARS)[number];
+
+const STACK_ENV_FILE = fileURLToPath(new URL('../stack/.data/stack.env', import.meta.url));
+const CHECK_TIMEOUT_MS = 3000;
+
+function stackOf(source: Stack['source'], env: Record<StackVar, string>): Stack {
+  return {
+    source,
+    kafkaBrokers: env.KAFKA_BROKERS.split(',').map((b) => b.trim()),
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
+    redisUrl: env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
+    env: Object.freeze({ ...env }),
+  };
+}
+
+/** Resolves when a TCP connection to host:port opens; rejects with the reason otherwise. */
+function tcpAnswers(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port, timeout: CHECK_TIMEOUT_MS });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error('timed out'));
+    });
+    socket.once('error', reject);
+  });
+}
+
+function hostPort(endpoint: string, defaultPort: number): [string, number] {
+  const u = new URL(endpoint.includes('://') ? endpoint : `tcp://${endpoint}`);
+  return [u.hostname, u.port === '' ? defaultPort : Number(u.port)];
+}
+
+/** The endpoints that do not answer, each with why; empty when all do. */
+async function unreachable(stack: Stack): Promise<string[]> {
+  const checks: Array<[string, () => Promise<void>]> = [
+    ...stack.kafkaBrokers.map((b): [string, () => Promise<void>] => [`Kafka ${b}`, () => tcpAnswers(...hostPort(b, 9092))]),
+    [
+      `schema registry ${stack.schemaRegistryUrl}`,
+      async () => {
+        const res = await fetch(`${stack.schemaRegistryUrl}/subjects`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+        if (!res.ok) throw new Error(`GET /subjects answered ${res.status}`);
+      },
+    ],
+    [`Redis ${stack.redisUrl}`, () => tcpAnswers(...hostPort(stack.redisUrl, 6379))],
+    [`Postgres ${stack.databaseUrl}`, () => tcpAnswers(...hostPort(stack.databaseUrl, 5432))],
+  ];
+  const results = await Promise.all(
+    checks.map(async ([name, check]) => {
+      try {
+        await check();
+        return undefined;
+      } catch (e) {
+        return `${name} (${(e as Error).message})`;
+      }
+    }),
+  );
+  return results.filter((r): r is string => r !== undefined);
+}
+
+function fromEnv(): Stack | undefined {
+  const set = STACK_VARS.filter((v) => process.env[v]);
+  if (set.length === 0) return undefined;
+  if (set.length < STACK_VARS.length) {
+    const missing = STACK_VARS.filter((v) => !process.env[v]);
+    throw new Error(`stack: ${set.join(', ')} set but ${missing.join(', ')} not: set all four, or none`);
+  }
+  return stackOf('env', Object.fromEntries(STACK_VARS.map((v) => [v, process.env[v]!])) as Record<StackVar, string>);
+}
+
+async function dockerAnswers(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A free host port, so Kafka can advertise the address tests will reach it at before it starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the four containers; the reaper (Ryuk) removes them when the test process exits. */
+async function fromContainers(): Promise<Stack> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const kafkaPort = await freePort();
+  const [kafka, registry, redis, postgres] = await Promise.all([
+    new GenericContainer('apache/kafka:3.9.1')
+      .withExposedPorts({ container: 9092, host: kafkaPort })
+      .withEnvironment({
+        KAFKA_NODE_ID: '1',
+        KAFKA_PROCESS_ROLES: 'broker,controller',
+        KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+        KAFKA_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${kafkaPort}`,
+        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
+        KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
+        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: '1',
+        KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '1',
+        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
+        KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
+      })
+      .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
+      .start(),
+    new GenericContainer('apicurio/apicurio-registry:3.0.6')
+      .withExposedPorts(8080)
+      .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080).forStatusCode(200))
+      .start(),
+    new GenericContainer('redis:7-alpine').withExposedPorts(6379).withWaitStrategy(Wait.forListeningPorts()).start(),
+    new GenericContainer('postgres:16-alpine')
+      .withExposedPorts(5432)
+      .withEnvironment({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'o2c' })
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
+      .start(),
+  ]);
+  const at = (c: typeof redis, port: number) => `${c.getHost()}:${c.getMappedPort(port)}`;
+  return stackOf('testcontainers', {
+    KAFKA_BROKERS: `127.0.0.1:${kafka.getMappedPort(9092)}`,
+    SCHEMA_REGISTRY_URL: `http://${at(registry, 8080)}/apis/ccompat/v7`,
+    REDIS_URL: `redis://${at(redis, 6379)}`,
+    DATABASE_URL: `postgres://postgres@${at(postgres, 5432)}/o2c`,
+  });
+}
+
+async function fromLocalStack(): Promise<Stack> {
+  let text: string;
+  try {
+    text = await readFile(STACK_ENV_FILE, 'utf8');
+  } catch {
+    throw new Error(
+      `stack: no endpoints in the environment, no Docker, and no local stack (${STACK_ENV_FILE} missing): ` +
+        'run `npm run stack:up`, or set KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and DATABASE_URL',
+    );
+  }
+  const vars = new Map(
+    text
+      .split('\n')
+      .map((line) => /^\s*([A-Z_]+)=(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2')]),
+  );
+  const missing = STACK_VARS.filter((v) => !vars.get(v));
+  if (missing.length > 0) throw new Error(`stack: ${STACK_ENV_FILE} lacks ${missing.join(', ')}: rerun \`npm run stack:up\``);
+  return stackOf('local', Object.fromEntries(STACK_VARS.map((v) => [v, vars.get(v)!])) as Record<StackVar, string>);
+}
+
+async function discover(): Promise<Stack> {
+  const stack = fromEnv() ?? ((await dockerAnswers()) ? await fromContainers() : await fromLocalStack());
+  const down = await unreachable(stack);
+  if (down.length > 0) {
+    const hint = stack.source === 'local' ? 'run `npm run stack:up` (and `npm run stack:status` to see what is down)' : 'check the endpoints';
+    throw new Error(`stack (${stack.source}): not answering: ${down.join('; ')}: ${hint}`);
+  }
+  return stack;
+}
+
+let found: Promise<Stack> | undefined;
+
+/** The stack this test process uses, found once. */
+export function getStack(): Promise<Stack> {
+  found ??= discover();
+  return found;
+}
