@@ -1,0 +1,78 @@
+// applyEvent: one input in, the customer's next state and the events it derives out. Pure: no I/O, no clock but
+// the input's event time, no policy but the one passed in.
+import type { CreditPolicy } from './policy.ts';
+import { creditActionTaken } from './credit-actions.ts';
+import { delinquencyChanged, profileChanged } from './customer.ts';
+import { openDraft, type Draft } from './draft.ts';
+import { invoiceAdjusted, invoiceIssued, invoiceVoided } from './invoices.ts';
+import { orderAmended, orderCancelled, orderPlaced } from './orders.ts';
+import { paymentReceived, paymentReversed } from './payments.ts';
+import { releaseRound } from './release.ts';
+import { sweepClosedDocuments } from './retention.ts';
+import { customerHold, exposureSnapshot, utilizationWarnings } from './signals.ts';
+import { emptyState, type CustomerState } from './state.ts';
+import type { DerivedEvent, ExposureInput, Rejection } from './types.ts';
+
+export interface ApplyResult {
+  /** The next state; the very state passed in (or a fresh empty one) when `changed` is false. */
+  state: CustomerState;
+  /** Derived events in emission order: decisions, releases, customer hold, warnings, snapshot. */
+  events: DerivedEvent[];
+  /** Set when the input goes to the DLQ; the state is then unchanged and no event is derived. */
+  rejected?: Rejection;
+  /** False when the input was rejected or has no effect on this service: nothing to write back. */
+  changed: boolean;
+}
+
+type Outcome = Rejection | 'ignored' | undefined;
+
+/** Routes the input to its rule; inputs this service does not use are 'ignored'. */
+function dispatch(d: Draft, input: ExposureInput): Outcome {
+  switch (input.eventType) {
+    case 'CustomerCreditProfile': return profileChanged(d, input.payload);
+    case 'OrderPlaced': return orderPlaced(d, input.payload);
+    case 'OrderAmended': return orderAmended(d, input.payload);
+    case 'OrderCancelled': return orderCancelled(d, input.payload);
+    case 'InvoiceIssued': return invoiceIssued(d, input.payload);
+    case 'InvoiceAdjusted': return invoiceAdjusted(d, input.payload);
+    case 'InvoiceVoided': return invoiceVoided(d, input.payload);
+    case 'PaymentReceived': return paymentReceived(d, input.payload);
+    case 'PaymentReversed': return paymentReversed(d, input.payload);
+    case 'CreditActionTaken': return creditActionTaken(d, input.payload);
+    case 'CustomerDelinquencyChanged': return delinquencyChanged(d, input.payload);
+    // Disputes do not change exposure (a credit arrives as InvoiceAdjusted); invoice-level delinquency events are
+    // summarised by CustomerDelinquencyChanged. A BusinessDateTick is partition-wide, not a customer's: a temporary
+    // limit expires by the event time of the customer's next input, and expiry can only lower the limit, so it
+    // never releases anything a tick would have to trigger.
+    case 'InvoiceDisputed':
+    case 'DisputeResolved':
+    case 'BusinessDateTick':
+    case 'InvoiceOverdue':
+    case 'InvoiceAgingBucketChanged':
+    case 'InvoiceCured':
+    case 'DunningStageReached':
+      return 'ignored';
+  }
+}
+
+/**
+ * Applies one input (already shape-validated by serde) to its customer's state. Never throws for bad input: a
+ * duplicate document, an unknown reference or a wrong currency comes back as `rejected`. Throws only when the
+ * caller hands over another customer's state, which is a bug in the caller.
+ */
+export function applyEvent(state: CustomerState | undefined, input: ExposureInput, policy: CreditPolicy): ApplyResult {
+  const current = state ?? emptyState(input.customerId);
+  if (current.customerId !== input.customerId) {
+    throw new Error(`state of customer ${current.customerId} given for an input of customer ${input.customerId}`);
+  }
+  const d = openDraft(current, input, policy);
+  const outcome = dispatch(d, input);
+  if (outcome === 'ignored') return { state: current, events: [], changed: false };
+  if (outcome !== undefined) return { state: current, events: [], rejected: outcome, changed: false };
+  releaseRound(d);
+  customerHold(d);
+  utilizationWarnings(d);
+  exposureSnapshot(d);
+  sweepClosedDocuments(d.s, policy.retentionMs);
+  return { state: d.s, events: d.events, changed: true };
+}

@@ -1,0 +1,16 @@
+// The pure exposure core: per-customer state, one input at a time, derived credit-hold and exposure events.
+export { applyEvent, type ApplyResult } from './apply.ts';
+export { creditPolicy, DEFAULT_RETENTION_MS, DELINQUENCY_LADDER, type CreditPolicy } from './policy.ts';
+export {
+  emptyState,
+  type CreditProfile,
+  type CustomerState,
+  type InvoiceDoc,
+  type OrderDoc,
+  type OrderStatus,
+  type PaymentDoc,
+  type Totals,
+} from './state.ts';
+export { exposureOf, openValue } from './components.ts';
+export { limitAt, utilizationBasisPoints, type Limit } from './limits.ts';
+export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';

@@ -1,0 +1,40 @@
+// Keeps the state bounded: a closed document untouched for policy.retentionMs of event time is dropped. Open
+// items (approved orders with open value, held orders, invoices with a balance, payments with unapplied cash) are
+// never dropped. Within the window a duplicate or late reference is recognised exactly; past it the id is
+// forgotten, so a late reference goes to the DLQ as unknown and a duplicate counts as new (a dedup window, as in
+// Kafka Streams). Dropping a document never changes the totals: they hold its last part, which a closed document
+// has already settled to nothing that can still change.
+import { dayOf } from '../../../../shared/time.ts';
+import { invoiceGross, openValue } from './components.ts';
+import type { CustomerState, InvoiceDoc, OrderDoc, PaymentDoc } from './state.ts';
+
+const orderClosed = (o: OrderDoc): boolean =>
+  o.status === 'CANCELLED' || o.status === 'REJECTED' || (o.status === 'APPROVED' && openValue(o) === 0);
+
+const invoiceClosed = (i: InvoiceDoc): boolean => i.voided || i.allocated === invoiceGross(i);
+
+/** Reversed, or fully allocated to invoices that exist, so none of its cash waits for an invoice. */
+function paymentClosed(p: PaymentDoc, s: CustomerState): boolean {
+  if (p.reversed) return true;
+  const allocations = Object.entries(p.allocations);
+  const allocated = allocations.reduce((sum, [, a]) => sum + a, 0);
+  return allocated === p.amount && allocations.every(([invoiceId]) => invoiceId in s.invoices);
+}
+
+/** Sweeps at most once per UTC day of the watermark; mutates the draft state it is given. */
+export function sweepClosedDocuments(s: CustomerState, retentionMs: number): void {
+  const day = dayOf(s.watermark);
+  if (day <= s.sweptDay) return;
+  s.sweptDay = day;
+  const horizon = s.watermark - retentionMs;
+  const expired = (doc: { touchedAt: number }): boolean => doc.touchedAt <= horizon;
+
+  for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete s.orders[id];
+  for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete s.payments[id];
+  // A payment still kept may be reversed, which must find every invoice it allocated to.
+  const referenced = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
+  for (const [id, i] of Object.entries(s.invoices)) {
+    if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete s.invoices[id];
+  }
+  for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete s.invoicedAhead[id];
+}

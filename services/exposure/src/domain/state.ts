@@ -1,0 +1,122 @@
+// One customer's state: plain JSON (no Map, Set or undefined values), so the adapter stores it as one Redis value
+// and loads a batch's customers in one round trip. Documents are replaced, never mutated, so applyEvent can share
+// unchanged documents between the state it was given and the state it returns.
+import type {
+  DelinquencyStatus,
+  ExposureSnapshot,
+  HoldReason,
+} from '../../../../shared/contracts/events.generated.ts';
+
+export type OrderStatus = 'APPROVED' | 'HELD' | 'REJECTED' | 'CANCELLED';
+
+export interface CreditProfile {
+  creditLimit: number;
+  /** Extra limit while the event time is before tempLimitExpiresAt (or indefinitely when that is null). */
+  tempLimit: number | null;
+  tempLimitExpiresAt: number | null;
+  currency: string;
+  paymentTermsDays: number;
+  riskClass: string;
+  manualHold: boolean;
+}
+
+export interface OrderDoc {
+  placedAmount: number;
+  /** Current total after amendments. */
+  amount: number;
+  /** Issued amount of invoices naming this order; a void does not give it back (the goods were invoiced). */
+  invoiced: number;
+  status: OrderStatus;
+  /** Event time the order was (last) held. */
+  heldSince: number | null;
+  /** Reasons at the (last) hold; a release re-evaluates them. */
+  reasons: HoldReason[];
+  /** Customer watermark when an input last touched the document (retention). */
+  touchedAt: number;
+}
+
+export interface InvoiceDoc {
+  orderId: string | null;
+  issued: number;
+  /** Signed credit (-) and debit (+) notes by adjustmentId. */
+  adjustments: Record<string, number>;
+  voided: boolean;
+  /** Allocations of payments not reversed, including those that arrived before the invoice. */
+  allocated: number;
+  touchedAt: number;
+}
+
+export interface PaymentDoc {
+  amount: number;
+  /** Allocated amount by invoiceId. */
+  allocations: Record<string, number>;
+  reversed: boolean;
+  touchedAt: number;
+}
+
+/** The exposure components, kept in step with the documents (see components.ts). */
+export interface Totals {
+  openOrders: number;
+  heldOrders: number;
+  heldOrderCount: number;
+  openReceivables: number;
+  unappliedCash: number;
+}
+
+export interface CustomerState {
+  schemaVersion: 1;
+  customerId: string;
+  /** Pinned by the first input that carries a currency (the profile or any document). */
+  currency: string | null;
+  profile: CreditProfile | null;
+  delinquency: DelinquencyStatus;
+  orders: Record<string, OrderDoc>;
+  invoices: Record<string, InvoiceDoc>;
+  payments: Record<string, PaymentDoc>;
+  /** HELD orders in the order they were held: a release round goes oldest first and never overtakes. */
+  heldQueue: string[];
+  /** Allocations to invoices not issued yet, by invoiceId: unapplied cash until the invoice arrives. */
+  awaitingInvoice: Record<string, number>;
+  /** Invoiced amounts naming an order not placed yet, by orderId. */
+  invoicedAhead: Record<string, { amount: number; touchedAt: number }>;
+  totals: Totals;
+  customerHold: { since: number; reasons: HoldReason[] } | null;
+  /** Highest warning band utilisation currently reaches (0: none); falling below a band re-arms it. */
+  bandReached: number;
+  /** The last snapshot emitted: a new one is emitted only when it differs. */
+  lastSnapshot: ExposureSnapshot | null;
+  /** Highest event time seen: retention is measured against it, so late events cannot move it back. */
+  watermark: number;
+  /** UTC day of the last retention sweep. */
+  sweptDay: number;
+}
+
+export const ZERO_TOTALS: Totals = Object.freeze({
+  openOrders: 0,
+  heldOrders: 0,
+  heldOrderCount: 0,
+  openReceivables: 0,
+  unappliedCash: 0,
+});
+
+export function emptyState(customerId: string): CustomerState {
+  return {
+    schemaVersion: 1,
+    customerId,
+    currency: null,
+    profile: null,
+    delinquency: 'CURRENT',
+    orders: {},
+    invoices: {},
+    payments: {},
+    heldQueue: [],
+    awaitingInvoice: {},
+    invoicedAhead: {},
+    totals: { ...ZERO_TOTALS },
+    customerHold: null,
+    bandReached: 0,
+    lastSnapshot: null,
+    watermark: 0,
+    sweptDay: 0,
+  };
+}

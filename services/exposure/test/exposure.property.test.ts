@@ -1,0 +1,233 @@
+// Properties over random histories of a few customers, checked against the reference model (model.ts).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CreditHoldEvent, DelinquencyStatus } from '../../../shared/contracts/events.generated.ts';
+import {
+  DELINQUENCY_LADDER,
+  applyEvent,
+  creditPolicy,
+  exposureOf,
+  limitAt,
+  openValue,
+  type ApplyResult,
+  type CreditPolicy,
+  type CustomerState,
+  type DerivedEvent,
+  type ExposureInput,
+} from '../src/domain/index.ts';
+import { historyArb, mergeTopics } from './histories.ts';
+import { runModel, type ModelDecision } from './model.ts';
+
+const NUM_RUNS = 150;
+
+const policyArb = fc
+  .record({
+    noProfileHold: fc.boolean(),
+    overdueHoldLevel: fc.constantFrom<DelinquencyStatus>('OVERDUE', 'DELINQUENT', 'SEVERE'),
+  })
+  .map((p) => creditPolicy({ policyVersion: 'prop', ...p }));
+
+interface CoreRun {
+  events: DerivedEvent[];
+  states: Map<string, CustomerState>;
+  rejectedEventIds: string[];
+}
+
+/** Feeds the inputs through the core; `step` sees each input with its result. */
+function runCore(
+  inputs: readonly ExposureInput[],
+  policy: CreditPolicy,
+  step?: (input: ExposureInput, result: ApplyResult) => void,
+): CoreRun {
+  const states = new Map<string, CustomerState>();
+  const events: DerivedEvent[] = [];
+  const rejectedEventIds: string[] = [];
+  for (const input of inputs) {
+    const before = states.get(input.customerId);
+    const result = applyEvent(before, input, policy);
+    step?.(input, result);
+    if (result.rejected) rejectedEventIds.push(input.eventId);
+    if (result.changed) states.set(input.customerId, result.state);
+    events.push(...result.events);
+  }
+  return { events, states, rejectedEventIds };
+}
+
+const components = (s: CustomerState) => ({ ...s.totals, exposure: exposureOf(s.totals) });
+
+/** A core credit-hold event reduced to what the model decides. */
+function decisionOf(e: CreditHoldEvent): ModelDecision {
+  const base = { customerId: e.customerId, eventType: e.eventType, causationId: e.causationId! };
+  switch (e.eventType) {
+    case 'OrderCreditApproved': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, exposure: e.payload.exposure.exposure };
+    case 'OrderCreditHeld': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
+    case 'OrderCreditReleased': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, release: e.payload.release, exposure: e.payload.exposure.exposure };
+    case 'OrderCreditRejected': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount };
+    case 'CustomerCreditHoldPlaced': return { ...base, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
+    case 'CustomerCreditHoldReleased': return { ...base, exposure: e.payload.exposure.exposure };
+    case 'CreditUtilizationWarning': return { ...base, band: e.payload.bandPercent, exposure: e.payload.exposure.exposure };
+  }
+}
+
+const decisionsOf = (events: DerivedEvent[]): ModelDecision[] =>
+  events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot').map(decisionOf);
+
+const ORDER_DECISIONS = new Set(['OrderCreditApproved', 'OrderCreditHeld', 'OrderCreditReleased', 'OrderCreditRejected']);
+
+describe('exposure core, random histories', () => {
+  it('(a) ends with the same sum-defined components whatever the cross-topic interleaving, equal to the model', () => {
+    fc.assert(
+      fc.property(historyArb({ actions: false, foreignCurrency: false }), fc.integer(), fc.integer(), policyArb, (streams, seed1, seed2, policy) => {
+        const first = mergeTopics(streams, seed1);
+        const a = runCore(first, policy);
+        const b = runCore(mergeTopics(streams, seed2), policy);
+        const model = runModel(first, policy);
+        // Which orders are approved or still held depends on order; their total, receivables and cash do not.
+        const sumDefined = (s: CustomerState) => ({
+          openReceivables: s.totals.openReceivables,
+          unappliedCash: s.totals.unappliedCash,
+          orderValue: s.totals.openOrders + s.totals.heldOrders,
+        });
+        expect([...b.states.keys()].sort()).toEqual([...a.states.keys()].sort());
+        for (const [customerId, state] of a.states) {
+          const m = model.components[customerId]!;
+          expect(sumDefined(b.states.get(customerId)!)).toEqual(sumDefined(state));
+          expect(sumDefined(state)).toEqual({ openReceivables: m.openReceivables, unappliedCash: m.unappliedCash, orderValue: m.openOrders + m.heldOrders });
+        }
+        expect([...b.rejectedEventIds].sort()).toEqual([...a.rejectedEventIds].sort());
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('(b) gives each order one decision per placement and upward amendment, ending approved, rejected, cancelled or held', () => {
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
+        const inputs = mergeTopics(streams, seed);
+        const run = runCore(inputs, policy);
+        const rejected = new Set(run.rejectedEventIds);
+        for (const input of inputs) {
+          if (input.eventType !== 'OrderPlaced' || rejected.has(input.eventId)) continue;
+          const decided = run.events.filter((e) =>
+            e.causationId === input.eventId &&
+            (e.eventType === 'OrderCreditApproved' || e.eventType === 'OrderCreditHeld') &&
+            e.payload.orderId === input.payload.orderId);
+          expect(decided).toHaveLength(1);
+        }
+        const next: Record<string, string[]> = {
+          start: ['OrderCreditApproved', 'OrderCreditHeld'],
+          OrderCreditApproved: ['OrderCreditApproved', 'OrderCreditHeld'],
+          OrderCreditReleased: ['OrderCreditApproved', 'OrderCreditHeld'],
+          OrderCreditHeld: ['OrderCreditReleased', 'OrderCreditRejected'],
+          OrderCreditRejected: [],
+        };
+        const finalOf: Record<string, string[]> = {
+          APPROVED: ['OrderCreditApproved', 'OrderCreditReleased'],
+          HELD: ['OrderCreditHeld'],
+          REJECTED: ['OrderCreditRejected'],
+          CANCELLED: ['OrderCreditApproved', 'OrderCreditReleased', 'OrderCreditHeld'],
+        };
+        for (const [customerId, state] of run.states) {
+          for (const [orderId, order] of Object.entries(state.orders)) {
+            const trail = run.events
+              .filter((e) => e.customerId === customerId && ORDER_DECISIONS.has(e.eventType) && (e.payload as { orderId: string }).orderId === orderId)
+              .map((e) => e.eventType);
+            trail.reduce((from, to) => {
+              expect(next[from]).toContain(to);
+              return to;
+            }, 'start');
+            expect(finalOf[order.status]).toContain(trail.at(-1));
+          }
+          const heldIds = Object.entries(state.orders).filter(([, o]) => o.status === 'HELD').map(([id]) => id);
+          expect([...state.heldQueue].sort()).toEqual(heldIds.sort());
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('(c) after every input, the oldest held order does not fit or a standing reason still holds it', () => {
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: false }), fc.integer(), policyArb, (streams, seed, policy) => {
+        runCore(mergeTopics(streams, seed), policy, (input, result) => {
+          if (!result.changed) return;
+          const s = result.state;
+          const head = s.heldQueue[0];
+          if (head === undefined) return;
+          const standing =
+            DELINQUENCY_LADDER.indexOf(s.delinquency) >= DELINQUENCY_LADDER.indexOf(policy.overdueHoldLevel) ||
+            s.profile?.manualHold === true ||
+            (s.profile !== null && policy.riskHoldClasses.includes(s.profile.riskClass)) ||
+            (s.profile === null && policy.noProfileHold);
+          const limit = limitAt(s.profile, input.occurredAt);
+          const overLimit = limit !== null && exposureOf(s.totals) + openValue(s.orders[head]!) > limit.effectiveLimit;
+          expect(standing || overLimit).toBe(true);
+        });
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('(d) is deterministic, survives a JSON round trip of the state, never mutates its input and never repeats an id', () => {
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
+        const inputs = mergeTopics(streams, seed);
+        const once = runCore(inputs, policy, (_input, result) => {
+          if (result.changed) deepFreeze(result.state);
+        });
+        const again = runCore(inputs, policy);
+        expect(again.events).toEqual(once.events);
+        const viaJson = runCoreThroughJson(inputs, policy);
+        expect(viaJson.events).toEqual(once.events);
+        const ids = once.events.map((e) => e.eventId);
+        expect(new Set(ids).size).toBe(ids.length);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('(e) agrees with the model on every decision, hold and warning, every rejection and the final exposure', () => {
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
+        const inputs = mergeTopics(streams, seed);
+        const run = runCore(inputs, policy);
+        const model = runModel(inputs, policy);
+        expect(decisionsOf(run.events)).toEqual(model.decisions);
+        expect(run.rejectedEventIds).toEqual(model.rejectedEventIds);
+        for (const [customerId, state] of run.states) {
+          expect(components(state)).toEqual(model.components[customerId]);
+          const statuses = Object.fromEntries(Object.entries(state.orders).map(([id, o]) => [id, o.status]));
+          expect(statuses).toEqual(model.statuses[customerId]);
+          const last = run.events.findLast((e) => e.customerId === customerId && e.eventType === 'ExposureSnapshot');
+          if (last?.eventType === 'ExposureSnapshot') {
+            const { openOrders, heldOrders, heldOrderCount, openReceivables, unappliedCash, exposure } = last.payload;
+            expect({ openOrders, heldOrders, heldOrderCount, openReceivables, unappliedCash, exposure }).toEqual(model.components[customerId]);
+          }
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+/** Freezes the whole state, so any mutation of a state handed back in throws (strict-mode ESM). */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** The core as the adapter runs it: every state stored as JSON and parsed back before the next input. */
+function runCoreThroughJson(inputs: readonly ExposureInput[], policy: CreditPolicy): { events: DerivedEvent[] } {
+  const stored = new Map<string, string>();
+  const events: DerivedEvent[] = [];
+  for (const input of inputs) {
+    const json = stored.get(input.customerId);
+    const result = applyEvent(json === undefined ? undefined : (JSON.parse(json) as CustomerState), input, policy);
+    if (result.changed) stored.set(input.customerId, JSON.stringify(result.state));
+    events.push(...result.events);
+  }
+  return { events };
+}

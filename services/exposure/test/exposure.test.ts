@@ -1,0 +1,424 @@
+// Given/when/then: literal inputs for one customer, then the exact events each input derives.
+// Times: each input is one minute after the previous one (T0 + n minutes for the n-th), unless stated.
+import { describe, expect, it } from 'vitest';
+import { deriveEventId } from '../../../shared/ids.ts';
+import {
+  applyEvent,
+  creditPolicy,
+  emptyState,
+  type ApplyResult,
+  type CreditPolicy,
+  type CustomerState,
+  type ExposureInput,
+} from '../src/domain/index.ts';
+import {
+  POLICY_VERSION,
+  approved,
+  held,
+  holdPlaced,
+  holdReleased,
+  rejectedOrder,
+  released,
+  rows,
+  snapshot,
+  warning,
+} from './expect-rows.ts';
+import { MINUTE, T0, customer, envelope } from './inputs.ts';
+
+const policy = creditPolicy({ policyVersion: POLICY_VERSION });
+
+function run(inputs: ExposureInput[], p: CreditPolicy = policy) {
+  let state: CustomerState | undefined;
+  const results = new Map<string, ApplyResult>();
+  for (const input of inputs) {
+    const r = applyEvent(state, input, p);
+    results.set(input.eventId, r);
+    state = r.state;
+  }
+  return { at: (id: string) => rows(results.get(id)!.events), result: (id: string) => results.get(id)!, state: state! };
+}
+
+describe('order decisions', () => {
+  it('approves while exposure + order fits the limit, holds OVER_LIMIT with the shortfall otherwise', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 700),
+      c.placed('e3', 'o2', 200),
+      c.placed('e4', 'o3', 200),
+    ]);
+    expect(h.at('e1')).toEqual([snapshot({ creditLimit: 1000 })]); // a profile alone changes the snapshot
+    expect(h.at('e2')).toEqual([
+      approved('o1', 700, { creditLimit: 1000 }), // 0 + 700 <= 1000
+      snapshot({ openOrders: 700, creditLimit: 1000, utilizationBasisPoints: 7000 }),
+    ]);
+    expect(h.at('e3')).toEqual([
+      approved('o2', 200, { openOrders: 700, creditLimit: 1000 }), // 700 + 200 <= 1000
+      warning(80, 9000, { openOrders: 900, creditLimit: 1000 }), // 90 % crosses two bands at once: one warning each
+      warning(90, 9000, { openOrders: 900, creditLimit: 1000 }),
+      snapshot({ openOrders: 900, creditLimit: 1000, utilizationBasisPoints: 9000 }),
+    ]);
+    expect(h.at('e4')).toEqual([
+      held('o3', 200, ['OVER_LIMIT'], { openOrders: 900, creditLimit: 1000, shortfall: 100 }), // 900 + 200 - 1000
+      snapshot({ openOrders: 900, heldOrders: 200, heldOrderCount: 1, creditLimit: 1000, utilizationBasisPoints: 9000 }),
+    ]);
+  });
+
+  it('stamps derived events with deterministic ids, the source, the cause and its event time', () => {
+    const c = customer('c1');
+    const r = run([c.profile('e1', { creditLimit: 1000 }), c.placed('e2', 'o1', 700)]).result('e2');
+    expect(r.events.map((e) => [e.eventId, e.eventType, e.source, e.causationId, e.occurredAt, e.customerId])).toEqual([
+      [deriveEventId('e2', 'OrderCreditApproved', 'o1'), 'OrderCreditApproved', 'o2c-exposure', 'e2', T0 + 2 * MINUTE, 'c1'],
+      [deriveEventId('e2', 'ExposureSnapshot'), 'ExposureSnapshot', 'o2c-exposure', 'e2', T0 + 2 * MINUTE, 'c1'],
+    ]);
+  });
+
+  it('releases held orders oldest first when exposure falls, and never lets a later one overtake', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 900),
+      c.placed('e3', 'o2', 300), // held: shortfall 200
+      c.placed('e4', 'o3', 150), // held: shortfall 50
+      c.paid('e5', 'p1', 100),
+      c.paid('e6', 'p2', 100),
+      c.cancelled('e7', 'o1'),
+    ]);
+    expect(h.at('e4')).toEqual([
+      held('o3', 150, ['OVER_LIMIT'], { openOrders: 900, heldOrders: 300, creditLimit: 1000, shortfall: 50 }),
+      snapshot({ openOrders: 900, heldOrders: 450, heldOrderCount: 2, creditLimit: 1000, utilizationBasisPoints: 9000 }),
+    ]);
+    expect(h.at('e5')).toEqual([
+      // exposure 800: o2 (300) does not fit; o3 (150) would, but waits behind o2. 80 % re-arms the 90 % band.
+      snapshot({ openOrders: 900, unappliedCash: 100, heldOrders: 450, heldOrderCount: 2, creditLimit: 1000, utilizationBasisPoints: 8000 }),
+    ]);
+    expect(h.at('e6')).toEqual([
+      // exposure 700: o2 fits exactly (700 + 300 = 1000), then o3 does not (1000 + 150) and stops the round
+      released('o2', 300, 3 * MINUTE, 'PaymentReceived', { openOrders: 900, unappliedCash: 200, heldOrders: 450, creditLimit: 1000 }),
+      warning(90, 10000, { openOrders: 1200, unappliedCash: 200, heldOrders: 150, creditLimit: 1000 }),
+      warning(100, 10000, { openOrders: 1200, unappliedCash: 200, heldOrders: 150, creditLimit: 1000 }),
+      snapshot({ openOrders: 1200, unappliedCash: 200, heldOrders: 150, heldOrderCount: 1, creditLimit: 1000, utilizationBasisPoints: 10000 }),
+    ]);
+    expect(h.at('e7')).toEqual([
+      // cancelling o1 (900) lowers exposure to 100: o3 fits
+      released('o3', 150, 3 * MINUTE, 'OrderCancelled', { openOrders: 300, unappliedCash: 200, heldOrders: 150, creditLimit: 1000 }),
+      snapshot({ openOrders: 450, unappliedCash: 200, creditLimit: 1000, utilizationBasisPoints: 2500 }),
+    ]);
+  });
+
+  it('holds every order MANUAL while a manual hold is set, and releases them when it is cleared', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000, manualHold: true }),
+      c.placed('e2', 'o1', 100),
+      c.profile('e3', { creditLimit: 1000, manualHold: false }),
+    ]);
+    expect(h.at('e1')).toEqual([
+      holdPlaced(['MANUAL'], { creditLimit: 1000 }), // the customer is on hold, not over its limit
+      snapshot({ creditLimit: 1000, onHold: true }),
+    ]);
+    expect(h.at('e2')).toEqual([
+      held('o1', 100, ['MANUAL'], { creditLimit: 1000 }), // fits, but the manual hold holds it: shortfall 0
+      snapshot({ heldOrders: 100, heldOrderCount: 1, creditLimit: 1000, onHold: true }),
+    ]);
+    expect(h.at('e3')).toEqual([
+      released('o1', 100, MINUTE, 'CustomerCreditProfile', { heldOrders: 100, creditLimit: 1000 }),
+      holdReleased(2 * MINUTE, { openOrders: 100, creditLimit: 1000 }),
+      snapshot({ openOrders: 100, creditLimit: 1000, utilizationBasisPoints: 1000 }),
+    ]);
+  });
+
+  it('holds NO_CREDIT_PROFILE, RISK_CLASS and OVERDUE, names every reason that applies, releases when none remains', () => {
+    const c = customer('c1');
+    const h = run([
+      c.placed('e1', 'o1', 100),
+      c.delinquency('e2', 'CURRENT', 'DELINQUENT'),
+      c.profile('e3', { creditLimit: 50, riskClass: 'E' }),
+      c.placed('e4', 'o2', 100),
+      c.profile('e5', { creditLimit: 1000, riskClass: 'B' }),
+      c.delinquency('e6', 'DELINQUENT', 'OVERDUE'),
+    ]);
+    expect(h.at('e1')).toEqual([
+      held('o1', 100, ['NO_CREDIT_PROFILE'], {}), // no profile, so no limit to measure a shortfall against
+      snapshot({ heldOrders: 100, heldOrderCount: 1 }),
+    ]);
+    expect(h.at('e2')).toEqual([snapshot({ heldOrders: 100, heldOrderCount: 1, delinquencyStatus: 'DELINQUENT' })]);
+    expect(h.at('e3')).toEqual([
+      // the profile clears NO_CREDIT_PROFILE, but OVERDUE and RISK_CLASS keep o1 held
+      snapshot({ heldOrders: 100, heldOrderCount: 1, creditLimit: 50, delinquencyStatus: 'DELINQUENT' }),
+    ]);
+    expect(h.at('e4')).toEqual([
+      held('o2', 100, ['OVER_LIMIT', 'OVERDUE', 'RISK_CLASS'], { heldOrders: 100, creditLimit: 50, shortfall: 50 }),
+      snapshot({ heldOrders: 200, heldOrderCount: 2, creditLimit: 50, delinquencyStatus: 'DELINQUENT' }),
+    ]);
+    expect(h.at('e5')).toEqual([
+      snapshot({ heldOrders: 200, heldOrderCount: 2, creditLimit: 1000, delinquencyStatus: 'DELINQUENT' }), // still OVERDUE
+    ]);
+    expect(h.at('e6')).toEqual([
+      // OVERDUE is below the DELINQUENT hold level: nothing holds them any more, oldest first
+      released('o1', 100, 5 * MINUTE, 'CustomerDelinquencyChanged', { heldOrders: 200, creditLimit: 1000 }),
+      released('o2', 100, 2 * MINUTE, 'CustomerDelinquencyChanged', { openOrders: 100, heldOrders: 100, creditLimit: 1000 }),
+      snapshot({ openOrders: 200, creditLimit: 1000, utilizationBasisPoints: 2000, delinquencyStatus: 'OVERDUE' }),
+    ]);
+  });
+
+  it('approves without a limit when the policy approves customers with no profile', () => {
+    const c = customer('c1');
+    const h = run([c.placed('e1', 'o1', 100)], creditPolicy({ policyVersion: POLICY_VERSION, noProfileHold: false }));
+    expect(h.at('e1')).toEqual([approved('o1', 100, {}), snapshot({ openOrders: 100 })]);
+  });
+
+  it('counts a temporary limit until its expiry, by the event time of the input', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000, tempLimit: 500, tempLimitExpiresAt: T0 + 10 * MINUTE }),
+      c.placed('e2', 'o1', 1200),
+      c.placed('e3', 'o2', 100, 'EUR', T0 + 11 * MINUTE),
+    ]);
+    expect(h.at('e2')).toEqual([
+      approved('o1', 1200, { creditLimit: 1000, tempLimit: 500 }), // 1200 <= 1000 + 500
+      warning(80, 8000, { openOrders: 1200, creditLimit: 1000, tempLimit: 500 }),
+      snapshot({ openOrders: 1200, creditLimit: 1000, effectiveLimit: 1500, utilizationBasisPoints: 8000 }),
+    ]);
+    expect(h.at('e3')).toEqual([
+      held('o2', 100, ['OVER_LIMIT'], { openOrders: 1200, creditLimit: 1000, shortfall: 300 }), // expired: limit 1000
+      holdPlaced(['OVER_LIMIT'], { openOrders: 1200, heldOrders: 100, creditLimit: 1000, shortfall: 200 }),
+      warning(90, 12000, { openOrders: 1200, heldOrders: 100, creditLimit: 1000, shortfall: 200 }),
+      warning(100, 12000, { openOrders: 1200, heldOrders: 100, creditLimit: 1000, shortfall: 200 }),
+      snapshot({ openOrders: 1200, heldOrders: 100, heldOrderCount: 1, creditLimit: 1000, utilizationBasisPoints: 12000, onHold: true }),
+    ]);
+  });
+
+  it('re-decides an upward amendment at the new amount; a downward one lowers exposure and releases', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 600),
+      c.placed('e3', 'o2', 300),
+      c.amended('e4', 'o1', 800),
+      c.amended('e5', 'o2', 100),
+      c.amended('e6', 'o1', 900),
+    ]);
+    expect(h.at('e4')).toEqual([
+      // measured without its own old value: 300 + 800 > 1000, so the whole order leaves exposure and is held
+      held('o1', 800, ['OVER_LIMIT'], { openOrders: 300, creditLimit: 1000, shortfall: 100 }),
+      snapshot({ openOrders: 300, heldOrders: 800, heldOrderCount: 1, creditLimit: 1000, utilizationBasisPoints: 3000 }),
+    ]);
+    expect(h.at('e5')).toEqual([
+      released('o1', 800, MINUTE, 'OrderAmended', { openOrders: 100, heldOrders: 800, creditLimit: 1000 }), // 100 + 800
+      warning(80, 9000, { openOrders: 900, creditLimit: 1000 }), // the bands re-armed when utilisation fell to 30 %
+      warning(90, 9000, { openOrders: 900, creditLimit: 1000 }),
+      snapshot({ openOrders: 900, creditLimit: 1000, utilizationBasisPoints: 9000 }),
+    ]);
+    expect(h.at('e6')).toEqual([
+      approved('o1', 900, { openOrders: 100, creditLimit: 1000 }), // 100 + 900 <= 1000: approved again at 900
+      warning(100, 10000, { openOrders: 1000, creditLimit: 1000 }),
+      snapshot({ openOrders: 1000, creditLimit: 1000, utilizationBasisPoints: 10000 }),
+    ]);
+  });
+
+  it('takes a cancelled held order out of the queue without a decision', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.placed('e2', 'o1', 500),
+      c.cancelled('e3', 'o1'),
+      c.action('e4', 'o1', 'RELEASE'),
+    ]);
+    expect(h.at('e3')).toEqual([snapshot({ creditLimit: 100 })]); // held value 500 -> 0
+    expect(h.result('e4').rejected).toEqual({
+      errorClass: 'InvalidEvent',
+      message: 'CreditActionTaken RELEASE: order o1 is not held (CANCELLED)',
+    });
+  });
+
+  it("applies a controller's release (into exposure, over the limit) and reject (final)", () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.placed('e2', 'o1', 500),
+      c.placed('e3', 'o2', 200),
+      c.action('e4', 'o1', 'RELEASE'),
+      c.action('e5', 'o2', 'REJECT'),
+      c.action('e6', 'o2', 'REJECT'),
+      c.cancelled('e7', 'o2'),
+    ]);
+    const over = { openOrders: 500, heldOrders: 200, creditLimit: 100, shortfall: 400 };
+    expect(h.at('e4')).toEqual([
+      released('o1', 500, 2 * MINUTE, 'CreditActionTaken', { heldOrders: 700, creditLimit: 100, shortfall: 400 }, 'alice'),
+      holdPlaced(['OVER_LIMIT'], over), // the release puts the customer over its limit
+      warning(80, 50000, over),
+      warning(90, 50000, over),
+      warning(100, 50000, over),
+      snapshot({ openOrders: 500, heldOrders: 200, heldOrderCount: 1, creditLimit: 100, utilizationBasisPoints: 50000, onHold: true }),
+    ]);
+    expect(h.at('e5')).toEqual([
+      rejectedOrder('o2', 200, 2 * MINUTE),
+      snapshot({ openOrders: 500, creditLimit: 100, utilizationBasisPoints: 50000, onHold: true }),
+    ]);
+    expect(h.result('e6').rejected).toEqual({
+      errorClass: 'InvalidEvent',
+      message: 'CreditActionTaken REJECT: order o2 is not held (REJECTED)',
+    });
+    // cancelling a rejected order is a normal end of its story: accepted, nothing changes
+    expect(h.result('e7')).toEqual({ state: h.result('e6').state, events: [], changed: false });
+  });
+});
+
+describe('documents and exposure', () => {
+  it('counts a payment before its invoice as unapplied cash, and an invoice before its order against it', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.paid('e2', 'p1', 300, [{ invoiceId: 'i1', amount: 300 }]),
+      c.issued('e3', 'i1', 500, 'o1'),
+      c.placed('e4', 'o1', 800),
+    ]);
+    expect(h.at('e2')).toEqual([snapshot({ unappliedCash: 300, creditLimit: 1000, utilizationBasisPoints: -3000 })]);
+    expect(h.at('e3')).toEqual([snapshot({ openReceivables: 200, creditLimit: 1000, utilizationBasisPoints: 2000 })]); // 500 - 300
+    expect(h.at('e4')).toEqual([
+      approved('o1', 800, { openReceivables: 200, creditLimit: 1000 }), // only 800 - 500 invoiced is still open
+      snapshot({ openOrders: 300, openReceivables: 200, creditLimit: 1000, utilizationBasisPoints: 5000 }),
+    ]);
+  });
+
+  it('keeps an excess allocation and a credit note beyond the balance as customer credit; reversal and void undo', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.issued('e2', 'i1', 400),
+      c.paid('e3', 'p1', 500, [{ invoiceId: 'i1', amount: 500 }]),
+      c.adjusted('e4', 'i1', 'cn1', -600),
+      c.reversed('e5', 'p1'),
+      c.voided('e6', 'i1'),
+      c.issued('e7', 'i2', 300),
+      c.paid('e8', 'p2', 300, [{ invoiceId: 'i2', amount: 300 }]),
+      c.voided('e9', 'i2'),
+    ]);
+    const limit = { creditLimit: 1000 };
+    expect(h.at('e3')).toEqual([snapshot({ ...limit, unappliedCash: 100, utilizationBasisPoints: -1000 })]); // 400 settles i1, 100 left over
+    expect(h.at('e4')).toEqual([snapshot({ ...limit, unappliedCash: 700, utilizationBasisPoints: -7000 })]); // gross -200: 500 cash + 200 credit
+    expect(h.at('e5')).toEqual([snapshot({ ...limit, unappliedCash: 200, utilizationBasisPoints: -2000 })]); // the cash is gone, the credit stays
+    expect(h.at('e6')).toEqual([snapshot(limit)]); // void: the invoice and its credit are gone
+    expect(h.at('e7')).toEqual([snapshot({ ...limit, openReceivables: 300, utilizationBasisPoints: 3000 })]);
+    expect(h.at('e8')).toEqual([snapshot(limit)]); // settled exactly
+    expect(h.at('e9')).toEqual([snapshot({ ...limit, unappliedCash: 300, utilizationBasisPoints: -3000 })]); // cash on a void is unapplied
+  });
+});
+
+describe('inputs that go to the DLQ', () => {
+  const c = customer('c1');
+  const base = [
+    c.profile('e1', { creditLimit: 1000 }),
+    c.placed('e2', 'o1', 100),
+    c.issued('e3', 'i1', 100),
+    c.adjusted('e4', 'i1', 'a1', -10),
+    c.paid('e5', 'p1', 50),
+    c.reversed('e6', 'p1'),
+    c.voided('e7', 'i1'),
+    c.cancelled('e8', 'o1'),
+  ];
+  const cases: Array<[string, ExposureInput, 'InvalidEvent' | 'UnknownReference', string]> = [
+    ['order placed twice', c.placed('x', 'o1', 100), 'InvalidEvent', 'duplicate OrderPlaced: order o1 already exists'],
+    ['invoice issued twice', c.issued('x', 'i1', 100), 'InvalidEvent', 'duplicate InvoiceIssued: invoice i1 already exists'],
+    ['payment received twice', c.paid('x', 'p1', 50), 'InvalidEvent', 'duplicate PaymentReceived: payment p1 already exists'],
+    ['adjustment of a voided invoice', c.adjusted('x', 'i1', 'a1', -10), 'InvalidEvent', 'InvoiceAdjusted: invoice i1 is voided'],
+    ['invoice voided twice', c.voided('x', 'i1'), 'InvalidEvent', 'duplicate InvoiceVoided: invoice i1 is already voided'],
+    ['payment reversed twice', c.reversed('x', 'p1'), 'InvalidEvent', 'duplicate PaymentReversed: payment p1 is already reversed'],
+    ['order cancelled twice', c.cancelled('x', 'o1'), 'InvalidEvent', 'duplicate OrderCancelled: order o1 is already cancelled'],
+    ['amendment of a cancelled order', c.amended('x', 'o1', 200), 'InvalidEvent', 'OrderAmended: order o1 is CANCELLED'],
+    ['another currency', c.placed('x', 'o2', 100, 'USD'), 'InvalidEvent', "currency USD differs from the customer's credit currency EUR"],
+    ['amendment of an unknown order', c.amended('x', 'o9', 100), 'UnknownReference', 'OrderAmended: order o9 is unknown'],
+    ['adjustment of an unknown invoice', c.adjusted('x', 'i9', 'a1', 5), 'UnknownReference', 'InvoiceAdjusted: invoice i9 is unknown'],
+    ['reversal of an unknown payment', c.reversed('x', 'p9'), 'UnknownReference', 'PaymentReversed: payment p9 is unknown'],
+    ['action on an unknown order', c.action('x', 'o9', 'RELEASE'), 'UnknownReference', 'CreditActionTaken: order o9 is unknown'],
+  ];
+  it.each(cases)('rejects %s, leaving the state as it was', (_, input, errorClass, message) => {
+    const { state } = run(base);
+    const before = JSON.stringify(state);
+    const r = applyEvent(state, input, policy);
+    expect(r).toEqual({ state, events: [], rejected: { errorClass, message }, changed: false });
+    expect(r.state).toBe(state);
+    expect(JSON.stringify(state)).toBe(before);
+  });
+
+  it('rejects the same adjustment id twice on an open invoice', () => {
+    const h = run([c.issued('e1', 'i1', 100), c.adjusted('e2', 'i1', 'a1', -10), c.adjusted('e3', 'i1', 'a1', -10)]);
+    expect(h.result('e3').rejected).toEqual({
+      errorClass: 'InvalidEvent',
+      message: 'duplicate InvoiceAdjusted: adjustment a1 of invoice i1 already applied',
+    });
+  });
+
+  it('rejects a profile in another currency than the documents already held', () => {
+    const h = run([c.placed('e1', 'o1', 100), customer('c1', 'USD').profile('e2', {})]);
+    expect(h.result('e2').rejected?.message).toBe("currency USD differs from the customer's credit currency EUR");
+  });
+});
+
+describe('inputs this service does not act on', () => {
+  it('ignores business-date ticks, disputes and invoice-level delinquency events: nothing to write, nothing derived', () => {
+    const c = customer('c1');
+    const { state } = run([c.issued('e1', 'i1', 100)]);
+    const meta = { customerId: 'c1', occurredAt: T0 };
+    const ignored: ExposureInput[] = [
+      envelope('BusinessDateTick', { businessDate: 20_500 }, { ...meta, eventId: 't1', customerId: '' }),
+      envelope('InvoiceDisputed', { invoiceId: 'i1', disputeId: 'd1', reason: null }, { ...meta, eventId: 'x1' }),
+      envelope('InvoiceOverdue', { invoiceId: 'i1', dueDate: 20_530, asOfDate: 20_531, daysPastDue: 1, openAmount: 100, currency: 'EUR' }, { ...meta, eventId: 'x2' }),
+    ];
+    expect(applyEvent(undefined, ignored[0]!, policy)).toEqual({ state: emptyState(''), events: [], changed: false });
+    for (const input of ignored.slice(1)) expect(applyEvent(state, input, policy)).toEqual({ state, events: [], changed: false });
+  });
+
+  it("throws when handed another customer's state: a bug in the caller, not bad input", () => {
+    const { state } = run([customer('c1').placed('e1', 'o1', 100)]);
+    expect(() => applyEvent(state, customer('c2').placed('e2', 'o1', 100), policy)).toThrow(/state of customer c1/);
+  });
+});
+
+describe('customer credit hold', () => {
+  it('is placed when exposure goes over the limit and released, with its duration, when it is back within', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 900),
+      c.profile('e3', { creditLimit: 800 }),
+      c.paid('e4', 'p1', 200),
+    ]);
+    const over = { openOrders: 900, creditLimit: 800, shortfall: 100 };
+    expect(h.at('e3')).toEqual([
+      holdPlaced(['OVER_LIMIT'], over), // the limit cut puts 900 over 800
+      warning(100, 11250, over), // 80 and 90 were already crossed at e2
+      snapshot({ openOrders: 900, creditLimit: 800, utilizationBasisPoints: 11250, onHold: true }),
+    ]);
+    expect(h.at('e4')).toEqual([
+      holdReleased(MINUTE, { openOrders: 900, unappliedCash: 200, creditLimit: 800 }), // 700 <= 800
+      snapshot({ openOrders: 900, unappliedCash: 200, creditLimit: 800, utilizationBasisPoints: 8750 }),
+    ]);
+  });
+});
+
+describe('retention', () => {
+  it('drops closed documents untouched past the horizon, keeps open items and invoices a kept payment names', () => {
+    const c = customer('c1');
+    const day = 86_400_000;
+    const shortRetention = creditPolicy({ policyVersion: POLICY_VERSION, retentionMs: day });
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 100),
+      c.issued('e3', 'i1', 100, 'o1'), // o1 fully invoiced: closed
+      c.paid('e4', 'p1', 100, [{ invoiceId: 'i1', amount: 100 }]), // i1 settled, p1 fully applied: closed
+      c.issued('e5', 'i2', 100),
+      c.paid('e6', 'p2', 150, [{ invoiceId: 'i2', amount: 100 }]), // 50 unapplied: p2 stays, and so does i2
+      c.placed('e7', 'o2', 100), // approved and open: stays
+      c.placed('e8', 'o3', 0, 'EUR', T0 + 3 * day), // moves the watermark past the horizon
+    ], shortRetention);
+    const { state } = h;
+    expect(Object.keys(state.orders).sort()).toEqual(['o2', 'o3']);
+    expect(Object.keys(state.invoices)).toEqual(['i2']);
+    expect(Object.keys(state.payments)).toEqual(['p2']);
+    expect(state.totals).toEqual(h.result('e7').state.totals); // dropping a closed document changes no component
+    // past the horizon the id is forgotten: a late reference is unknown
+    expect(applyEvent(state, c.cancelled('e9', 'o1'), shortRetention).rejected?.errorClass).toBe('UnknownReference');
+  });
+});

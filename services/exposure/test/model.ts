@@ -1,0 +1,262 @@
+// The reference model: the oracle for the core. It keeps nothing but the list of accepted inputs per customer and
+// recomputes every exposure component from sums over that list whenever it needs one, so it shares none of the
+// core's incremental bookkeeping (document parts, waiting allocations, invoiced-ahead orders, totals). Decisions
+// depend on processing order by nature, so it replays the inputs in order, with its own plain logic.
+import type {
+  DelinquencyStatus,
+  HoldReason,
+  ReleaseType,
+} from '../../../shared/contracts/events.generated.ts';
+import type { CreditPolicy, ExposureInput, OrderStatus } from '../src/domain/index.ts';
+
+export interface ModelComponents {
+  openOrders: number;
+  heldOrders: number;
+  heldOrderCount: number;
+  openReceivables: number;
+  unappliedCash: number;
+  exposure: number;
+}
+
+/** A credit-hold event reduced to what the model decides: who, what, why, and exposure at that point. */
+export interface ModelDecision {
+  customerId: string;
+  eventType: string;
+  causationId: string;
+  orderId?: string;
+  amount?: number;
+  reasons?: HoldReason[];
+  release?: ReleaseType;
+  band?: number;
+  exposure?: number;
+}
+
+export interface ModelResult {
+  components: Record<string, ModelComponents>;
+  statuses: Record<string, Record<string, OrderStatus>>;
+  decisions: ModelDecision[];
+  rejectedEventIds: string[];
+}
+
+interface Book {
+  accepted: ExposureInput[];
+  status: Map<string, OrderStatus>;
+  queue: string[];
+  customerHeld: boolean;
+  band: number;
+}
+
+const LADDER: DelinquencyStatus[] = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'];
+
+const ofType = <T extends ExposureInput['eventType']>(book: Book, type: T) =>
+  book.accepted.filter((e): e is Extract<ExposureInput, { eventType: T }> => e.eventType === type);
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function profileOf(book: Book) {
+  return ofType(book, 'CustomerCreditProfile').at(-1)?.payload ?? null;
+}
+
+function currencyOf(book: Book): string | null {
+  for (const e of book.accepted) if ('currency' in e.payload && e.eventType !== 'CustomerDelinquencyChanged') return e.payload.currency;
+  return null;
+}
+
+function orderAmount(book: Book, orderId: string): number {
+  const changes = book.accepted.filter(
+    (e) => (e.eventType === 'OrderPlaced' || e.eventType === 'OrderAmended') && e.payload.orderId === orderId,
+  );
+  return (changes.at(-1)!.payload as { amount: number }).amount;
+}
+
+function orderValue(book: Book, orderId: string): number {
+  const invoiced = sum(ofType(book, 'InvoiceIssued').filter((e) => e.payload.orderId === orderId).map((e) => e.payload.amount));
+  return Math.max(0, orderAmount(book, orderId) - invoiced);
+}
+
+/** Every component from sums over the accepted inputs and the order statuses. */
+export function componentsOf(book: Book): ModelComponents {
+  let openOrders = 0;
+  let heldOrders = 0;
+  let heldOrderCount = 0;
+  for (const [orderId, status] of book.status) {
+    if (status === 'APPROVED') openOrders += orderValue(book, orderId);
+    if (status === 'HELD') { heldOrders += orderValue(book, orderId); heldOrderCount += 1; }
+  }
+  const reversed = new Set(ofType(book, 'PaymentReversed').map((e) => e.payload.paymentId));
+  const payments = ofType(book, 'PaymentReceived').filter((e) => !reversed.has(e.payload.paymentId));
+  const voided = new Set(ofType(book, 'InvoiceVoided').map((e) => e.payload.invoiceId));
+  let openReceivables = 0;
+  let applied = 0;
+  let credit = 0;
+  for (const issued of ofType(book, 'InvoiceIssued')) {
+    const id = issued.payload.invoiceId;
+    if (voided.has(id)) continue;
+    const gross = issued.payload.amount + sum(ofType(book, 'InvoiceAdjusted').filter((e) => e.payload.invoiceId === id).map((e) => e.payload.amount));
+    const allocated = sum(payments.flatMap((p) => p.payload.allocations).filter((a) => a.invoiceId === id).map((a) => a.amount));
+    const settled = Math.min(allocated, Math.max(0, gross));
+    openReceivables += Math.max(0, gross) - settled;
+    applied += settled;
+    credit += Math.max(0, -gross);
+  }
+  const unappliedCash = sum(payments.map((p) => p.payload.amount)) - applied + credit;
+  return { openOrders, heldOrders, heldOrderCount, openReceivables, unappliedCash, exposure: openOrders + openReceivables - unappliedCash };
+}
+
+function limitOf(book: Book, at: number): number | null {
+  const p = profileOf(book);
+  if (p === null) return null;
+  const temp = p.tempLimit !== null && (p.tempLimitExpiresAt === null || at < p.tempLimitExpiresAt) ? p.tempLimit : 0;
+  return p.creditLimit + temp;
+}
+
+function standing(book: Book, policy: CreditPolicy): HoldReason[] {
+  const p = profileOf(book);
+  const status = ofType(book, 'CustomerDelinquencyChanged').at(-1)?.payload.toStatus ?? 'CURRENT';
+  const reasons: HoldReason[] = [];
+  if (LADDER.indexOf(status) >= LADDER.indexOf(policy.overdueHoldLevel)) reasons.push('OVERDUE');
+  if (p?.manualHold) reasons.push('MANUAL');
+  if (p && policy.riskHoldClasses.includes(p.riskClass)) reasons.push('RISK_CLASS');
+  if (!p && policy.noProfileHold) reasons.push('NO_CREDIT_PROFILE');
+  return reasons;
+}
+
+/** Why the input is rejected, 'ignored' if it changes nothing here, null if it is accepted. */
+function verdict(book: Book, e: ExposureInput): string | 'ignored' | null {
+  const has = (type: ExposureInput['eventType'], key: string, id: string) =>
+    book.accepted.some((x) => x.eventType === type && (x.payload as unknown as Record<string, unknown>)[key] === id);
+  const currency = currencyOf(book);
+  if ('currency' in e.payload && e.eventType !== 'CustomerDelinquencyChanged' && currency !== null && e.payload.currency !== currency) {
+    return 'currency';
+  }
+  switch (e.eventType) {
+    case 'OrderPlaced': return has('OrderPlaced', 'orderId', e.payload.orderId) ? 'duplicate' : null;
+    case 'OrderAmended':
+    case 'OrderCancelled': {
+      const status = book.status.get(e.payload.orderId);
+      if (status === undefined) return 'unknown';
+      if (status === 'CANCELLED') return 'closed';
+      if (status === 'REJECTED') return e.eventType === 'OrderCancelled' ? 'ignored' : 'closed';
+      return null;
+    }
+    case 'InvoiceIssued': return has('InvoiceIssued', 'invoiceId', e.payload.invoiceId) ? 'duplicate' : null;
+    case 'InvoiceAdjusted':
+      if (!has('InvoiceIssued', 'invoiceId', e.payload.invoiceId)) return 'unknown';
+      if (has('InvoiceVoided', 'invoiceId', e.payload.invoiceId)) return 'voided';
+      return ofType(book, 'InvoiceAdjusted').some((x) => x.payload.invoiceId === e.payload.invoiceId && x.payload.adjustmentId === e.payload.adjustmentId) ? 'duplicate' : null;
+    case 'InvoiceVoided':
+      if (!has('InvoiceIssued', 'invoiceId', e.payload.invoiceId)) return 'unknown';
+      return has('InvoiceVoided', 'invoiceId', e.payload.invoiceId) ? 'duplicate' : null;
+    case 'PaymentReceived': return has('PaymentReceived', 'paymentId', e.payload.paymentId) ? 'duplicate' : null;
+    case 'PaymentReversed':
+      if (!has('PaymentReceived', 'paymentId', e.payload.paymentId)) return 'unknown';
+      return has('PaymentReversed', 'paymentId', e.payload.paymentId) ? 'duplicate' : null;
+    case 'CreditActionTaken': return book.status.get(e.payload.orderId) === 'HELD' ? null : 'not held';
+    case 'CustomerCreditProfile':
+    case 'CustomerDelinquencyChanged': return null;
+    default: return 'ignored';
+  }
+}
+
+export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy): ModelResult {
+  const books = new Map<string, Book>();
+  const decisions: ModelDecision[] = [];
+  const rejectedEventIds: string[] = [];
+
+  for (const e of inputs) {
+    if (e.customerId === '') continue;
+    let book = books.get(e.customerId);
+    if (!book) {
+      book = { accepted: [], status: new Map(), queue: [], customerHeld: false, band: 0 };
+      books.set(e.customerId, book);
+    }
+    const b = book;
+    const v = verdict(b, e);
+    if (v === 'ignored') continue;
+    if (v !== null) { rejectedEventIds.push(e.eventId); continue; }
+    b.accepted.push(e);
+    const decide = (type: string, extra: Omit<ModelDecision, 'customerId' | 'eventType' | 'causationId'>) =>
+      decisions.push({ customerId: e.customerId, eventType: type, causationId: e.eventId, ...extra });
+    const judge = (orderId: string) => {
+      const exposure = componentsOf(b).exposure;
+      const value = orderValue(b, orderId);
+      const limit = limitOf(b, e.occurredAt);
+      const reasons = standing(b, policy);
+      if (limit !== null && exposure + value > limit) reasons.unshift('OVER_LIMIT');
+      const amount = orderAmount(b, orderId);
+      if (reasons.length === 0) {
+        b.status.set(orderId, 'APPROVED');
+        decide('OrderCreditApproved', { orderId, amount, exposure });
+      } else {
+        b.status.set(orderId, 'HELD');
+        b.queue.push(orderId);
+        decide('OrderCreditHeld', { orderId, amount, reasons, exposure });
+      }
+    };
+
+    switch (e.eventType) {
+      case 'OrderPlaced':
+        judge(e.payload.orderId);
+        break;
+      case 'OrderAmended': {
+        const id = e.payload.orderId;
+        const previous = b.accepted.filter((x) => (x.eventType === 'OrderPlaced' || x.eventType === 'OrderAmended') && x.payload.orderId === id).at(-2)!;
+        if (b.status.get(id) === 'APPROVED' && e.payload.amount > (previous.payload as { amount: number }).amount) {
+          b.status.delete(id);
+          judge(id);
+        }
+        break;
+      }
+      case 'OrderCancelled':
+        b.status.set(e.payload.orderId, 'CANCELLED');
+        b.queue = b.queue.filter((id) => id !== e.payload.orderId);
+        break;
+      case 'CreditActionTaken': {
+        const id = e.payload.orderId;
+        const exposure = componentsOf(b).exposure;
+        b.queue = b.queue.filter((x) => x !== id);
+        b.status.set(id, e.payload.action === 'RELEASE' ? 'APPROVED' : 'REJECTED');
+        if (e.payload.action === 'RELEASE') decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'MANUAL', exposure });
+        else decide('OrderCreditRejected', { orderId: id, amount: orderAmount(b, id) });
+        break;
+      }
+      default:
+        break;
+    }
+
+    // Release round: oldest first, stop at the first that does not fit.
+    if (standing(b, policy).length === 0) {
+      while (b.queue.length > 0) {
+        const id = b.queue[0]!;
+        const exposure = componentsOf(b).exposure;
+        const limit = limitOf(b, e.occurredAt);
+        if (limit !== null && exposure + orderValue(b, id) > limit) break;
+        b.queue.shift();
+        b.status.set(id, 'APPROVED');
+        decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', exposure });
+      }
+    }
+
+    const { exposure } = componentsOf(b);
+    const limit = limitOf(b, e.occurredAt);
+    const reasons: HoldReason[] = [];
+    if (limit !== null && exposure > limit) reasons.push('OVER_LIMIT');
+    if (profileOf(b)?.manualHold) reasons.push('MANUAL');
+    if (reasons.length > 0 && !b.customerHeld) decide('CustomerCreditHoldPlaced', { reasons, exposure });
+    if (reasons.length === 0 && b.customerHeld) decide('CustomerCreditHoldReleased', { exposure });
+    b.customerHeld = reasons.length > 0;
+
+    const basisPoints = limit ? Math.trunc((exposure * 10_000) / limit) : 0;
+    const reached = Math.max(0, ...policy.warningBands.filter((band) => basisPoints >= band * 100));
+    for (const band of policy.warningBands) if (band > b.band && band <= reached) decide('CreditUtilizationWarning', { band, exposure });
+    b.band = reached;
+  }
+
+  const components: Record<string, ModelComponents> = {};
+  const statuses: Record<string, Record<string, OrderStatus>> = {};
+  for (const [customerId, b] of books) {
+    components[customerId] = componentsOf(b);
+    statuses[customerId] = Object.fromEntries(b.status);
+  }
+  return { components, statuses, decisions, rejectedEventIds };
+}
