@@ -27,6 +27,8 @@ export interface ConsumedRecord<E> {
   /** Broker or producer timestamp, epoch ms. Event time is the event's own occurredAt. */
   timestamp: number;
   key: Buffer | null;
+  /** The original bytes, so a service can dead-letter an event its domain rejects byte for byte. */
+  value: Buffer | null;
   headers: IHeaders;
   event: E;
 }
@@ -45,8 +47,15 @@ export interface BatchContext {
 /** Turns a record value into an event, or throws PoisonRecordError (DLQ) or TransientError (retry). */
 export type Decode<E> = (topic: string, value: Buffer | null) => Promise<E>;
 
-/** Applies a chunk of one topic-partition's records, in offset order; resolves once their effects are durable. */
-export type HandleBatch<E> = (records: ReadonlyArray<ConsumedRecord<E>>, ctx: BatchContext) => Promise<void>;
+/**
+ * Applies a chunk of one topic-partition's records, in offset order; resolves once their effects are durable.
+ * It may instead ask to rewind the partition to an earlier offset (its store of record is behind what Kafka
+ * delivered, e.g. a state store that came back empty): nothing of the chunk is resolved and consumption resumes there.
+ */
+export type HandleBatch<E> = (
+  records: ReadonlyArray<ConsumedRecord<E>>,
+  ctx: BatchContext,
+) => Promise<void | { seekTo: string }>;
 
 export interface RunnerOptions<E> {
   kafka: Kafka;
@@ -90,6 +99,8 @@ type Stage = 'decode' | 'handle' | 'dlq';
 interface ChunkOutcome {
   settled: number;
   failure?: { stage: Stage; error: unknown };
+  /** The handler asked to rewind the partition here; nothing of the chunk settled. */
+  seekTo?: string;
 }
 
 /** An error from the consumer itself (rebalance, lost membership): kafkajs must see it, not our retry loop. */
@@ -160,6 +171,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     offset: m.offset,
     timestamp: Number(m.timestamp),
     key: m.key ?? null,
+    value: m.value ?? null,
     headers: m.headers ?? {},
     event,
   });
@@ -189,7 +201,8 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     }
     if (decoded === 0) return { settled: 0, failure };
     try {
-      if (good.length > 0) await handleBatch(good, ctx);
+      const handled = good.length > 0 ? await handleBatch(good, ctx) : undefined;
+      if (handled) return { settled: 0, seekTo: handled.seekTo };
     } catch (error) {
       if (error instanceof ConsumerApiError) throw error;
       return { settled: 0, failure: { stage: 'handle', error } };
@@ -256,7 +269,12 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     for (let i = 0; i < batch.messages.length; i += maxRecords) {
       if (!payload.isRunning() || payload.isStale()) break;
       const chunk = batch.messages.slice(i, i + maxRecords);
-      const { settled, failure } = await processChunk(topic, partition, chunk, ctx);
+      const { settled, failure, seekTo } = await processChunk(topic, partition, chunk, ctx);
+      if (seekTo !== undefined) {
+        log.warn({ topic, partition, from: chunk[0]!.offset, to: seekTo }, 'handler asked to rewind the partition');
+        consumer.seek({ topic, partition, offset: seekTo });
+        break;
+      }
       if (settled > 0) {
         const last = chunk[settled - 1]!.offset;
         payload.resolveOffset(last);

@@ -263,6 +263,32 @@ describe('runner: transient failures', () => {
   });
 });
 
+describe('runner: rewind on request', () => {
+  it('seeks back when the handler says its store is behind, then hands the records over again from there', async () => {
+    const { topics, serde } = await freshContracts();
+    const events = Array.from({ length: 6 }, (_, i) => order(`C-${i}`));
+    await produce(kafka, topics.ORDERS.name, await Promise.all(
+      events.map(async (e) => ({ key: e.customerId, value: await serde.encode(topics.ORDERS, e), partition: 1 })),
+    ));
+
+    // The store "has" offsets 0..2 applied only after the first call; it asks to rewind to 3 once, then to 0 once
+    // (as a store that came back empty would), and finally applies everything.
+    const rewinds = ['3', '0'];
+    const calls: string[][] = [];
+    await run(topics, uniqueId('g-rewind'), specDecoder(serde, [topics.ORDERS]), async (records) => {
+      calls.push(records.map((r) => r.offset));
+      const seekTo = rewinds.shift();
+      return seekTo === undefined ? undefined : { seekTo };
+    });
+
+    await waitUntil(() => calls.length >= 3 && calls.at(-1)!.includes('5'), 'the rewound records to be handled');
+    expect(calls[0]![0]).toBe('0');
+    expect(calls[1]![0]).toBe('3');
+    expect(calls[2]).toEqual(['0', '1', '2', '3', '4', '5']);
+    expect(calls[2]!.map(Number).every((o, i) => o === i)).toBe(true);
+  });
+});
+
 describe('runner: stop and hand over', () => {
   it('a stop in mid-stream and a new instance in the same group handle every record, skipping none', async () => {
     const { topics, serde } = await freshContracts();
