@@ -17,6 +17,7 @@ export default defineConfig({
           name: 'integration',
           include: ['**/*.int.test.ts', '**/*.e2e.test.ts'],
           exclude: ['**/node_modules/**', '.tools/**'],
+          globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -3,6 +3,7 @@
 //   2. testcontainers, when a Docker engine answers: Kafka (KRaft), Apicurio Registry, Redis and Postgres containers;
 //   3. the local stack started by `npm run stack:up`, whose endpoints are in stack/.data/stack.env.
 // Each endpoint is checked before a test uses it, so a missing stack fails in seconds with what to do about it.
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +187,29 @@ async function discover(): Promise<Stack> {
     const hint = stack.source === 'local' ? 'run `npm run stack:up` (and `npm run stack:status` to see what is down)' : 'check the endpoints';
     throw new Error(`stack (${stack.source}): not answering: ${down.join('; ')}: ${hint}`);
   }
+  return stack;
+}
+
+/**
+ * For vitest's globalSetup: finds the stack once for the whole run, starting the local one with stack/up.sh when
+ * neither endpoints nor Docker are there, and exports its endpoints to the environment so every test file (and every
+ * service a test spawns) uses the same stack instead of discovering, or starting containers, again.
+ */
+export async function ensureStack(): Promise<Stack> {
+  let stack: Stack;
+  const explicit = fromEnv();
+  if (explicit) stack = explicit;
+  else if (await dockerAnswers()) stack = await fromContainers();
+  else {
+    stack = await fromLocalStack().catch(() => undefined as unknown as Stack);
+    if (!stack || (await unreachable(stack)).length > 0) {
+      execFileSync('bash', [fileURLToPath(new URL('../stack/up.sh', import.meta.url))], { stdio: 'inherit' });
+      stack = await fromLocalStack();
+    }
+  }
+  const down = await unreachable(stack);
+  if (down.length > 0) throw new Error(`stack (${stack.source}): not answering: ${down.join('; ')}`);
+  for (const v of STACK_VARS) process.env[v] = stack.env[v];
   return stack;
 }
 
