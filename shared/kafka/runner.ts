@@ -42,6 +42,12 @@ export interface BatchContext {
   isRunning(): boolean;
   /** True when this partition's position moved under the batch (seek, rebalance): its results will be redone. */
   isStale(): boolean;
+  /**
+   * The consumer's position before this call's records: every offset below it is settled. Offsets between it and the
+   * first record handed over were not handed over (poison records bound for the DLQ, records compacted away), so a
+   * handler that tracks applied offsets must not mistake them for a gap.
+   */
+  fromOffset: string;
 }
 
 /** Turns a record value into an event, or throws PoisonRecordError (DLQ) or TransientError (retry). */
@@ -257,7 +263,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const ctx: BatchContext = {
+    const ctx: Omit<BatchContext, 'fromOffset'> = {
       topic,
       partition,
       heartbeat: () => consumerCall(() => payload.heartbeat()),
@@ -266,10 +272,13 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     };
     const endTimer = metrics.batchDuration.startTimer({ topic });
     let next = batch.firstOffset() ?? batch.lastOffset();
+    // The offset this batch was fetched from (kafkajs keeps it on the batch but does not type it).
+    let from = (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? next;
     for (let i = 0; i < batch.messages.length; i += maxRecords) {
       if (!payload.isRunning() || payload.isStale()) break;
       const chunk = batch.messages.slice(i, i + maxRecords);
-      const { settled, failure, seekTo } = await processChunk(topic, partition, chunk, ctx);
+      const { settled, failure, seekTo } = await processChunk(topic, partition, chunk, { ...ctx, fromOffset: from });
+      from = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
       if (seekTo !== undefined) {
         log.warn({ topic, partition, from: chunk[0]!.offset, to: seekTo }, 'handler asked to rewind the partition');
         consumer.seek({ topic, partition, offset: seekTo });

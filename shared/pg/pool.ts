@@ -14,6 +14,10 @@ export interface PoolOptions {
   /** Shows in pg_stat_activity, so a slow query names its service. */
   applicationName?: string;
   max?: number;
+  /** Give up opening a connection after this long (default: wait forever). */
+  connectionTimeoutMillis?: number;
+  /** Fail a statement whose answer has not come after this long (default: wait forever): a stalled server. */
+  queryTimeoutMillis?: number;
 }
 
 export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
@@ -21,6 +25,8 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool
     connectionString: databaseUrl,
     application_name: options.applicationName,
     max: options.max ?? 4,
+    connectionTimeoutMillis: options.connectionTimeoutMillis,
+    query_timeout: options.queryTimeoutMillis,
   });
 }
 

@@ -41,7 +41,7 @@ export interface OutboxEntry extends OutboxRecord {
   id: string;
 }
 
-type CommitBatch = (...args: Array<string | Buffer | number>) => Promise<number>;
+type CommitBatch = (args: Array<string | Buffer | number>) => Promise<number>;
 
 export class PartitionStore {
   constructor(
@@ -90,7 +90,8 @@ export class PartitionStore {
     for (const r of c.outbox) {
       args.push(r.topic, r.partition === undefined ? '' : String(r.partition), r.key, r.value, JSON.stringify(r.headers ?? {}));
     }
-    const result = await (this.redis as unknown as { commitBatch: CommitBatch }).commitBatch(...args);
+    // One array (ioredis flattens it), never spread: a large batch has more arguments than a call may take.
+    const result = await (this.redis as unknown as { commitBatch: CommitBatch }).commitBatch(args);
     return result === -1 ? 'stale' : result;
   }
 

@@ -28,6 +28,9 @@ export interface DerivedRecord {
   event: AnyEvent;
   /** Only when it must not follow the key (e.g. a per-partition tick). */
   partition?: number;
+  /** Publish to this topic instead of spec.name, still encoded with spec's schema (e.g. an input re-encoded for the DLQ). */
+  topic?: string;
+  headers?: Record<string, string>;
 }
 
 export interface Rejection {
@@ -70,8 +73,12 @@ export type BatchOutcome =
 export class BatchProcessor<E, S> {
   constructor(private readonly o: BatchProcessorOptions<E, S>) {}
 
-  /** Records must all come from one topic-partition, in offset order. */
-  async process(records: ReadonlyArray<SourceRecord<E>>): Promise<BatchOutcome> {
+  /**
+   * Records must all come from one topic-partition, in offset order. `fromOffset` is the consumer's position before
+   * them (the runner's BatchContext.fromOffset): offsets skipped between it and the first record (poison records,
+   * compaction) are not a gap in the applied state. Without it the first record's offset is taken.
+   */
+  async process(records: ReadonlyArray<SourceRecord<E>>, fromOffset?: string): Promise<BatchOutcome> {
     const first = records[0];
     if (!first) return { kind: 'done', applied: 0, skipped: 0, rejected: 0, derived: 0, published: 0 };
     const { topic, partition } = first;
@@ -93,7 +100,7 @@ export class BatchProcessor<E, S> {
       const next = loaded.offsets.get(topic) ?? 0n;
       // The log holds records this partition never applied: its state was lost (e.g. Redis came back empty), unless
       // retention already deleted them. Rewind and rebuild rather than skip.
-      if (BigInt(first.offset) > next && next >= (await this.o.logStartOffset(topic, partition))) {
+      if (BigInt(fromOffset ?? first.offset) > next && next >= (await this.o.logStartOffset(topic, partition))) {
         return { kind: 'seek', offset: next };
       }
       const fresh = records.filter((r) => BigInt(r.offset) >= next);
@@ -117,10 +124,11 @@ export class BatchProcessor<E, S> {
         for (const d of result.out) {
           derived++;
           outbox.push({
-            topic: d.spec.name,
+            topic: d.topic ?? d.spec.name,
             key: d.event.customerId,
             value: await this.o.encode(d.spec, d.event),
             ...(d.partition === undefined ? {} : { partition: d.partition }),
+            ...(d.headers === undefined ? {} : { headers: d.headers }),
           });
         }
       }
