@@ -1,0 +1,60 @@
+// The exposure service's own metrics, next to the runner's (o2c_exposure_records_consumed_total, ...). The latency
+// and outbox names are the ones the Grafana dashboards query (grafana/src/metrics.ts).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { metricPrefix } from '../../../../shared/metrics.ts';
+import type { DecisionTally } from './exposure-domain.ts';
+
+export interface ExposureMetrics {
+  decisions: Counter<'outcome'>;
+  releases: Counter<'release'>;
+  decisionLatency: Histogram;
+  outboxBacklog: Gauge<'partition'>;
+}
+
+export function createExposureMetrics(
+  registry: Registry,
+  service: string,
+  outboxLengths: () => Promise<Map<number, number>>,
+): ExposureMetrics {
+  const p = metricPrefix(service);
+  const registers = [registry];
+  return {
+    decisions: new Counter({
+      name: `${p}decisions_total`,
+      help: 'Order decisions published, by outcome (approved, held, released, rejected).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    releases: new Counter({
+      name: `${p}releases_total`,
+      help: 'Held orders released, by release type (AUTOMATIC, MANUAL).',
+      labelNames: ['release'],
+      registers,
+    }),
+    decisionLatency: new Histogram({
+      name: `${p}decision_latency_seconds`,
+      help: "Seconds from the input record's Kafka timestamp to its order decision published (acknowledged by Kafka).",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    outboxBacklog: new Gauge({
+      name: `${p}outbox_backlog`,
+      help: 'Derived records committed to the Redis outbox and not yet acknowledged by Kafka, per partition.',
+      labelNames: ['partition'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [partition, length] of await outboxLengths()) this.set({ partition: String(partition) }, length);
+      },
+    }),
+  };
+}
+
+/** Counts a published batch's decisions and observes their latency at `publishedAt` (epoch ms). */
+export function observeDecisions(metrics: ExposureMetrics, tally: DecisionTally, publishedAt: number): void {
+  for (const d of tally.values()) {
+    metrics.decisions.inc({ outcome: d.outcome });
+    if (d.release) metrics.releases.inc({ release: d.release });
+    metrics.decisionLatency.observe(Math.max(0, publishedAt - d.inputTimestamp) / 1000);
+  }
+}

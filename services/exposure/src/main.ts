@@ -1,0 +1,6 @@
+// The exposure service as a process: configuration from the environment, SIGTERM/SIGINT for a graceful stop, exit
+// codes as shared/lifecycle.ts defines them.
+import { runMain } from '../../../shared/lifecycle.ts';
+import { createExposureService, loadExposureConfig, SERVICE } from './service.ts';
+
+await runMain(SERVICE, ({ logger, fail }) => createExposureService(loadExposureConfig(), { logger, fail }));

@@ -1,0 +1,114 @@
+// Drives a round-based history through the running service and checks what it left against the reference model:
+// the exposure components and order statuses in Redis, the decisions on the credit-holds topic (ids, contents,
+// no id with two contents) and the rejected inputs in the DLQ.
+import type { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import { expect } from 'vitest';
+import type { CreditHoldEvent } from '../../../shared/contracts/events.generated.ts';
+import type { EventSerde } from '../../../shared/contracts/serde.ts';
+import type { TopicSpec } from '../../../shared/contracts/topics.ts';
+import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
+import { collect, type Collector } from '../../../test/kafka.ts';
+import { exposureOf, type CreditPolicy } from '../src/domain/index.ts';
+import { customerStates, decisionIdOf, decisionOf, endOffsets, specOf, waitApplied, type HistoryProducer, type TestEnv } from './harness.ts';
+import { runModel } from './model.ts';
+import type { StreamHistory } from './stream-history.ts';
+
+export interface Drive {
+  kafka: Kafka;
+  admin: Admin;
+  redis: Redis;
+  producer: HistoryProducer;
+  serde: EventSerde;
+}
+
+/**
+ * Produces the rounds one by one, each once the service applied the previous one (so it applies the history in
+ * `history.inputs` order). `afterProduce(i)` runs right after round i is produced, while the service works on it.
+ */
+export async function driveRounds(
+  d: Drive,
+  t: TestEnv,
+  history: StreamHistory,
+  opts: { afterProduce?: (round: number) => Promise<void>; check?: () => void; timeoutMs?: number } = {},
+): Promise<void> {
+  for (const [i, round] of history.rounds.entries()) {
+    const spec = specOf(t, round.topic);
+    await d.producer.send(spec, round.events);
+    await opts.afterProduce?.(i);
+    await waitApplied(d.redis, t, spec.name, await endOffsets(d.admin, spec.name), {
+      ...(opts.check ? { check: opts.check } : {}),
+      timeoutMs: opts.timeoutMs ?? 60_000,
+    });
+  }
+}
+
+/** Starts reading the credit-holds topic and the DLQ from the beginning, before the service runs. */
+export async function outputCollectors(d: Drive, t: TestEnv): Promise<{ holds: Collector; dlq: Collector }> {
+  return { holds: await collect(d.kafka, t.topics.CREDIT_HOLDS.name), dlq: await collect(d.kafka, t.topics.DLQ.name) };
+}
+
+/** Everything the service produced for the history equals what the model says, however often it was restarted. */
+export async function expectModelOutcome(
+  d: Drive,
+  t: TestEnv,
+  history: StreamHistory,
+  policy: CreditPolicy,
+  out: { holds: Collector; dlq: Collector },
+): Promise<void> {
+  const model = runModel(history.inputs, policy);
+  const expectedIds = new Map(model.decisions.map((m) => [decisionIdOf(m), m]));
+  expect(expectedIds.size, 'the model derives one id per decision').toBe(model.decisions.length);
+
+  // Redis: every customer's components and order statuses.
+  const states = await customerStates(d.redis, t);
+  const components: Record<string, unknown> = {};
+  const statuses: Record<string, unknown> = {};
+  for (const id of Object.keys(model.components)) {
+    const s = states.get(id);
+    const totals = s?.totals ?? { openOrders: 0, heldOrders: 0, heldOrderCount: 0, openReceivables: 0, unappliedCash: 0 };
+    components[id] = { ...totals, exposure: exposureOf(totals) };
+    statuses[id] = Object.fromEntries(Object.entries(s?.orders ?? {}).map(([orderId, o]) => [orderId, o.status]));
+  }
+  expect(components).toEqual(model.components);
+  expect(statuses).toEqual(model.statuses);
+
+  // Kafka: every decision the model makes, with its id and content; no id with two different contents.
+  const letters = await distinctValues(out.holds, expectedIds.size);
+  const byId = new Map<string, Buffer>();
+  const conflicting: string[] = [];
+  const decoded = new Map<string, CreditHoldEvent>();
+  for (const m of letters) {
+    const event = (await d.serde.decode(t.topics.CREDIT_HOLDS, m.value)) as CreditHoldEvent;
+    const seen = byId.get(event.eventId);
+    if (seen && !seen.equals(m.value!)) conflicting.push(event.eventId);
+    byId.set(event.eventId, m.value!);
+    decoded.set(event.eventId, event);
+  }
+  expect(conflicting).toEqual([]);
+  expect([...decoded.keys()].sort()).toEqual([...expectedIds.keys()].sort());
+  for (const [id, event] of decoded) expect(decisionOf(event), `decision ${id}`).toEqual(expectedIds.get(id));
+
+  // The DLQ: exactly the inputs the model rejects (by event id; a crash may republish a letter).
+  const deadLetters = await distinctValues(out.dlq, new Set(model.rejectedEventIds).size);
+  const specs = new Map(history.rounds.map((r) => [specOf(t, r.topic).name, specOf(t, r.topic)] as const));
+  const rejected = new Set<string>();
+  for (const m of deadLetters) {
+    const spec = specs.get(m.headers[DlqHeaders.SOURCE_TOPIC]!.toString()) as TopicSpec;
+    rejected.add((await d.serde.decode(spec, m.value)).eventId);
+  }
+  expect([...rejected].sort()).toEqual([...new Set(model.rejectedEventIds)].sort());
+}
+
+/**
+ * The collected messages once `n` distinct values arrived (a republished copy does not count), or after a minute:
+ * the comparisons that follow then say what is missing.
+ */
+async function distinctValues(c: Collector, n: number) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const distinct = new Set(c.messages.map((m) => m.value?.toString('base64')));
+    if (distinct.size >= n || Date.now() > deadline) return [...c.messages];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
