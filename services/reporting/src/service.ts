@@ -1,0 +1,128 @@
+// services/reporting: every input and derived topic lands in the reporting schema of Postgres, each batch and its
+// offsets in one transaction, for Grafana and the KPI views.
+//
+// Start: migrate as the schema owner, prepare topics and schemas, move the group's Kafka offsets back to Postgres'
+// where they are ahead (an empty or restored database), then run the shared runner with the sink as its handler.
+// Postgres down or slow: the sink's TransientError pauses the partition and the runner retries it with backoff; the
+// pool drops broken connections and opens new ones once the server answers again.
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import { topicRegistry } from '../../../shared/contracts/topics.ts';
+import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
+import { prepareContracts } from '../../../shared/kafka/admin.ts';
+import { createKafka } from '../../../shared/kafka/client.ts';
+import { createDlqPublisher } from '../../../shared/kafka/dlq.ts';
+import { fetchOptions, specDecoder, startRunner, type Runner } from '../../../shared/kafka/runner.ts';
+import type { Service } from '../../../shared/lifecycle.ts';
+import type { Logger } from '../../../shared/logger.ts';
+import { createRegistry, createRunnerMetrics } from '../../../shared/metrics.ts';
+import { migrate } from '../../../shared/pg/migrate.ts';
+import { createPool, type Pool } from '../../../shared/pg/pool.ts';
+import { migrationSettings, SERVICE, type ReportingConfig } from './adapters/config.ts';
+import { alignGroupWithStore } from './adapters/group-offsets.ts';
+import { createSinkMetrics } from './adapters/metrics.ts';
+import { readOffsets } from './adapters/pg-writer.ts';
+import { createSink } from './adapters/sink.ts';
+import type { SinkEvent } from './domain/to-row-ops.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+// Fail a connection attempt or a stalled statement instead of hanging the partition: the runner retries it.
+const CONNECT_TIMEOUT_MS = 10_000;
+const QUERY_TIMEOUT_MS = 120_000;
+
+export interface ReportingServiceOptions {
+  config: ReportingConfig;
+  logger: Logger;
+  /** A failure the service cannot recover from after start (the consumer crashed for good). */
+  onFatal: (error: Error) => void;
+}
+
+export class ReportingService implements Service {
+  private pool: Pool | undefined;
+  private admin: Admin | undefined;
+  private runner: Runner | undefined;
+  private health: HealthServer | undefined;
+
+  constructor(private readonly o: ReportingServiceOptions) {}
+
+  /** The bound /metrics and /healthz port (the real one when HTTP_PORT is 0). */
+  get httpPort(): number | undefined {
+    return this.health?.port;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, onFatal } = this.o;
+    const log = logger.child({ component: SERVICE });
+
+    // Its own connections: the database settings a migration makes reach only sessions opened after it.
+    const owner = createPool(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, { applicationName: `o2c-${SERVICE}-migrate`, max: 1 });
+    try {
+      const { applied } = await migrate(owner, { component: SERVICE, dir: MIGRATIONS_DIR, settings: migrationSettings(config) });
+      log.info({ applied: applied.map((m) => m.file) }, 'migrations up to date');
+    } finally {
+      await owner.end();
+    }
+
+    const pool = (this.pool = createPool(config.DATABASE_URL, {
+      applicationName: `o2c-${SERVICE}`,
+      max: config.REPORTING_CONCURRENCY,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      queryTimeoutMillis: QUERY_TIMEOUT_MS,
+    }));
+    // An idle connection whose server went away emits 'error'; the pool drops it, and unhandled it would kill us.
+    pool.on('error', (error) => log.warn({ err: error }, 'idle Postgres connection failed; the pool replaces it'));
+
+    const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
+    const kafka = createKafka(config, logger);
+    const { serde } = await prepareContracts({ kafka, registry: config.SCHEMA_REGISTRY_URL, topics, partitions: config.KAFKA_PARTITIONS });
+    const inputs = [
+      topics.CUSTOMERS,
+      topics.ORDERS,
+      topics.INVOICES,
+      topics.PAYMENTS,
+      topics.CREDIT_HOLDS,
+      topics.DELINQUENCY,
+      topics.EXPOSURE,
+    ] as const;
+    const names = inputs.map((t) => t.name);
+
+    const admin = (this.admin = kafka.admin());
+    await admin.connect();
+    const groupId = config.KAFKA_GROUP_ID;
+    await alignGroupWithStore({ kafka, admin, groupId, topics: names, stored: await readOffsets(pool, groupId), logger: log });
+
+    const registry = createRegistry(SERVICE);
+    this.runner = await startRunner<SinkEvent>({
+      kafka,
+      groupId,
+      topics: names,
+      decode: specDecoder(serde, inputs),
+      handleBatch: createSink({
+        pool,
+        group: groupId,
+        logStartOffset: async (topic, partition) => {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
+        },
+        metrics: createSinkMetrics(registry, SERVICE),
+        logger,
+      }),
+      dlq: createDlqPublisher({ kafka, service: SERVICE, topic: topics.DLQ.name }),
+      metrics: createRunnerMetrics(registry, SERVICE),
+      logger,
+      maxRecordsPerCall: config.REPORTING_BATCH_RECORDS,
+      partitionsConsumedConcurrently: config.REPORTING_CONCURRENCY,
+      fetch: fetchOptions(config),
+      onFatal,
+    });
+    this.health = await startHealthServer({ port: config.HTTP_PORT, registry, checks: [this.runner.health] });
+  }
+
+  async stop(): Promise<void> {
+    await this.runner?.stop();
+    await this.admin?.disconnect();
+    await this.health?.close();
+    await this.pool?.end();
+  }
+}

@@ -1,0 +1,134 @@
+import type { ExposureBreakdown } from '../../../shared/contracts/events.generated.ts';
+import type { TopicRegistry, TopicSpec } from '../../../shared/contracts/topics.ts';
+import { MS_PER_DAY, dayOf } from '../../../shared/time.ts';
+import type { SinkEvent } from '../src/domain/to-row-ops.ts';
+import { event } from './support.ts';
+
+// A deterministic stream for the sink's stack tests: `customers` customers, each with a short order-to-cash life that
+// touches every event type of the seven topics the sink reads (about 27 events per customer). Event times are distinct
+// per customer, so no two versions of a row tie whatever order the topics are consumed in.
+
+const T0 = Date.UTC(2024, 2, 1, 8, 0, 0);
+const HOUR = 3_600_000;
+
+const exposure = (value: number, limit: number): ExposureBreakdown => ({
+  openOrders: value, openReceivables: 0, unappliedCash: 0, exposure: value, heldOrders: 0, creditLimit: limit,
+  tempLimit: 0, effectiveLimit: limit, shortfall: Math.max(0, value - limit), policyVersion: 'v1',
+});
+
+export type StreamTopic = 'customers' | 'orders' | 'invoices' | 'payments' | 'creditHolds' | 'delinquency' | 'exposure';
+export type Stream = Record<StreamTopic, SinkEvent[]>;
+
+export function specOf(topics: TopicRegistry, topic: StreamTopic): TopicSpec {
+  const byName: Record<StreamTopic, TopicSpec> = {
+    customers: topics.CUSTOMERS, orders: topics.ORDERS, invoices: topics.INVOICES, payments: topics.PAYMENTS,
+    creditHolds: topics.CREDIT_HOLDS, delinquency: topics.DELINQUENCY, exposure: topics.EXPOSURE,
+  };
+  return byName[topic];
+}
+
+/** The lives of customers `from` .. `from + customers - 1`; two calls over disjoint ranges make one longer stream. */
+export function buildStream(customers: number, from = 0): Stream {
+  const s: Stream = { customers: [], orders: [], invoices: [], payments: [], creditHolds: [], delinquency: [], exposure: [] };
+  for (let i = from; i < from + customers; i++) {
+    const c = `C${i}`;
+    const n = (name: string) => `${c}-${name}`;
+    // Each customer's life starts an hour after the previous one's; days are counted from there.
+    const at = (days: number, hours = 0) => T0 + i * HOUR + days * MS_PER_DAY + hours * 60_000;
+    const d0 = dayOf(at(0));
+    const limit = 100_000 + i * 1_000;
+    const amount = 10_000 + i * 137;
+
+    s.customers.push(
+      event(n('p1'), 'CustomerCreditProfile', c, at(0), {
+        creditLimit: limit, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: 30,
+        riskClass: 'B', manualHold: false, parentCustomerId: null, changedBy: 'desk', changeReason: null,
+      }),
+      event(n('p2'), 'CustomerCreditProfile', c, at(5), {
+        creditLimit: limit * 2, currency: 'EUR', tempLimit: 5_000, tempLimitExpiresAt: at(60), paymentTermsDays: 45,
+        riskClass: i % 2 === 0 ? 'A' : 'C', manualHold: i % 7 === 0, parentCustomerId: i % 5 === 0 ? 'G1' : null,
+        changedBy: 'desk', changeReason: 'review',
+      }),
+    );
+    s.orders.push(
+      event(n('oa'), 'OrderPlaced', c, at(0, 1), { orderId: n('OA'), amount, currency: 'EUR' }),
+      event(n('oaa'), 'OrderAmended', c, at(0, 2), { orderId: n('OA'), amount: amount + 500, currency: 'EUR' }),
+      event(n('ob'), 'OrderPlaced', c, at(0, 3), { orderId: n('OB'), amount: limit * 3, currency: 'EUR' }),
+      event(n('oc'), 'OrderPlaced', c, at(1), { orderId: n('OC'), amount: 2_000, currency: 'EUR' }),
+      event(n('occ'), 'OrderCancelled', c, at(2), { orderId: n('OC'), reason: 'customer request' }),
+    );
+    s.creditHolds.push(
+      event(n('da'), 'OrderCreditApproved', c, at(0, 1), { orderId: n('OA'), amount, currency: 'EUR', exposure: exposure(0, limit) }),
+      event(n('db'), 'OrderCreditHeld', c, at(0, 3), {
+        orderId: n('OB'), amount: limit * 3, currency: 'EUR', reasons: ['OVER_LIMIT'], exposure: exposure(amount, limit),
+      }),
+      event(n('dh'), 'CustomerCreditHoldPlaced', c, at(0, 4), { reasons: ['OVER_LIMIT'], exposure: exposure(amount, limit) }),
+      i % 2 === 0
+        ? event(n('dr'), 'OrderCreditReleased', c, at(3), {
+            orderId: n('OB'), amount: limit * 3, currency: 'EUR', release: 'MANUAL', heldMs: 3 * MS_PER_DAY,
+            trigger: 'CreditActionTaken', actor: 'ann', exposure: exposure(amount, limit),
+          })
+        : event(n('dj'), 'OrderCreditRejected', c, at(3), {
+            orderId: n('OB'), amount: limit * 3, currency: 'EUR', heldMs: 3 * MS_PER_DAY, actor: 'bob', reason: 'too big',
+          }),
+      event(n('dhr'), 'CustomerCreditHoldReleased', c, at(3, 1), { heldMs: 3 * MS_PER_DAY, exposure: exposure(amount, limit) }),
+      event(n('dw'), 'CreditUtilizationWarning', c, at(0, 2), {
+        bandPercent: 80, utilizationBasisPoints: 8_500, exposure: exposure(amount, limit),
+      }),
+    );
+    s.invoices.push(
+      event(n('ia'), 'InvoiceIssued', c, at(4), {
+        invoiceId: n('IA'), orderId: n('OA'), amount: amount + 500, currency: 'EUR', issueDate: d0 + 4, dueDate: d0 + 34,
+      }),
+      event(n('ib'), 'InvoiceIssued', c, at(4, 1), {
+        invoiceId: n('IB'), orderId: null, amount: 3_000, currency: 'EUR', issueDate: d0 + 4, dueDate: d0 + 19,
+      }),
+      event(n('iaj'), 'InvoiceAdjusted', c, at(8), {
+        invoiceId: n('IA'), adjustmentId: n('CN'), amount: -500, currency: 'EUR', reason: 'damaged',
+      }),
+      ...(i % 3 === 0 ? [event(n('ibv'), 'InvoiceVoided', c, at(9), { invoiceId: n('IB'), reason: 'duplicate' })] : []),
+      event(n('iad'), 'InvoiceDisputed', c, at(10), { invoiceId: n('IA'), disputeId: n('DS'), reason: 'quantity' }),
+      event(n('iar'), 'DisputeResolved', c, at(12), { invoiceId: n('IA'), disputeId: n('DS'), outcome: 'REJECTED' }),
+    );
+    s.payments.push(
+      event(n('pa'), 'PaymentReceived', c, at(20), {
+        paymentId: n('PA'), amount: 4_000, currency: 'EUR', receivedDate: d0 + 20,
+        allocations: [{ invoiceId: n('IA'), amount: 4_000 }],
+      }),
+      event(n('pb'), 'PaymentReceived', c, at(40), {
+        paymentId: n('PB'), amount: amount + 1_000, currency: 'EUR', receivedDate: d0 + 40,
+        allocations: [{ invoiceId: n('IA'), amount: amount - 4_000 }, { invoiceId: n('IB'), amount: 1_000 }],
+      }),
+      ...(i % 4 === 0 ? [event(n('pbr'), 'PaymentReversed', c, at(45), { paymentId: n('PB'), reason: 'chargeback' })] : []),
+    );
+    s.delinquency.push(
+      event(n('q1'), 'InvoiceOverdue', c, at(35), {
+        invoiceId: n('IA'), dueDate: d0 + 34, asOfDate: d0 + 35, daysPastDue: 1, openAmount: amount - 4_000, currency: 'EUR',
+      }),
+      event(n('q2'), 'InvoiceAgingBucketChanged', c, at(35, 1), {
+        invoiceId: n('IA'), fromBucket: 'CURRENT', toBucket: 'D1_30', asOfDate: d0 + 35, daysPastDue: 1,
+        openAmount: amount - 4_000, currency: 'EUR',
+      }),
+      event(n('q3'), 'CustomerDelinquencyChanged', c, at(35, 2), {
+        fromStatus: 'CURRENT', toStatus: 'OVERDUE', asOfDate: d0 + 35, worstDaysPastDue: 1, overdueAmount: amount - 4_000,
+        overdueCount: 1, currency: 'EUR',
+      }),
+      event(n('q4'), 'DunningStageReached', c, at(38), {
+        invoiceId: n('IA'), stage: 'REMINDER_1', asOfDate: d0 + 38, daysPastDue: 4, openAmount: amount - 4_000, currency: 'EUR',
+      }),
+      event(n('q5'), 'InvoiceCured', c, at(40, 1), { invoiceId: n('IA'), cure: 'SETTLED', curedDate: d0 + 40, daysLate: 6 }),
+    );
+    s.exposure.push(
+      ...[0, 4, 40].map((day, k) =>
+        event(n(`x${k}`), 'ExposureSnapshot', c, at(day, 5), {
+          currency: 'EUR', openOrders: amount, openReceivables: k * 1_000, unappliedCash: 0, exposure: amount + k * 1_000,
+          heldOrders: 0, heldOrderCount: 0, creditLimit: limit, effectiveLimit: limit,
+          utilizationBasisPoints: Math.floor(((amount + k * 1_000) * 10_000) / limit), onHold: k === 0,
+          delinquencyStatus: 'CURRENT',
+        })),
+    );
+  }
+  return s;
+}
+
+export const streamEvents = (s: Stream): SinkEvent[] => Object.values(s).flat();
