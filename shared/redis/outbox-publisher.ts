@@ -1,39 +1,68 @@
 // Publishes a partition's outbox in order with an idempotent producer and trims what the broker acknowledged. A crash
 // between send and trim republishes the same records on restart; their event ids are deterministic, so consumers
 // de-duplicate. Records of one partition are published in outbox order, oldest first.
+//
+// Right after a commit the records are in memory: when the outbox held nothing before that commit they are sent as
+// they are and exactly their entries trimmed. When it held a backlog (a publish that failed or was cut short, by this
+// instance or one that owned the partition before), the outbox is read back from Redis and sent from its oldest
+// entry, so a backlog always goes out before what was committed after it.
+//
+// kafkajs's idempotent producer holds a lock per broker for each produce round trip, so one producer publishes one
+// partition at a time. Given several, partition p always publishes through producers[p % n]: partitions go out in
+// parallel, and one partition's batches (which its caller never runs concurrently) keep their order.
 import type { Producer, TopicMessages } from 'kafkajs';
-import type { OutboxEntry, PartitionStore } from './partition-store.ts';
+import type { Committed, OutboxEntry, OutboxRecord, PartitionStore } from './partition-store.ts';
 
 export class OutboxPublisher {
+  private readonly producers: readonly Producer[];
+
   constructor(
     private readonly store: PartitionStore,
-    private readonly producer: Producer,
+    producers: Producer | readonly Producer[],
     private readonly chunk = 2_000,
-  ) {}
+  ) {
+    this.producers = Array.isArray(producers) ? producers : [producers as Producer];
+    if (this.producers.length === 0) throw new Error('an OutboxPublisher needs at least one producer');
+  }
 
-  /** Publishes everything in the partition's outbox; returns how many records were sent. */
+  /** Publishes what a commit just wrote (after any backlog before it); returns how many records were sent. */
+  async publish(partition: number, committed: Committed): Promise<number> {
+    if (committed.backlog > 0) return this.flush(partition);
+    for (let i = 0; i < committed.outbox.length; i += this.chunk) {
+      await this.sendAndTrim(partition, committed.outbox.slice(i, i + this.chunk));
+    }
+    return committed.outbox.length;
+  }
+
+  /** Publishes everything in the partition's outbox, read back from Redis; returns how many records were sent. */
   async flush(partition: number): Promise<number> {
     let sent = 0;
     for (;;) {
       const entries = await this.store.readOutbox(partition, this.chunk);
       if (entries.length === 0) return sent;
-      await this.producer.sendBatch({ topicMessages: groupByTopic(entries), acks: -1 });
-      await this.store.ackOutbox(partition, entries.map((e) => e.id));
+      await this.sendAndTrim(partition, entries);
       sent += entries.length;
     }
   }
+
+  private async sendAndTrim(partition: number, entries: OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const producer = this.producers[partition % this.producers.length]!;
+    await producer.sendBatch({ topicMessages: groupByTopic(entries), acks: -1 });
+    await this.store.ackOutbox(partition, entries.map((e) => e.id));
+  }
 }
 
-function groupByTopic(entries: OutboxEntry[]): TopicMessages[] {
+function groupByTopic(records: readonly OutboxRecord[]): TopicMessages[] {
   const byTopic = new Map<string, TopicMessages>();
-  for (const e of entries) {
-    let tm = byTopic.get(e.topic);
-    if (!tm) byTopic.set(e.topic, (tm = { topic: e.topic, messages: [] }));
+  for (const r of records) {
+    let tm = byTopic.get(r.topic);
+    if (!tm) byTopic.set(r.topic, (tm = { topic: r.topic, messages: [] }));
     tm.messages.push({
-      key: e.key,
-      value: e.value,
-      ...(e.partition === undefined ? {} : { partition: e.partition }),
-      ...(e.headers && Object.keys(e.headers).length > 0 ? { headers: e.headers } : {}),
+      key: r.key,
+      value: r.value,
+      ...(r.partition === undefined ? {} : { partition: r.partition }),
+      ...(r.headers && Object.keys(r.headers).length > 0 ? { headers: r.headers } : {}),
     });
   }
   return [...byTopic.values()];

@@ -41,7 +41,15 @@ export interface OutboxEntry extends OutboxRecord {
   id: string;
 }
 
-type CommitBatch = (args: Array<string | Buffer | number>) => Promise<number>;
+export interface Committed {
+  version: number;
+  /** Outbox entries that were already there before this commit (not yet published and trimmed). */
+  backlog: number;
+  /** This commit's outbox records with their stream ids, in outbox order. */
+  outbox: OutboxEntry[];
+}
+
+type CommitBatch = (args: Array<string | Buffer | number>) => Promise<-1 | [number, number, ...string[]]>;
 
 export class PartitionStore {
   constructor(
@@ -76,8 +84,8 @@ export class PartitionStore {
     return { version: Number(offsetHash.v ?? 0), offsets, states };
   }
 
-  /** Returns the new version, or 'stale' when another commit got there first (nothing was written). */
-  async commit(partition: number, c: BatchCommit): Promise<number | 'stale'> {
+  /** Returns what was committed, or 'stale' when another commit got there first (nothing was written). */
+  async commit(partition: number, c: BatchCommit): Promise<Committed | 'stale'> {
     const k = this.keys(partition);
     const args: Array<string | Buffer | number> = [k.offsets, k.state, k.outbox, k.index];
     args.push(String(c.expectedVersion), c.topic, c.nextOffset.toString());
@@ -92,7 +100,10 @@ export class PartitionStore {
     }
     // One array (ioredis flattens it), never spread: a large batch has more arguments than a call may take.
     const result = await (this.redis as unknown as { commitBatch: CommitBatch }).commitBatch(args);
-    return result === -1 ? 'stale' : result;
+    if (result === -1) return 'stale';
+    const [version, backlog, ...ids] = result;
+    if (ids.length !== c.outbox.length) throw new Error(`commitBatch returned ${ids.length} outbox ids for ${c.outbox.length} records`);
+    return { version, backlog, outbox: c.outbox.map((r, i) => ({ ...r, id: ids[i]! })) };
   }
 
   /** Entities whose index score is at or below `score` (e.g. customers with something due by a day), with scores. */

@@ -5,7 +5,7 @@
 //   skip     records below the applied offset (a redelivery changes nothing); seek back over a gap (Redis lost)
 //   apply    the pure core, record by record, on an in-memory working set
 //   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
-//   publish  the outbox with an idempotent producer, trimmed once acknowledged
+//   publish  the outbox with an idempotent producer, from memory unless it held a backlog; trimmed once acknowledged
 import type { PoisonClass } from '../errors.ts';
 import { TransientError } from '../errors.ts';
 import type { AnyEvent, TopicSpec } from '../contracts/topics.ts';
@@ -146,7 +146,7 @@ export class BatchProcessor<E, S> {
         if (attempt >= maxStale) throw new TransientError(`partition ${partition} kept changing under this instance`);
         continue;
       }
-      const published = await this.o.publisher.flush(partition);
+      const published = await this.o.publisher.publish(partition, committed);
       return { kind: 'done', applied: fresh.length, skipped: records.length - fresh.length, rejected, derived, published };
     }
   }

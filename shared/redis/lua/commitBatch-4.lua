@@ -13,8 +13,12 @@
   then    nIndex,  then nIndex pairs:  entityId, score ("" removes)
   then    nOutbox, then nOutbox groups of 5: topic, partition, key, value, headers
 
-  Returns the new version, or -1 when the version moved since the caller loaded (another instance, or another batch
-  of the same partition, committed in between): nothing is written and the caller reloads and recomputes.
+  Returns {version, backlog, id1, ..., idN}: the new version, how many entries the outbox held before this commit
+  (records committed earlier and not yet trimmed: a failed or interrupted publish, possibly another instance's), and
+  the stream ids of this commit's outbox entries in order, so the caller can publish them from memory and trim
+  exactly those when the backlog is 0.
+  Returns -1 when the version moved since the caller loaded (another instance, or another batch of the same
+  partition, committed in between): nothing is written and the caller reloads and recomputes.
 ]]
 local current = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if current ~= tonumber(ARGV[1]) then
@@ -42,11 +46,15 @@ for _ = 1, nIndex do
   i = i + 2
 end
 
+-- Built up by appending, never unpack(): a large batch has more entries than Lua's stack takes.
+local result = {0, redis.call('XLEN', KEYS[3])}
 local nOutbox = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nOutbox do
-  redis.call('XADD', KEYS[3], '*', 't', ARGV[i], 'p', ARGV[i + 1], 'k', ARGV[i + 2], 'v', ARGV[i + 3], 'h', ARGV[i + 4])
+  result[#result + 1] =
+    redis.call('XADD', KEYS[3], '*', 't', ARGV[i], 'p', ARGV[i + 1], 'k', ARGV[i + 2], 'v', ARGV[i + 3], 'h', ARGV[i + 4])
   i = i + 5
 end
 
 redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-return redis.call('HINCRBY', KEYS[1], 'v', 1)
+result[1] = redis.call('HINCRBY', KEYS[1], 'v', 1)
+return result

@@ -24,7 +24,7 @@ describe('PartitionStore', () => {
     expect(empty).toEqual({ version: 0, offsets: new Map(), states: new Map() });
 
     const value = Buffer.from([0, 0, 0, 0, 7, 0xff, 0x00, 0x10]); // binary-safe: Avro bytes with NULs
-    const version = await store.commit(3, {
+    const committed = await store.commit(3, {
       expectedVersion: 0,
       topic: 'o2c.orders.v1',
       nextOffset: 42n,
@@ -32,7 +32,9 @@ describe('PartitionStore', () => {
       index: new Map([['c1', 15000]]),
       outbox: [{ topic: 'o2c.credit-holds.v1', key: 'c1', value, headers: { h: 'x' } }],
     });
-    expect(version).toBe(1);
+    if (committed === 'stale') throw new Error('unexpected stale commit');
+    expect(committed.version).toBe(1);
+    expect(committed.backlog).toBe(0);
 
     const loaded = await store.load(3, ['c1', 'c2', 'c3']);
     expect(loaded.version).toBe(1);
@@ -46,6 +48,7 @@ describe('PartitionStore', () => {
     expect(outbox[0]).toMatchObject({ topic: 'o2c.credit-holds.v1', key: 'c1', headers: { h: 'x' } });
     expect(outbox[0]!.partition).toBeUndefined();
     expect(Buffer.compare(outbox[0]!.value, value)).toBe(0);
+    expect(committed.outbox.map((e) => e.id)).toEqual([outbox[0]!.id]);
     await store.ackOutbox(3, outbox.map((e) => e.id));
     expect(await store.outboxLength(3)).toBe(0);
   });
@@ -53,7 +56,7 @@ describe('PartitionStore', () => {
   it('refuses a commit whose expected version is stale and writes nothing', async () => {
     const before = await store.load(5, ['c1']);
     const ok = await store.commit(5, { expectedVersion: before.version, topic: 't', nextOffset: 1n, states: new Map([['c1', 'v1']]), outbox: [] });
-    expect(ok).toBe(before.version + 1);
+    expect(ok).toEqual({ version: before.version + 1, backlog: 0, outbox: [] });
     const stale = await store.commit(5, {
       expectedVersion: before.version,
       topic: 't',
@@ -83,5 +86,30 @@ describe('PartitionStore', () => {
     expect((await store.load(7, ['c'])).states.size).toBe(0);
     expect((await store.due(7, 100)).size).toBe(0);
     expect((await store.readOutbox(7, 5))[0]?.partition).toBe(7);
+  });
+
+  it('returns the stream ids of the records it appended, in order, and the backlog it found before them', async () => {
+    const rec = (n: number) => ({ topic: 'out', key: `c${n}`, value: Buffer.from([n]) });
+    const first = await store.commit(9, { expectedVersion: 0, topic: 't', nextOffset: 1n, states: new Map(), outbox: [rec(1), rec(2)] });
+    const second = await store.commit(9, { expectedVersion: 1, topic: 't', nextOffset: 2n, states: new Map(), outbox: [rec(3)] });
+    if (first === 'stale' || second === 'stale') throw new Error('unexpected stale commit');
+    expect(first.backlog).toBe(0);
+    expect(second.backlog).toBe(2);
+    const inRedis = await store.readOutbox(9, 10);
+    expect(inRedis.map((e) => e.id)).toEqual([...first.outbox, ...second.outbox].map((e) => e.id));
+    expect(second.outbox[0]).toMatchObject({ topic: 'out', key: 'c3', value: Buffer.from([3]) });
+
+    await store.ackOutbox(9, inRedis.map((e) => e.id));
+    const third = await store.commit(9, { expectedVersion: 2, topic: 't', nextOffset: 3n, states: new Map(), outbox: [rec(4)] });
+    expect(third).toMatchObject({ version: 3, backlog: 0 });
+  });
+
+  it('returns every id of a commit larger than a Lua stack', async () => {
+    const outbox = Array.from({ length: 10_000 }, (_, n) => ({ topic: 'out', key: `c${n}`, value: Buffer.from(String(n)) }));
+    const committed = await store.commit(11, { expectedVersion: 0, topic: 't', nextOffset: 1n, states: new Map(), outbox });
+    if (committed === 'stale') throw new Error('unexpected stale commit');
+    expect(committed.outbox).toHaveLength(10_000);
+    expect(new Set(committed.outbox.map((e) => e.id)).size).toBe(10_000);
+    expect(committed.outbox.at(-1)!.key).toBe('c9999');
   });
 });

@@ -1,0 +1,79 @@
+import { Redis } from 'ioredis';
+import type { Kafka, Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopics, deleteTopics, testKafka, uniqueId, waitForMessages } from '../../../test/kafka.ts';
+import { getStack } from '../../../test/stack.ts';
+import { createIdempotentProducer } from '../../kafka/client.ts';
+import { OutboxPublisher } from '../outbox-publisher.ts';
+import { PartitionStore, type BatchCommit, type Committed, type OutboxRecord } from '../partition-store.ts';
+
+const topic = uniqueId('outbox-publisher');
+const prefix = uniqueId('test');
+let kafka: Kafka;
+let redis: Redis;
+let store: PartitionStore;
+let producers: Producer[];
+
+beforeAll(async () => {
+  const stack = await getStack();
+  kafka = testKafka(stack);
+  await createTopics(kafka, [{ topic, partitions: 2 }]);
+  redis = new Redis(stack.redisUrl);
+  store = new PartitionStore(redis, 'svc', prefix);
+  producers = [createIdempotentProducer(kafka), createIdempotentProducer(kafka)];
+  await Promise.all(producers.map((p) => p.connect()));
+});
+
+afterAll(async () => {
+  await Promise.all(producers.map((p) => p.disconnect()));
+  await deleteTopics(kafka, [topic]);
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const record = (partition: number, n: string): OutboxRecord => ({ topic, partition, key: n, value: Buffer.from(n) });
+
+async function commit(partition: number, outbox: OutboxRecord[]): Promise<Committed> {
+  const { version } = await store.load(partition, []);
+  const c: BatchCommit = { expectedVersion: version, topic: 'in', nextOffset: BigInt(version + 1), states: new Map(), outbox };
+  const committed = await store.commit(partition, c);
+  if (committed === 'stale') throw new Error('unexpected stale commit');
+  return committed;
+}
+
+const keysOn = (messages: ReadonlyArray<{ partition: number; key: Buffer | null }>, partition: number) =>
+  messages.filter((m) => m.partition === partition).map((m) => m.key!.toString());
+
+describe('OutboxPublisher', () => {
+  it('publishes a backlog before the records committed after it, then publishes from memory, trimming all', async () => {
+    const publisher = new OutboxPublisher(store, producers);
+    // A publish that never happened (a crash after the commit): its records stay in the outbox.
+    await commit(0, [record(0, 'a1'), record(0, 'a2')]);
+    const second = await commit(0, [record(0, 'b1')]);
+    expect(second.backlog).toBe(2);
+    expect(await publisher.publish(0, second)).toBe(3);
+    expect(await store.outboxLength(0)).toBe(0);
+
+    const third = await commit(0, [record(0, 'c1'), record(0, 'c2')]);
+    expect(third.backlog).toBe(0);
+    expect(await publisher.publish(0, third)).toBe(2);
+    expect(await store.outboxLength(0)).toBe(0);
+
+    // Partition 1 goes through the second producer.
+    const other = await commit(1, [record(1, 'd1')]);
+    expect(await publisher.publish(1, other)).toBe(1);
+
+    const messages = await waitForMessages(kafka, topic, 6);
+    expect(keysOn(messages, 0)).toEqual(['a1', 'a2', 'b1', 'c1', 'c2']);
+    expect(keysOn(messages, 1)).toEqual(['d1']);
+  });
+
+  it('flush drains an outbox left by a commit that was not published', async () => {
+    const publisher = new OutboxPublisher(store, producers[0]!);
+    await commit(0, [record(0, 'e1')]);
+    expect(await publisher.flush(0)).toBe(1);
+    expect(await publisher.flush(0)).toBe(0);
+    expect(await store.outboxLength(0)).toBe(0);
+  });
+});
