@@ -46,6 +46,9 @@ export function exposureSpec() {
     KAFKA_GROUP_ID: str({ default: SERVICE }),
     // Batches of different partitions handled at once; one partition's topics are still handled one at a time.
     KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int({ default: 12, min: 1, max: 1000 }),
+    // Idempotent producers the outbox is published through, partition p by producer p % n: one kafkajs idempotent
+    // producer sends one request at a time, so a single one would make every partition wait for the others.
+    KAFKA_PRODUCERS: int({ default: 4, min: 1, max: 64 }),
     // How soon the group notices a member that died without leaving (kill -9) and hands its partitions over.
     KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1000 }),
     KAFKA_HEARTBEAT_INTERVAL_MS: int({ default: 3000, min: 100 }),
@@ -104,7 +107,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
   const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
   const policy = policyOf(config);
   let redis: Redis | undefined;
-  let producer: Producer | undefined;
+  let producers: Producer[] = [];
   let admin: Admin | undefined;
   let runner: Runner | undefined;
   let health: HealthServer | undefined;
@@ -127,8 +130,8 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
       redis = new Redis(config.REDIS_URL, { lazyConnect: true });
       await redis.connect();
       const store = new PartitionStore(redis, SERVICE, config.REDIS_KEY_PREFIX);
-      producer = createIdempotentProducer(kafka);
-      await producer.connect();
+      producers = Array.from({ length: config.KAFKA_PRODUCERS }, () => createIdempotentProducer(kafka));
+      await Promise.all(producers.map((p) => p.connect()));
       admin = kafka.admin();
       await admin.connect();
 
@@ -136,7 +139,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
       const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['deserialize']>>({
         domain,
         store,
-        publisher: new OutboxPublisher(store, producer),
+        publisher: new OutboxPublisher(store, producers),
         encode: (spec, event) => serde.encode(spec, event),
         toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date()),
         logStartOffset: logStartOffsets(admin),
@@ -186,7 +189,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
     async stop() {
       // The runner first: it finishes the chunk in hand, whose commit and outbox flush need Redis and the producer.
       await runner?.stop();
-      await producer?.disconnect();
+      await Promise.all(producers.map((p) => p.disconnect()));
       await admin?.disconnect();
       await redis?.quit();
       await health?.close();

@@ -16,7 +16,7 @@ import {
   type ExposureInput,
 } from '../src/domain/index.ts';
 import { historyArb, mergeTopics } from './histories.ts';
-import { runModel, type ModelDecision } from './model.ts';
+import { decisionOf, runModel, type ModelDecision } from './model.ts';
 
 const NUM_RUNS = 150;
 
@@ -54,20 +54,6 @@ function runCore(
 }
 
 const components = (s: CustomerState) => ({ ...s.totals, exposure: exposureOf(s.totals) });
-
-/** A core credit-hold event reduced to what the model decides. */
-function decisionOf(e: CreditHoldEvent): ModelDecision {
-  const base = { customerId: e.customerId, eventType: e.eventType, causationId: e.causationId! };
-  switch (e.eventType) {
-    case 'OrderCreditApproved': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, exposure: e.payload.exposure.exposure };
-    case 'OrderCreditHeld': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
-    case 'OrderCreditReleased': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, release: e.payload.release, exposure: e.payload.exposure.exposure };
-    case 'OrderCreditRejected': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount };
-    case 'CustomerCreditHoldPlaced': return { ...base, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
-    case 'CustomerCreditHoldReleased': return { ...base, exposure: e.payload.exposure.exposure };
-    case 'CreditUtilizationWarning': return { ...base, band: e.payload.bandPercent, exposure: e.payload.exposure.exposure };
-  }
-}
 
 const decisionsOf = (events: DerivedEvent[]): ModelDecision[] =>
   events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot').map(decisionOf);
@@ -207,6 +193,26 @@ describe('exposure core, random histories', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+  });
+
+  it("(f) never stamps a customer's derived event earlier than the one before it or the input, nor holds for < 0 ms", () => {
+    let takenOnArrival = 0;
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: false }), fc.integer(), policyArb, (streams, seed, policy) => {
+        const last = new Map<string, number>();
+        runCore(mergeTopics(streams, seed), policy, (input, result) => {
+          for (const e of result.events) {
+            expect(e.occurredAt).toBeGreaterThanOrEqual(Math.max(input.occurredAt, last.get(e.customerId) ?? 0));
+            last.set(e.customerId, e.occurredAt);
+            if ('heldMs' in e.payload) expect(e.payload.heldMs).toBeGreaterThanOrEqual(0);
+            if (input.eventType === 'OrderPlaced' && e.causationId !== input.eventId) takenOnArrival += 1;
+          }
+        });
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    // The histories do race actions against their orders: some waited and were taken when the order arrived held.
+    expect(takenOnArrival).toBeGreaterThan(0);
   });
 });
 

@@ -265,6 +265,150 @@ describe('order decisions', () => {
   });
 });
 
+describe("the customer's clock", () => {
+  it('stamps derived events with the latest event time of the customer, so a late input cannot move them back', () => {
+    const c = customer('c1');
+    const h = run([
+      c.placed('e1', 'o1', 100, 'EUR', T0 + 41 * MINUTE), // held NO_CREDIT_PROFILE at T0 + 41'
+      c.profile('e2', { creditLimit: 1000 }, T0), // the profile is read later, but stamped T0: it releases o1
+      c.paid('e3', 'p1', 50, [], T0 + 50 * MINUTE), // a later input moves the clock on
+    ]);
+    expect(h.at('e2')).toEqual([
+      released('o1', 100, 0, 'CustomerCreditProfile', { heldOrders: 100, creditLimit: 1000 }), // 0, not -41 minutes
+      snapshot({ openOrders: 100, creditLimit: 1000, utilizationBasisPoints: 1000 }),
+    ]);
+    const stamps = (id: string) => h.result(id).events.map((e) => e.occurredAt);
+    expect(stamps('e1')).toEqual([T0 + 41 * MINUTE, T0 + 41 * MINUTE]);
+    expect(stamps('e2')).toEqual([T0 + 41 * MINUTE, T0 + 41 * MINUTE]); // not T0: the release never precedes the hold
+    expect(stamps('e3')).toEqual([T0 + 50 * MINUTE]);
+    // ids depend on the input and the rule only
+    expect(h.result('e2').events[0]!.eventId).toBe(deriveEventId('e2', 'OrderCreditReleased', 'o1'));
+  });
+
+  it('measures a customer hold to the clock, so a late input that ends it reports 0 ms', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }, T0),
+      c.placed('e2', 'o1', 900, 'EUR', T0 + 10 * MINUTE),
+      c.profile('e3', { creditLimit: 800 }, T0 + 20 * MINUTE), // 900 over 800: the customer is held at T0 + 20'
+      c.paid('e4', 'p1', 200, [], T0 + 5 * MINUTE), // stamped earlier, read later: 700 <= 800 ends the hold
+    ]);
+    expect(h.at('e4')).toEqual([
+      holdReleased(0, { openOrders: 900, unappliedCash: 200, creditLimit: 800 }),
+      snapshot({ openOrders: 900, unappliedCash: 200, creditLimit: 800, utilizationBasisPoints: 8750 }),
+    ]);
+    expect(h.result('e4').events.map((e) => e.occurredAt)).toEqual([T0 + 20 * MINUTE, T0 + 20 * MINUTE]);
+  });
+});
+
+describe('credit actions racing their orders', () => {
+  /** What must not depend on whether the action or the order came first. */
+  const ending = (s: CustomerState) => ({
+    statuses: Object.fromEntries(Object.entries(s.orders).map(([id, o]) => [id, o.status])),
+    totals: s.totals,
+    heldQueue: s.heldQueue,
+    parkedActions: s.parkedActions,
+  });
+  const orderDecisionIds = (h: ReturnType<typeof run>, ids: string[]) =>
+    ids.flatMap((id) => h.result(id).events.filter((e) => e.eventType.startsWith('Order')).map((e) => e.eventId)).sort();
+
+  it('takes a release that came before its order once the order arrives held: MANUAL, at once', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.action('e2', 'o1', 'RELEASE'), // o1 is not placed yet (the orders topic lags): the action waits
+      c.placed('e3', 'o1', 500),
+    ]);
+    expect(h.result('e2')).toEqual({ state: h.result('e2').state, events: [], changed: true });
+    const over = { openOrders: 500, creditLimit: 100, shortfall: 400 };
+    expect(h.at('e3')).toEqual([
+      held('o1', 500, ['OVER_LIMIT'], { creditLimit: 100, shortfall: 400 }), // 500 > 100: held on arrival
+      released('o1', 500, 0, 'CreditActionTaken', { heldOrders: 500, creditLimit: 100, shortfall: 400 }, 'alice'),
+      holdPlaced(['OVER_LIMIT'], over), // into exposure over the limit, as when the action comes second
+      warning(80, 50000, over),
+      warning(90, 50000, over),
+      warning(100, 50000, over),
+      snapshot({ openOrders: 500, creditLimit: 100, utilizationBasisPoints: 50000, onHold: true }),
+    ]);
+    // The release is the action's: the id and cause it has when the action comes after the order.
+    const release = h.result('e3').events[1]!;
+    expect([release.eventId, release.causationId]).toEqual([deriveEventId('e2', 'OrderCreditReleased', 'o1'), 'e2']);
+
+    const d = customer('c1');
+    const inOrder = run([d.profile('e1', { creditLimit: 100 }), d.placed('e3', 'o1', 500), d.action('e2', 'o1', 'RELEASE')]);
+    expect(ending(h.state)).toEqual(ending(inOrder.state));
+    expect(orderDecisionIds(h, ['e3'])).toEqual(orderDecisionIds(inOrder, ['e3', 'e2']));
+  });
+
+  it('takes a reject that came before its order once the order arrives held: final', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.action('e2', 'o1', 'REJECT'),
+      c.placed('e3', 'o1', 500),
+    ]);
+    expect(h.at('e3')).toEqual([
+      held('o1', 500, ['OVER_LIMIT'], { creditLimit: 100, shortfall: 400 }),
+      rejectedOrder('o1', 500, 0), // no snapshot: exposure and held value are back where they were
+    ]);
+    expect(h.result('e3').events[1]!.eventId).toBe(deriveEventId('e2', 'OrderCreditRejected', 'o1'));
+
+    const d = customer('c1');
+    const inOrder = run([d.profile('e1', { creditLimit: 100 }), d.placed('e3', 'o1', 500), d.action('e2', 'o1', 'REJECT')]);
+    expect(ending(h.state)).toEqual(ending(inOrder.state));
+    expect(orderDecisionIds(h, ['e3'])).toEqual(orderDecisionIds(inOrder, ['e3', 'e2']));
+  });
+
+  it('finds nothing to act on when the order arrives approved; a redelivered action is ignored, another rejected', () => {
+    const c = customer('c1');
+    const action = c.action('e2', 'o1', 'RELEASE');
+    const h = run([c.profile('e1', { creditLimit: 1000 }), action]);
+    // the same event again while it waits: nothing to write, nothing to report
+    expect(applyEvent(h.state, action, policy)).toEqual({ state: h.state, events: [], changed: false });
+
+    const placed = applyEvent(h.state, c.placed('e3', 'o1', 100), policy);
+    expect(rows(placed.events)).toEqual([
+      approved('o1', 100, { creditLimit: 1000 }), // fits: approved, the release is moot
+      snapshot({ openOrders: 100, creditLimit: 1000, utilizationBasisPoints: 1000 }),
+    ]);
+    expect(placed.state.parkedActions).toEqual({});
+    expect(applyEvent(placed.state, action, policy)).toEqual({ state: placed.state, events: [], changed: false });
+    expect(applyEvent(placed.state, c.action('e4', 'o1', 'REJECT'), policy).rejected).toEqual({
+      errorClass: 'InvalidEvent',
+      message: 'CreditActionTaken REJECT: order o1 is not held (APPROVED)',
+    });
+  });
+
+  it('ignores a redelivered action even when its order is held again', () => {
+    const c = customer('c1');
+    const inputs = [
+      c.profile('e1', { creditLimit: 100 }),
+      c.placed('e2', 'o1', 50),
+      c.amended('e3', 'o1', 500), // 500 > 100: held
+      c.action('e4', 'o1', 'RELEASE'), // released by the controller, over the limit
+      c.amended('e5', 'o1', 600), // re-decided at 600 against exposure without it: held again
+    ];
+    const h = run(inputs);
+    expect(h.at('e4')[0]?.type).toBe('OrderCreditReleased');
+    expect(h.state.orders.o1?.status).toBe('HELD');
+    expect(applyEvent(h.state, inputs[3]!, policy)).toEqual({ state: h.state, events: [], changed: false }); // e4 again
+  });
+
+  it('loads a state stored before actions were parked', () => {
+    const c = customer('c1');
+    const stored = JSON.parse(JSON.stringify(run([c.profile('e1', { creditLimit: 100 })]).state)) as Record<string, unknown>;
+    delete stored.parkedActions;
+    const parked = applyEvent(stored as unknown as CustomerState, c.action('e2', 'o1', 'REJECT'), policy);
+    expect(parked.state.parkedActions).toEqual({
+      o1: { eventId: 'e2', payload: { orderId: 'o1', action: 'REJECT', actor: 'alice', reason: 'called the customer' }, touchedAt: T0 + 2 * MINUTE },
+    });
+    expect(rows(applyEvent(parked.state, c.placed('e3', 'o1', 500), policy).events).map((r) => r.type)).toEqual([
+      'OrderCreditHeld',
+      'OrderCreditRejected',
+    ]);
+  });
+});
+
 describe('documents and exposure', () => {
   it('counts a payment before its invoice as unapplied cash, and an invoice before its order against it', () => {
     const c = customer('c1');
@@ -317,6 +461,7 @@ describe('inputs that go to the DLQ', () => {
     c.reversed('e6', 'p1'),
     c.voided('e7', 'i1'),
     c.cancelled('e8', 'o1'),
+    c.action('e9', 'o9', 'RELEASE'), // o9 is not placed yet: the action waits for it
   ];
   const cases: Array<[string, ExposureInput, 'InvalidEvent' | 'UnknownReference', string]> = [
     ['order placed twice', c.placed('x', 'o1', 100), 'InvalidEvent', 'duplicate OrderPlaced: order o1 already exists'],
@@ -331,7 +476,8 @@ describe('inputs that go to the DLQ', () => {
     ['amendment of an unknown order', c.amended('x', 'o9', 100), 'UnknownReference', 'OrderAmended: order o9 is unknown'],
     ['adjustment of an unknown invoice', c.adjusted('x', 'i9', 'a1', 5), 'UnknownReference', 'InvoiceAdjusted: invoice i9 is unknown'],
     ['reversal of an unknown payment', c.reversed('x', 'p9'), 'UnknownReference', 'PaymentReversed: payment p9 is unknown'],
-    ['action on an unknown order', c.action('x', 'o9', 'RELEASE'), 'UnknownReference', 'CreditActionTaken: order o9 is unknown'],
+    ['action on an order that is not held', c.action('x', 'o1', 'REJECT'), 'InvalidEvent', 'CreditActionTaken REJECT: order o1 is not held (CANCELLED)'],
+    ['a second action for an order not placed yet', c.action('x', 'o9', 'REJECT'), 'InvalidEvent', 'CreditActionTaken REJECT: order o9 is not placed yet and action e9 already waits for it'],
   ];
   it.each(cases)('rejects %s, leaving the state as it was', (_, input, errorClass, message) => {
     const { state } = run(base);
@@ -420,5 +566,22 @@ describe('retention', () => {
     expect(state.totals).toEqual(h.result('e7').state.totals); // dropping a closed document changes no component
     // past the horizon the id is forgotten: a late reference is unknown
     expect(applyEvent(state, c.cancelled('e9', 'o1'), shortRetention).rejected?.errorClass).toBe('UnknownReference');
+  });
+
+  it('drops an action whose order did not come within the window', () => {
+    const c = customer('c1');
+    const day = 86_400_000;
+    const shortRetention = creditPolicy({ policyVersion: POLICY_VERSION, retentionMs: day });
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.action('e2', 'o1', 'RELEASE'),
+      c.placed('e3', 'o2', 0, 'EUR', T0 + 3 * day), // moves the watermark past the horizon
+      c.placed('e4', 'o1', 500),
+    ], shortRetention);
+    expect(h.result('e3').state.parkedActions).toEqual({});
+    expect(h.at('e4')).toEqual([
+      held('o1', 500, ['OVER_LIMIT'], { creditLimit: 100, shortfall: 400 }), // the action is gone: o1 stays held
+      snapshot({ heldOrders: 500, heldOrderCount: 1, creditLimit: 100 }),
+    ]);
   });
 });

@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
-import type { CreditHoldEvent } from '../../../shared/contracts/events.generated.ts';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import { topicRegistry, type TopicRegistry, type TopicSpec } from '../../../shared/contracts/topics.ts';
 import { deriveEventId } from '../../../shared/ids.ts';
@@ -182,20 +181,6 @@ export async function customerStates(redis: Redis, t: TestEnv): Promise<Map<stri
 export async function dropKeys(redis: Redis, t: TestEnv): Promise<void> {
   const keys = await redis.keys(`${t.keyPrefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
-}
-
-/** A credit-hold event reduced to what the model decides (as the property tests reduce the core's). */
-export function decisionOf(e: CreditHoldEvent): ModelDecision {
-  const base = { customerId: e.customerId, eventType: e.eventType, causationId: e.causationId! };
-  switch (e.eventType) {
-    case 'OrderCreditApproved': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, exposure: e.payload.exposure.exposure };
-    case 'OrderCreditHeld': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
-    case 'OrderCreditReleased': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, release: e.payload.release, exposure: e.payload.exposure.exposure };
-    case 'OrderCreditRejected': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount };
-    case 'CustomerCreditHoldPlaced': return { ...base, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
-    case 'CustomerCreditHoldReleased': return { ...base, exposure: e.payload.exposure.exposure };
-    case 'CreditUtilizationWarning': return { ...base, band: e.payload.bandPercent, exposure: e.payload.exposure.exposure };
-  }
 }
 
 /** The id the core derives for a model decision: per order for order decisions, per band for warnings. */

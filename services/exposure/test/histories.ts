@@ -79,12 +79,13 @@ const planArb = (withActions: boolean, withForeignCurrency: boolean) =>
     // Another currency on the last order; it pins the customer to it if it comes first, as a real mix-up would.
     foreignCurrency: withForeignCurrency ? rarely : fc.constant(false),
     delinquency: fc.array(fc.constantFrom<DelinquencyStatus>('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'), { maxLength: 3 }),
+    // Actions race their orders (another topic): before it they wait for it, after it they act on a held order or go
+    // to the DLQ. A redelivered action (the same event id again) is ignored.
     actions: withActions
-      ? fc.array(fc.record({ order: fc.nat(4), action: fc.constantFrom('RELEASE' as const, 'REJECT' as const) }), { maxLength: 3 })
+      ? fc.array(fc.record({ order: fc.nat(4), action: fc.constantFrom('RELEASE' as const, 'REJECT' as const), redelivered: rarely }), { maxLength: 3 })
       : fc.constant([]),
     seed: fc.integer(),
   });
-
 
 /** Per-topic streams for 1 to 3 customers; event time advances one second per event within a topic. */
 export function historyArb(options: { actions: boolean; foreignCurrency: boolean }): fc.Arbitrary<Streams> {
@@ -142,7 +143,10 @@ export function historyArb(options: { actions: boolean; foreignCurrency: boolean
         add('delinquency', cid, 'CustomerDelinquencyChanged', { fromStatus: status, toStatus: next, asOfDate: 20_540, worstDaysPastDue: 40, overdueAmount: 100, overdueCount: 1, currency: 'EUR' });
         status = next;
       }
-      for (const a of plan.actions) add('actions', cid, 'CreditActionTaken', { orderId: orderId(a.order), action: a.action, actor: 'gen', reason: 'test' });
+      for (const a of plan.actions) {
+        add('actions', cid, 'CreditActionTaken', { orderId: orderId(a.order), action: a.action, actor: 'gen', reason: 'test' });
+        if (a.redelivered) streams.actions.push(streams.actions.at(-1)!);
+      }
     });
     return streams;
   });

@@ -10,8 +10,8 @@ import type { TopicSpec } from '../../../shared/contracts/topics.ts';
 import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
 import { collect, type Collector } from '../../../test/kafka.ts';
 import { exposureOf, type CreditPolicy } from '../src/domain/index.ts';
-import { customerStates, decisionIdOf, decisionOf, endOffsets, specOf, waitApplied, type HistoryProducer, type TestEnv } from './harness.ts';
-import { runModel } from './model.ts';
+import { customerStates, decisionIdOf, endOffsets, specOf, waitApplied, type HistoryProducer, type TestEnv } from './harness.ts';
+import { decisionOf, runModel } from './model.ts';
 import type { StreamHistory } from './stream-history.ts';
 
 export interface Drive {

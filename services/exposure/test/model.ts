@@ -1,8 +1,10 @@
 // The reference model: the oracle for the core. It keeps nothing but the list of accepted inputs per customer and
 // recomputes every exposure component from sums over that list whenever it needs one, so it shares none of the
 // core's incremental bookkeeping (document parts, waiting allocations, invoiced-ahead orders, totals). Decisions
-// depend on processing order by nature, so it replays the inputs in order, with its own plain logic.
+// depend on processing order by nature, so it replays the inputs in order, with its own plain logic. Its clock is
+// the latest event time of a customer's accepted inputs: every decision is stamped with it.
 import type {
+  CreditHoldEvent,
   DelinquencyStatus,
   HoldReason,
   ReleaseType,
@@ -18,17 +20,33 @@ export interface ModelComponents {
   exposure: number;
 }
 
-/** A credit-hold event reduced to what the model decides: who, what, why, and exposure at that point. */
+/** A credit-hold event reduced to what the model decides: who, what, why, when, and exposure at that point. */
 export interface ModelDecision {
   customerId: string;
   eventType: string;
   causationId: string;
+  occurredAt: number;
   orderId?: string;
   amount?: number;
   reasons?: HoldReason[];
   release?: ReleaseType;
+  heldMs?: number;
   band?: number;
   exposure?: number;
+}
+
+/** A credit-hold event of the core (or of the running service) reduced as the model's decisions are. */
+export function decisionOf(e: CreditHoldEvent): ModelDecision {
+  const base = { customerId: e.customerId, eventType: e.eventType, causationId: e.causationId!, occurredAt: e.occurredAt };
+  switch (e.eventType) {
+    case 'OrderCreditApproved': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, exposure: e.payload.exposure.exposure };
+    case 'OrderCreditHeld': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
+    case 'OrderCreditReleased': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, release: e.payload.release, heldMs: e.payload.heldMs, exposure: e.payload.exposure.exposure };
+    case 'OrderCreditRejected': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, heldMs: e.payload.heldMs };
+    case 'CustomerCreditHoldPlaced': return { ...base, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
+    case 'CustomerCreditHoldReleased': return { ...base, heldMs: e.payload.heldMs, exposure: e.payload.exposure.exposure };
+    case 'CreditUtilizationWarning': return { ...base, band: e.payload.bandPercent, exposure: e.payload.exposure.exposure };
+  }
 }
 
 export interface ModelResult {
@@ -38,11 +56,19 @@ export interface ModelResult {
   rejectedEventIds: string[];
 }
 
+type Action = Extract<ExposureInput, { eventType: 'CreditActionTaken' }>;
+
 interface Book {
   accepted: ExposureInput[];
+  clock: number;
   status: Map<string, OrderStatus>;
+  heldAt: Map<string, number>;
   queue: string[];
-  customerHeld: boolean;
+  /** Actions for orders not placed yet, by orderId. */
+  parked: Map<string, Action>;
+  /** Event id of the action taken on (or moot for) each order. */
+  actionOf: Map<string, string>;
+  customerHeldAt: number | null;
   band: number;
 }
 
@@ -151,7 +177,16 @@ function verdict(book: Book, e: ExposureInput): string | 'ignored' | null {
     case 'PaymentReversed':
       if (!has('PaymentReceived', 'paymentId', e.payload.paymentId)) return 'unknown';
       return has('PaymentReversed', 'paymentId', e.payload.paymentId) ? 'duplicate' : null;
-    case 'CreditActionTaken': return book.status.get(e.payload.orderId) === 'HELD' ? null : 'not held';
+    case 'CreditActionTaken': {
+      const status = book.status.get(e.payload.orderId);
+      if (status === undefined) {
+        const waiting = book.parked.get(e.payload.orderId);
+        if (waiting === undefined) return null;
+        return waiting.eventId === e.eventId ? 'ignored' : 'another waits';
+      }
+      if (book.actionOf.get(e.payload.orderId) === e.eventId) return 'ignored';
+      return status === 'HELD' ? null : 'not held';
+    }
     case 'CustomerCreditProfile':
     case 'CustomerDelinquencyChanged': return null;
     default: return 'ignored';
@@ -167,7 +202,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     if (e.customerId === '') continue;
     let book = books.get(e.customerId);
     if (!book) {
-      book = { accepted: [], status: new Map(), queue: [], customerHeld: false, band: 0 };
+      book = { accepted: [], clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0 };
       books.set(e.customerId, book);
     }
     const b = book;
@@ -175,8 +210,12 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     if (v === 'ignored') continue;
     if (v !== null) { rejectedEventIds.push(e.eventId); continue; }
     b.accepted.push(e);
-    const decide = (type: string, extra: Omit<ModelDecision, 'customerId' | 'eventType' | 'causationId'>) =>
-      decisions.push({ customerId: e.customerId, eventType: type, causationId: e.eventId, ...extra });
+    b.clock = Math.max(b.clock, e.occurredAt);
+    const now = b.clock;
+    type Extra = Omit<ModelDecision, 'customerId' | 'eventType' | 'causationId' | 'occurredAt'>;
+    const decideFor = (cause: string, type: string, extra: Extra) =>
+      decisions.push({ customerId: e.customerId, eventType: type, causationId: cause, occurredAt: now, ...extra });
+    const decide = (type: string, extra: Extra) => decideFor(e.eventId, type, extra);
     const judge = (orderId: string) => {
       const exposure = componentsOf(b).exposure;
       const value = orderValue(b, orderId);
@@ -189,15 +228,37 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
         decide('OrderCreditApproved', { orderId, amount, exposure });
       } else {
         b.status.set(orderId, 'HELD');
+        b.heldAt.set(orderId, now);
         b.queue.push(orderId);
         decide('OrderCreditHeld', { orderId, amount, reasons, exposure });
       }
     };
 
+    // The controller's action on a held order; its decision is the action's, whichever input brought it into effect.
+    const take = (action: Action) => {
+      const id = action.payload.orderId;
+      const exposure = componentsOf(b).exposure;
+      const heldMs = now - b.heldAt.get(id)!;
+      b.queue = b.queue.filter((x) => x !== id);
+      b.actionOf.set(id, action.eventId);
+      b.status.set(id, action.payload.action === 'RELEASE' ? 'APPROVED' : 'REJECTED');
+      if (action.payload.action === 'RELEASE') {
+        decideFor(action.eventId, 'OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'MANUAL', heldMs, exposure });
+      } else {
+        decideFor(action.eventId, 'OrderCreditRejected', { orderId: id, amount: orderAmount(b, id), heldMs });
+      }
+    };
+
     switch (e.eventType) {
-      case 'OrderPlaced':
-        judge(e.payload.orderId);
+      case 'OrderPlaced': {
+        const id = e.payload.orderId;
+        judge(id);
+        const waiting = b.parked.get(id);
+        b.parked.delete(id);
+        if (waiting && b.status.get(id) === 'HELD') take(waiting);
+        else if (waiting) b.actionOf.set(id, waiting.eventId); // approved on arrival: nothing to act on
         break;
+      }
       case 'OrderAmended': {
         const id = e.payload.orderId;
         const previous = b.accepted.filter((x) => (x.eventType === 'OrderPlaced' || x.eventType === 'OrderAmended') && x.payload.orderId === id).at(-2)!;
@@ -211,15 +272,10 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
         b.status.set(e.payload.orderId, 'CANCELLED');
         b.queue = b.queue.filter((id) => id !== e.payload.orderId);
         break;
-      case 'CreditActionTaken': {
-        const id = e.payload.orderId;
-        const exposure = componentsOf(b).exposure;
-        b.queue = b.queue.filter((x) => x !== id);
-        b.status.set(id, e.payload.action === 'RELEASE' ? 'APPROVED' : 'REJECTED');
-        if (e.payload.action === 'RELEASE') decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'MANUAL', exposure });
-        else decide('OrderCreditRejected', { orderId: id, amount: orderAmount(b, id) });
+      case 'CreditActionTaken':
+        if (b.status.has(e.payload.orderId)) take(e);
+        else b.parked.set(e.payload.orderId, e);
         break;
-      }
       default:
         break;
     }
@@ -233,7 +289,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
         if (limit !== null && exposure + orderValue(b, id) > limit) break;
         b.queue.shift();
         b.status.set(id, 'APPROVED');
-        decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', exposure });
+        decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', heldMs: now - b.heldAt.get(id)!, exposure });
       }
     }
 
@@ -242,9 +298,14 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     const reasons: HoldReason[] = [];
     if (limit !== null && exposure > limit) reasons.push('OVER_LIMIT');
     if (profileOf(b)?.manualHold) reasons.push('MANUAL');
-    if (reasons.length > 0 && !b.customerHeld) decide('CustomerCreditHoldPlaced', { reasons, exposure });
-    if (reasons.length === 0 && b.customerHeld) decide('CustomerCreditHoldReleased', { exposure });
-    b.customerHeld = reasons.length > 0;
+    if (reasons.length > 0 && b.customerHeldAt === null) {
+      decide('CustomerCreditHoldPlaced', { reasons, exposure });
+      b.customerHeldAt = now;
+    }
+    if (reasons.length === 0 && b.customerHeldAt !== null) {
+      decide('CustomerCreditHoldReleased', { heldMs: now - b.customerHeldAt, exposure });
+      b.customerHeldAt = null;
+    }
 
     const basisPoints = limit ? Math.trunc((exposure * 10_000) / limit) : 0;
     const reached = Math.max(0, ...policy.warningBands.filter((band) => basisPoints >= band * 100));

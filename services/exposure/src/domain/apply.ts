@@ -1,5 +1,5 @@
 // applyEvent: one input in, the customer's next state and the events it derives out. Pure: no I/O, no clock but
-// the input's event time, no policy but the one passed in.
+// event time (the customer's, which never goes back), no policy but the one passed in.
 import type { CreditPolicy } from './policy.ts';
 import { creditActionTaken } from './credit-actions.ts';
 import { delinquencyChanged, profileChanged } from './customer.ts';

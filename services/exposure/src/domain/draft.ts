@@ -12,7 +12,10 @@ import { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from '.
 export interface Draft {
   readonly input: ExposureInput;
   readonly policy: CreditPolicy;
-  /** Event time of the input: the clock of every rule it fires. */
+  /**
+   * The customer's clock after this input: max(its watermark, the input's event time). Stamps every derived event
+   * and measures every held duration, so neither goes back in time when an input arrives late.
+   */
   readonly at: number;
   readonly s: CustomerState;
   readonly events: DerivedEvent[];
@@ -27,9 +30,11 @@ export function openDraft(state: CustomerState, input: ExposureInput, policy: Cr
     heldQueue: [...state.heldQueue],
     awaitingInvoice: { ...state.awaitingInvoice },
     invoicedAhead: { ...state.invoicedAhead },
+    // Spreading a missing field (a state stored before actions were parked) gives the empty record.
+    parkedActions: { ...state.parkedActions },
     watermark: Math.max(state.watermark, input.occurredAt),
   };
-  return { input, policy, at: input.occurredAt, s, events: [] };
+  return { input, policy, at: s.watermark, s, events: [] };
 }
 
 export function putOrder(d: Draft, orderId: string, doc: OrderDoc): void {
@@ -47,7 +52,8 @@ export function putPayment(d: Draft, paymentId: string, doc: PaymentDoc): void {
   d.s.payments[paymentId] = { ...doc, touchedAt: d.s.watermark };
 }
 
-export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.at);
+/** The limit in force at the input's own event time: a late input is judged by the limit of its time. */
+export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.input.occurredAt);
 
 /** Accepts the currency if it is the customer's (pinning it on first sight), else the rejection. */
 export function checkCurrency(d: Draft, currency: string): Rejection | undefined {
@@ -86,19 +92,33 @@ export function emit<T extends DerivedEvent['eventType']>(
   payload: PayloadOf<T>,
   ...parts: Array<string | number>
 ): void {
+  emitCausedBy(d, d.input.eventId, eventType, payload, ...parts);
+}
+
+/**
+ * As emit, for an event caused by an earlier input kept in the state (a parked credit action): its id and causation
+ * are that input's, so the event is the one it would have derived had it arrived after its order.
+ */
+export function emitCausedBy<T extends DerivedEvent['eventType']>(
+  d: Draft,
+  causeEventId: string,
+  eventType: T,
+  payload: PayloadOf<T>,
+  ...parts: Array<string | number>
+): void {
   d.events.push({
-    eventId: deriveEventId(d.input.eventId, eventType, ...parts),
+    eventId: deriveEventId(causeEventId, eventType, ...parts),
     eventType,
     occurredAt: d.at,
     customerId: d.s.customerId,
     source: SOURCE,
-    causationId: d.input.eventId,
+    causationId: causeEventId,
     payload,
   } as DerivedEvent);
 }
 
-/** Event time from `since` to now, 0 if a late input carries an earlier time. */
-export const elapsedSince = (d: Draft, since: number): number => Math.max(0, d.at - since);
+/** Event time from `since` (a stamp of this customer's clock) to now: never negative, the clock never goes back. */
+export const elapsedSince = (d: Draft, since: number): number => d.at - since;
 
 export const removeFromQueue = (d: Draft, orderId: string): void => {
   const i = d.s.heldQueue.indexOf(orderId);

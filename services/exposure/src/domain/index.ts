@@ -8,6 +8,7 @@ export {
   type InvoiceDoc,
   type OrderDoc,
   type OrderStatus,
+  type ParkedAction,
   type PaymentDoc,
   type Totals,
 } from './state.ts';

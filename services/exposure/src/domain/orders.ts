@@ -5,6 +5,7 @@ import type {
   OrderPlaced,
 } from '../../../../shared/contracts/events.generated.ts';
 import { exposureOf, openValue, orderPart, swapPart } from './components.ts';
+import { takeParkedAction } from './credit-actions.ts';
 import {
   breakdown,
   checkCurrency,
@@ -46,6 +47,7 @@ export function orderPlaced(d: Draft, p: OrderPlaced): Rejection | undefined {
   delete d.s.invoicedAhead[p.orderId];
   const order = { placedAmount: p.amount, amount: p.amount, invoiced: ahead?.amount ?? 0, touchedAt: d.s.watermark };
   decide(d, p.orderId, order, d.s.totals);
+  takeParkedAction(d, p.orderId);
   return undefined;
 }
 

@@ -3,7 +3,8 @@
 // never dropped. Within the window a duplicate or late reference is recognised exactly; past it the id is
 // forgotten, so a late reference goes to the DLQ as unknown and a duplicate counts as new (a dedup window, as in
 // Kafka Streams). Dropping a document never changes the totals: they hold its last part, which a closed document
-// has already settled to nothing that can still change.
+// has already settled to nothing that can still change. What waits for an order that never came (an invoiced amount,
+// a credit action) is dropped after the same window.
 import { dayOf } from '../../../../shared/time.ts';
 import { invoiceGross, openValue } from './components.ts';
 import type { CustomerState, InvoiceDoc, OrderDoc, PaymentDoc } from './state.ts';
@@ -37,4 +38,5 @@ export function sweepClosedDocuments(s: CustomerState, retentionMs: number): voi
     if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete s.invoices[id];
   }
   for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete s.invoicedAhead[id];
+  for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete s.parkedActions[id];
 }

@@ -2,6 +2,7 @@
 // and loads a batch's customers in one round trip. Documents are replaced, never mutated, so applyEvent can share
 // unchanged documents between the state it was given and the state it returns.
 import type {
+  CreditActionTaken,
   DelinquencyStatus,
   ExposureSnapshot,
   HoldReason,
@@ -32,6 +33,15 @@ export interface OrderDoc {
   /** Reasons at the (last) hold; a release re-evaluates them. */
   reasons: HoldReason[];
   /** Customer watermark when an input last touched the document (retention). */
+  touchedAt: number;
+  /** Event id of the credit action taken on the order (applied, or moot on arrival): its re-delivery is ignored. */
+  actionEventId?: string;
+}
+
+/** A CreditActionTaken that arrived before its order (another topic): applied when the order is placed. */
+export interface ParkedAction {
+  eventId: string;
+  payload: CreditActionTaken;
   touchedAt: number;
 }
 
@@ -79,13 +89,21 @@ export interface CustomerState {
   awaitingInvoice: Record<string, number>;
   /** Invoiced amounts naming an order not placed yet, by orderId. */
   invoicedAhead: Record<string, { amount: number; touchedAt: number }>;
+  /**
+   * Credit actions naming an order not placed yet, by orderId. States stored before parking existed lack the field;
+   * openDraft reads that as empty.
+   */
+  parkedActions: Record<string, ParkedAction>;
   totals: Totals;
   customerHold: { since: number; reasons: HoldReason[] } | null;
   /** Highest warning band utilisation currently reaches (0: none); falling below a band re-arms it. */
   bandReached: number;
   /** The last snapshot emitted: a new one is emitted only when it differs. */
   lastSnapshot: ExposureSnapshot | null;
-  /** Highest event time seen: retention is measured against it, so late events cannot move it back. */
+  /**
+   * The customer's clock: the highest event time of any accepted input. Every derived event is stamped with it, so a
+   * customer's derived events never go back in time, and retention is measured against it.
+   */
   watermark: number;
   /** UTC day of the last retention sweep. */
   sweptDay: number;
@@ -112,6 +130,7 @@ export function emptyState(customerId: string): CustomerState {
     heldQueue: [],
     awaitingInvoice: {},
     invoicedAhead: {},
+    parkedActions: {},
     totals: { ...ZERO_TOTALS },
     customerHold: null,
     bandReached: 0,
