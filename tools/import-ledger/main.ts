@@ -1,14 +1,16 @@
 // npm run import-ledger -- FILE [--mapping F] [--credit-limit 50000|3x-monthly] [--end-date YYYY-MM-DD]
 //                          [--partitions P] [--currency EUR] [--dry-run] [--batch-size 1000]
-// Replays an AR export into the input topics in event time. Prints the rows it rejected (line and reasons) and the
-// counts, produces the rest through the serde and exits 0 once every record is acknowledged; non-zero only when the
-// file or mapping cannot be read or no row is valid. --dry-run reads, validates and counts without producing.
+// Replays an AR export into the input topics in event time: those of the namespace O2C_TOPIC_PREFIX names (default:
+// the production names), on KAFKA_BROKERS with schemas in SCHEMA_REGISTRY_URL. Prints the rows it rejected (line and
+// reasons) and the counts, produces the rest through the serde and exits 0 once every record is acknowledged;
+// non-zero only when the file or mapping cannot be read or no row is valid. --dry-run reads, validates and counts
+// without producing.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { dayFromIso, isoFromDay } from '../../shared/time.ts';
 import { endProgress, formatCount, progressLine, runMain, sleep } from '../lib/cli.ts';
-import { loadToolConfig, openEventSink, toolLogger } from '../lib/kafka-sink.ts';
+import { loadToolConfig, openEventSink, toolLogger, toolTopics } from '../lib/kafka-sink.ts';
 import { pump } from '../lib/pump.ts';
 import { DEFAULT_CREDIT_LIMIT, parseCreditLimit } from './src/credit-policy.ts';
 import { AR_LATE_PAYMENTS, parseMapping, type LedgerMapping } from './src/mapping.ts';
@@ -75,7 +77,7 @@ runMain(async () => {
   if (flags['dry-run']) return 0;
 
   const logger = toolLogger('import-ledger', config);
-  const sink = await openEventSink({ ...config, KAFKA_PARTITIONS: partitions }, logger);
+  const sink = await openEventSink({ ...config, KAFKA_PARTITIONS: partitions }, logger, toolTopics(config));
   try {
     const done = await pump(replay.records, (batch) => sink.producer.send(batch), {
       batchSize,
@@ -87,7 +89,8 @@ runMain(async () => {
     });
     endProgress();
     process.stdout.write(
-      `produced ${formatCount(done.sent)} records in ${(done.elapsedMs / 1000).toFixed(1)} s, all acknowledged\n`,
+      `produced ${formatCount(done.sent)} records to ${config.O2C_TOPIC_PREFIX}o2c.* in ` +
+        `${(done.elapsedMs / 1000).toFixed(1)} s, all acknowledged\n`,
     );
   } finally {
     await sink.close();

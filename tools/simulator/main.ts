@@ -2,12 +2,13 @@
 //                     [--days-per-second 1] [--start-date YYYY-MM-DD] [--orders-per-customer-day 0.5]
 //                     [--race-rate 0.005] [--no-credit-actions] [--partitions P] [--batch-size 500]
 // Produces simulated order-to-cash traffic to the input topics. Kafka and the registry come from KAFKA_BROKERS and
-// SCHEMA_REGISTRY_URL (default: the local stack); the partition count from KAFKA_PARTITIONS (default 12).
+// SCHEMA_REGISTRY_URL (default: the local stack); the partition count from KAFKA_PARTITIONS (default 12); the topics
+// are those of the namespace O2C_TOPIC_PREFIX names (default: the production names).
 // Without --events or --days it runs until interrupted; Ctrl-C stops it after the batch in flight is acknowledged.
 import { parseArgs } from 'node:util';
 import { dayFromIso, dayOf, isoFromDay, startOfDay } from '../../shared/time.ts';
 import { endProgress, formatCount, progressLine, runMain, sleep } from '../lib/cli.ts';
-import { loadToolConfig, openEventSink, toolLogger } from '../lib/kafka-sink.ts';
+import { loadToolConfig, openEventSink, toolLogger, toolTopics } from '../lib/kafka-sink.ts';
 import { pump } from '../lib/pump.ts';
 import { releaseAt } from './src/business-clock.ts';
 import { simulate } from './src/simulate.ts';
@@ -77,7 +78,7 @@ runMain(async () => {
   const batchSize = integer(flags, 'batch-size', 500, 1);
 
   const logger = toolLogger('simulator', config);
-  const sink = await openEventSink({ ...config, KAFKA_PARTITIONS: partitions }, logger);
+  const sink = await openEventSink({ ...config, KAFKA_PARTITIONS: partitions }, logger, toolTopics(config));
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
 
