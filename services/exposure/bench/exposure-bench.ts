@@ -1,14 +1,16 @@
 // npx tsx services/exposure/bench/exposure-bench.ts [--events 200000] [--partitions 12] [--rate 2000] [--seconds 20]
-//                                                  [--seed 1] [--concurrency N]
+//                                                  [--seed 1] [--concurrency N] [--env NAME=value ...]
 //
 // Figures, not a test. On the stack the tests use (test/stack.ts), against topics and Redis keys of its own:
 //   (a) raw     a kafkajs eachBatch consumer with no processing reads the pre-loaded input topics from the start;
 //   (b) service the exposure service (tsx main.ts: decode, decide, Redis commit, publish) from the same start;
 //   (c) latency OrderPlaced appended -> its decision appended (both records' timestamps), at a steady rate.
+// Also the service's CPU time per event in (b) (user + system, from /proc): unlike the rates, it barely moves when
+// other work shares the machine, so it is the figure to compare across runs; the load average says how shared it was.
 // Prints a table and writes bench/results/exposure-<timestamp>.json. BENCH_PROF=1 writes the service's CPU profile
 // to /tmp/prof (node --cpu-prof).
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { v5 as uuidv5 } from 'uuid';
@@ -29,6 +31,8 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '20' },
     seed: { type: 'string', default: '1' },
     concurrency: { type: 'string' },
+    // Extra service settings, e.g. --env KAFKA_FETCH_MAX_WAIT_MS=10 --env KAFKA_PRODUCERS=1.
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const EVENTS = Number(flags.events);
@@ -40,6 +44,11 @@ const EVENTS_PER_CUSTOMER = 110; // five episodes of stream-history.ts
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`${line}\n`);
+/** CPU time (user + system) a process has used so far, ms; Linux clock ticks are 10 ms. */
+const cpuMs = async (pid: number) => {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 const stack = await getStack();
@@ -48,7 +57,8 @@ const kafka = createKafka({ KAFKA_BROKERS: stack.kafkaBrokers, KAFKA_CLIENT_ID: 
 const admin = kafka.admin();
 await admin.connect();
 const redis = new Redis(stack.redisUrl);
-const extra: Record<string, string> = flags.concurrency ? { KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: flags.concurrency } : {};
+const extra: Record<string, string> = Object.fromEntries(flags.env.map((kv) => kv.split(/=(.*)/s, 2) as [string, string]));
+if (flags.concurrency) extra.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY = flags.concurrency;
 const t = testEnv(stack, 'exposure-bench', PARTITIONS, { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', ...extra });
 const serde = await contractsOf(kafka, stack, t);
 const inputs = inputTopics(t.topics);
@@ -91,6 +101,7 @@ try {
   // (b) the service, from the same start: first commit seen in Redis to every input applied.
   const service = spawnService(t, process.env.BENCH_PROF ? { NODE_OPTIONS: '--cpu-prof --cpu-prof-dir=/tmp/prof' } : {});
   let first = 0;
+  let cpuAtFirst = 0;
   for (;;) {
     let done = true;
     let any = false;
@@ -101,12 +112,16 @@ try {
         if (applied.get(p)! < end) done = false;
       }
     }
-    if (any) first ||= Date.now();
+    if (any && first === 0) {
+      first = Date.now();
+      cpuAtFirst = await cpuMs(service.process.pid!);
+    }
     if (done) break;
     if (service.process.exitCode !== null) throw new Error(`the service exited with ${service.process.exitCode}`);
     await sleep(20);
   }
   const serviceMs = Date.now() - first;
+  const serviceCpuMs = (await cpuMs(service.process.pid!)) - cpuAtFirst;
   const serviceRate = (loaded * 1000) / Math.max(1, serviceMs);
   log(`(b) exposure service: ${loaded} records in ${serviceMs} ms`);
 
@@ -172,11 +187,12 @@ try {
   latencies.sort((a, b) => a - b);
   const result = {
     at: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverage1m: loadavg()[0] ?? NaN },
     settings: { events: loaded, customers, partitions: PARTITIONS, seed: SEED, rate: RATE, seconds: SECONDS, env: extra },
     rawEventsPerSecond: Math.round(rawRate),
     serviceEventsPerSecond: Math.round(serviceRate),
     ratio: Number((serviceRate / rawRate).toFixed(3)),
+    serviceCpuMicrosPerEvent: Math.round((serviceCpuMs * 1000) / loaded),
     latencyMs: {
       orders: total,
       decided: latencies.length,
@@ -194,9 +210,11 @@ try {
   log(`| raw kafkajs eachBatch, events/s          | ${result.rawEventsPerSecond} |`);
   log(`| exposure service end to end, events/s    | ${result.serviceEventsPerSecond} |`);
   log(`| ratio (aim >= 0.5)                       | ${result.ratio} |`);
+  log(`| service CPU per event (b), µs            | ${result.serviceCpuMicrosPerEvent} |`);
   log(`| decision latency p50 at ${RATE}/s, ms      | ${result.latencyMs.p50} |`);
   log(`| decision latency p99 at ${RATE}/s, ms      | ${result.latencyMs.p99} (aim < 50) |`);
   log(`| decisions seen / orders sent             | ${result.latencyMs.decided} / ${total} |`);
+  log(`| load average (1 min) at the end         | ${result.machine.loadAverage1m.toFixed(1)} |`);
   log(`\nwritten to ${file.pathname}`);
 } finally {
   await deleteTopics(kafka, Object.values(t.topics).map((s) => s.name)).catch(() => undefined);

@@ -1,0 +1,46 @@
+// npm run bench -- [--events 1000000] [--customers N] [--seed 1] [--rate 2000] [--latency-seconds 20]
+//                  [--only consumer-perf,raw,exposure,delinquency,reporting,latency]
+// Figures, not a test: pre-loads simulator events into a namespace of its own on the stack (KAFKA_BROKERS,
+// SCHEMA_REGISTRY_URL, REDIS_URL, DATABASE_URL, or the local stack's stack/.data/stack.env), measures Kafka's
+// ConsumerPerformance, a no-op kafkajs consumer and each service end to end on those topics, and the
+// order-to-decision latency at a steady rate; prints a table and writes bench/results/bench-<timestamp>.json.
+// Exit 0 on success, 1 on a failure, 2 on a bad flag, 130 when interrupted (the namespace is removed every time).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMain } from '../lib/cli.ts';
+import { parseBenchArgs, USAGE, UsageError } from './src/options.ts';
+import { formatTable } from './src/report.ts';
+import { runBench } from './src/run-bench.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+runMain(async () => {
+  let parsed;
+  try {
+    parsed = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const interrupted = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    const result = await runBench(parsed.options, { repoRoot: REPO_ROOT, env: process.env, signal: interrupted.signal, say });
+    const dir = join(REPO_ROOT, 'bench', 'results');
+    const file = join(dir, `bench-${result.at.replace(/[:.]/g, '-')}.json`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+    say(`\n${formatTable(result)}\nwritten to ${file}`);
+    return 0;
+  } catch (e) {
+    if (interrupted.signal.aborted) return 130;
+    throw e;
+  }
+});

@@ -1,0 +1,87 @@
+// The bench's command line, parsed into a frozen options object; every bad flag is an error naming the flag.
+import { parseArgs } from 'node:util';
+
+export const STEPS = ['consumer-perf', 'raw', 'exposure', 'delinquency', 'reporting', 'latency'] as const;
+export type Step = (typeof STEPS)[number];
+
+export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--seed N] [--rate N] [--latency-seconds N]
+       [--only ${STEPS.join(',')}]
+
+  --events           simulator events pre-loaded into the run's input topics (default 1,000,000)
+  --customers        simulated customers (default: one per 100 events, at least 200; a customer's state grows
+                     with its history, so fewer customers make a longer history each)
+  --seed             simulation seed (default 1)
+  --rate             orders per second of the latency step (default 2000)
+  --latency-seconds  how long the latency step sends (default 20)
+  --only             the steps to run, comma-separated (default: all)`;
+
+export interface BenchOptions {
+  readonly events: number;
+  readonly customers: number;
+  readonly seed: number;
+  readonly rate: number;
+  readonly latencySeconds: number;
+  readonly steps: ReadonlySet<Step>;
+}
+
+export type ParsedArgs = { help: true } | { help: false; options: BenchOptions };
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(`${message}\n${USAGE}`);
+    this.name = 'UsageError';
+  }
+}
+
+/** A whole number >= min; thousands separators allowed (`1,000,000`, `1_000_000`). */
+function whole(flag: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const n = /^\d[\d,_]*$/.test(raw.trim()) ? Number(raw.replace(/[,_]/g, '')) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function steps(raw: string | undefined): ReadonlySet<Step> {
+  if (raw === undefined) return new Set(STEPS);
+  const wanted = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const unknown = wanted.filter((s) => !(STEPS as readonly string[]).includes(s));
+  if (wanted.length === 0 || unknown.length > 0) {
+    throw new UsageError(`--only takes steps among ${STEPS.join(',')}, got ${JSON.stringify(raw)}`);
+  }
+  return new Set(wanted as Step[]);
+}
+
+export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        events: { type: 'string' },
+        customers: { type: 'string' },
+        seed: { type: 'string' },
+        rate: { type: 'string' },
+        'latency-seconds': { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (values.help) return { help: true };
+  const events = whole('events', values.events, 1_000_000, 1);
+  return {
+    help: false,
+    options: Object.freeze({
+      events,
+      customers: whole('customers', values.customers, Math.max(200, Math.round(events / 100)), 1),
+      seed: whole('seed', values.seed, 1, 0),
+      rate: whole('rate', values.rate, 2000, 1),
+      latencySeconds: whole('latency-seconds', values['latency-seconds'], 20, 1),
+      steps: steps(values.only),
+    }),
+  };
+}
