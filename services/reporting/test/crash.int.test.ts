@@ -13,7 +13,6 @@ import { buildStream, streamEvents } from './stream.ts';
 import { dumpTables, reportingDatabase, sink } from './support.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
 
 let stack: Stack;
 let t: SinkTopics;
@@ -36,7 +35,9 @@ afterAll(async () => {
 });
 
 function spawnSink(env: Record<string, string>): { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null }> } {
-  const child = spawn(TSX, ['services/reporting/src/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
+  // node --import tsx, not the tsx CLI: the CLI relays signals to its child and, when the child is slow to answer
+  // under load, kills it and exits 143 itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/reporting/src/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
   children.push(child);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
