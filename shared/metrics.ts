@@ -22,6 +22,7 @@ export interface RunnerMetrics {
   groupJoins: Counter;
   crashes: Counter;
   transientErrors: Counter<'topic' | 'stage'>;
+  alignmentWaits: Counter<'topic' | 'outcome'>;
 }
 
 /** The consumer runner's metrics, registered on `registry`. */
@@ -73,6 +74,12 @@ export function createRunnerMetrics(registry: Registry, service: string): Runner
       name: `${p}transient_errors_total`,
       help: 'Transient failures that paused a partition for a retry, by stage (decode, handle, dlq).',
       labelNames: ['topic', 'stage'],
+      registers,
+    }),
+    alignmentWaits: new Counter({
+      name: `${p}alignment_waits_total`,
+      help: 'Chunks held back for event-time order (waiting), and waits that ran out (timed_out), by topic.',
+      labelNames: ['topic', 'outcome'],
       registers,
     }),
   };

@@ -10,6 +10,10 @@
 // record and resumes after a capped exponential backoff; other partitions go on meanwhile. A retry re-runs the
 // handler for the records of the failed chunk, so handlers must be idempotent per offset (ours fence on the applied
 // offset in Redis or Postgres); the DLQ goes last so a retry never writes a dead letter twice.
+//
+// With `align`, partition p of the input topics is handled in event-time order (see event-time-aligner.ts): the part
+// of a chunk that must wait for another topic is not handed over; its topic-partition is paused and rewound to it,
+// and resumed when another topic of the partition moved, or after align.maxIdleMs.
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, PartitionAssigner } from 'kafkajs';
 import type { EventSerde } from '../contracts/serde.ts';
 import type { EventOf, TopicSpec } from '../contracts/topics.ts';
@@ -19,6 +23,7 @@ import type { Logger } from '../logger.ts';
 import type { RunnerMetrics } from '../metrics.ts';
 import { CopartitionAssigner } from './copartition-assigner.ts';
 import type { DeadLetter, DlqPublisher } from './dlq.ts';
+import { EventTimeAligner } from './event-time-aligner.ts';
 
 export interface ConsumedRecord<E> {
   topic: string;
@@ -91,6 +96,8 @@ export interface RunnerOptions<E> {
   heartbeatInterval?: number;
   /** Called when the consumer crashed and kafkajs will not restart it: the process should exit and be restarted. */
   onFatal?: (error: Error) => void;
+  /** Handle partition p of the input topics in event-time order; maxIdleMs bounds a wait for a topic that lags. */
+  align?: { eventTime: (event: E) => number; maxIdleMs: number };
 }
 
 export interface Runner {
@@ -100,13 +107,36 @@ export interface Runner {
 }
 
 type Stage = 'decode' | 'handle' | 'dlq';
+type Failure = { stage: Stage; error: unknown };
 
-/** A chunk either settles completely, or settles a prefix and fails at the record after it. */
-interface ChunkOutcome {
-  settled: number;
-  failure?: { stage: Stage; error: unknown };
-  /** The handler asked to rewind the partition here; nothing of the chunk settled. */
+/** One decoded record: for the handler, or a dead letter; with its event time when aligning. */
+interface Item<E> {
+  offset: string;
+  record?: ConsumedRecord<E>;
+  poison?: DeadLetter;
+  time?: number;
+}
+
+/** A chunk's records decoded up to the first transient failure. */
+interface Decoded<E> {
+  items: Array<Item<E>>;
+  failure?: Failure;
+}
+
+/** Items either settle, fail (nothing of them settled), or the handler asks to rewind (nothing settled). */
+interface Settled {
+  failure?: Failure;
   seekTo?: string;
+}
+
+/** Decoded records of a paused topic-partition waiting in memory for their turn in event-time order. */
+interface Parked<E> {
+  topic: string;
+  partition: number;
+  items: Array<Item<E>>;
+  /** The high watermark of the batch they came in, for the lag gauge once they are handled. */
+  highWatermark: string;
+  timer: NodeJS.Timeout;
 }
 
 /** An error from the consumer itself (rebalance, lost membership): kafkajs must see it, not our retry loop. */
@@ -141,6 +171,11 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
   const resumeTimers = new Map<string, NodeJS.Timeout>();
   const inLane = partitionLanes();
   const log = logger.child({ component: 'runner', groupId });
+  const fromBeginning = opts.fromBeginning ?? true;
+  const align = opts.align;
+  const aligner = align ? new EventTimeAligner(opts.topics, align.maxIdleMs) : undefined;
+  const parked = new Map<string, Parked<E>>();
+  let seeding: Promise<void> = Promise.resolve();
 
   const consumer: Consumer = kafka.consumer({
     groupId,
@@ -158,6 +193,13 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     metrics.consumerLag.reset(); // partitions this member no longer owns must not report a stale lag
     health.joined();
     log.info({ memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
+    if (aligner) {
+      for (const key of [...parked.keys()]) unpark(key); // the new assignment starts from the committed positions
+      seeding = seedAligner(payload.memberAssignment).catch((err: unknown) => {
+        aligner.reset();
+        log.warn({ err }, 'could not read the assigned partitions\' offsets: aligning by what is fetched only');
+      });
+    }
   });
   consumer.on(consumer.events.REBALANCING, () => {
     metrics.rebalances.inc();
@@ -182,42 +224,39 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     event,
   });
 
-  async function processChunk(
-    topic: string,
-    partition: number,
-    chunk: readonly KafkaMessage[],
-    ctx: BatchContext,
-  ): Promise<ChunkOutcome> {
-    const good: Array<ConsumedRecord<E>> = [];
-    const poison: DeadLetter[] = [];
-    let decoded = chunk.length;
-    let failure: ChunkOutcome['failure'];
-    for (const [i, m] of chunk.entries()) {
+  /** Decodes a chunk in offset order up to the first record that fails transiently (returned as `failure`). */
+  async function decodeChunk(topic: string, partition: number, chunk: readonly KafkaMessage[]): Promise<Decoded<E>> {
+    const items: Array<Item<E>> = [];
+    for (const m of chunk) {
       try {
-        good.push(toRecord(topic, partition, m, await decode(topic, m.value)));
+        const record = toRecord(topic, partition, m, await decode(topic, m.value));
+        items.push({ offset: m.offset, record, ...(align ? { time: align.eventTime(record.event) } : {}) });
       } catch (error) {
-        if (!isPoison(error)) {
-          decoded = i;
-          failure = { stage: 'decode', error };
-          break;
-        }
+        if (!isPoison(error)) return { items, failure: { stage: 'decode', error } };
         const { offset, timestamp, value } = m;
-        poison.push({ topic, partition, offset, timestamp, key: m.key ?? null, value, headers: m.headers ?? {}, error });
+        items.push({ offset, poison: { topic, partition, offset, timestamp, key: m.key ?? null, value, headers: m.headers ?? {}, error } });
       }
     }
-    if (decoded === 0) return { settled: 0, failure };
+    return { items };
+  }
+
+  /** Hands decoded items of one topic-partition to the handler, then their poison records to the DLQ. */
+  async function settle(items: ReadonlyArray<Item<E>>, ctx: BatchContext): Promise<Settled> {
+    const good = items.flatMap((i) => (i.record ? [i.record] : []));
+    const poison = items.flatMap((i) => (i.poison ? [i.poison] : []));
     try {
       const handled = good.length > 0 ? await handleBatch(good, ctx) : undefined;
-      if (handled) return { settled: 0, seekTo: handled.seekTo };
+      if (handled) return { seekTo: handled.seekTo };
     } catch (error) {
       if (error instanceof ConsumerApiError) throw error;
-      return { settled: 0, failure: { stage: 'handle', error } };
+      return { failure: { stage: 'handle', error } };
     }
     try {
       await dlq.publish(poison);
     } catch (error) {
-      return { settled: 0, failure: { stage: 'dlq', error } };
+      return { failure: { stage: 'dlq', error } };
     }
+    const { topic, partition } = ctx;
     for (const p of poison) {
       metrics.dlqRecords.inc({ topic, error_class: p.error.errorClass });
       log.warn(
@@ -225,7 +264,111 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
         'poison record sent to the DLQ',
       );
     }
-    return { settled: decoded, failure };
+    metrics.recordsConsumed.inc({ topic }, items.length);
+    const times = items.flatMap((i) => (i.time === undefined ? [] : [i.time]));
+    aligner?.handled(topic, partition, BigInt(items[items.length - 1]!.offset) + 1n, times.length > 0 ? Math.max(...times) : undefined);
+    return {};
+  }
+
+  /** How many of `items` (a prefix) may be handled now in event-time order; all of them without alignment. */
+  function admitted(topic: string, partition: number, items: ReadonlyArray<Item<E>>): number {
+    if (!aligner) return items.length;
+    const { admit, forced } = aligner.admit(topic, partition, items.map((i) => i.time), Date.now());
+    if (forced) {
+      metrics.alignmentWaits.inc({ topic, outcome: 'timed_out' });
+      log.info({ topic, partition, waitedMs: align!.maxIdleMs }, 'went ahead of a lagging topic after waiting for it');
+    }
+    return admit;
+  }
+
+  const parkKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+  /**
+   * Keeps decoded records that must wait for another topic of the partition, and pauses their topic-partition at the
+   * first of them (the seek commits that position once it is fetched again). They are handled from memory when their
+   * turn comes (drainParked), or dropped and fetched again after align.maxIdleMs, when they go ahead regardless.
+   */
+  function park(topic: string, partition: number, items: Array<Item<E>>, highWatermark: string): void {
+    metrics.alignmentWaits.inc({ topic, outcome: 'waiting' });
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset: items[0]!.offset });
+    const key = parkKey(topic, partition);
+    clearTimeout(parked.get(key)?.timer);
+    const timer = setTimeout(() => void inLane(partition, async () => unpark(key)), align!.maxIdleMs);
+    parked.set(key, { topic, partition, items, highWatermark, timer });
+  }
+
+  /** Drops what waits in memory and resumes fetching from the first record not handled. */
+  function unpark(key: string): void {
+    const p = parked.get(key);
+    if (!p) return;
+    clearTimeout(p.timer);
+    parked.delete(key);
+    consumer.resume([{ topic: p.topic, partitions: [p.partition] }]);
+  }
+
+  /** Handles whatever waits in memory for `partition` that event-time order now admits; true if anything moved. */
+  async function drainParked(partition: number, payload: EachBatchPayload): Promise<boolean> {
+    let moved = false;
+    for (let progressed = true; progressed; ) {
+      progressed = false;
+      for (const [key, p] of parked) {
+        if (p.partition !== partition) continue;
+        const n = admitted(p.topic, partition, p.items);
+        if (n === 0) continue;
+        const ctx = batchContext(p.topic, partition, payload, p.items[0]!.offset);
+        const outcome = await settle(p.items.slice(0, n), ctx);
+        if (outcome.failure || outcome.seekTo !== undefined) {
+          unpark(key);
+          if (outcome.failure) retryLater(p.topic, partition, p.items[0]!.offset, outcome.failure.stage, outcome.failure.error);
+          else consumer.seek({ topic: p.topic, partition, offset: outcome.seekTo! });
+          continue;
+        }
+        const after = (BigInt(p.items[n - 1]!.offset) + 1n).toString();
+        p.items = p.items.slice(n);
+        // The position to fetch from (and commit) once the partition resumes.
+        const position = p.items[0]?.offset ?? after;
+        consumer.seek({ topic: p.topic, partition, offset: position });
+        metrics.consumerLag.set({ topic: p.topic, partition: String(partition) }, Number(BigInt(p.highWatermark) - BigInt(position)));
+        if (p.items.length === 0) unpark(key);
+        progressed = moved = true;
+      }
+    }
+    return moved;
+  }
+
+  const batchContext = (topic: string, partition: number, payload: EachBatchPayload, fromOffset: string): BatchContext => ({
+    topic,
+    partition,
+    heartbeat: () => consumerCall(() => payload.heartbeat()),
+    isRunning: () => payload.isRunning(),
+    isStale: () => payload.isStale(),
+    fromOffset,
+  });
+
+  /** Where each assigned topic-partition starts and ends, so a topic not fetched yet still counts as lagging. */
+  async function seedAligner(assignment: Record<string, number[]>): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = Object.keys(assignment);
+      const committed = await admin.fetchOffsets({ groupId, topics });
+      const seeds = [];
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const partition of assignment[topic] ?? []) {
+          const end = ends.find((e) => e.partition === partition);
+          if (!end) continue;
+          const [low, high] = [BigInt(end.low), BigInt(end.high)];
+          const offset = committed.find((c) => c.topic === topic)?.partitions.find((c) => c.partition === partition)?.offset;
+          const next = offset !== undefined && offset !== '-1' ? BigInt(offset) : fromBeginning ? low : high;
+          seeds.push({ topic, partition, next: next < low ? low : next, end: high });
+        }
+      }
+      aligner!.reset(seeds);
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Pause the partition, rewind it to `offset` and resume it after the backoff. */
@@ -263,49 +406,63 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const { topic, partition } = batch;
-    const ctx: Omit<BatchContext, 'fromOffset'> = {
-      topic,
-      partition,
-      heartbeat: () => consumerCall(() => payload.heartbeat()),
-      isRunning: () => payload.isRunning(),
-      isStale: () => payload.isStale(),
-    };
+    // A batch fetched before its partition was parked: the records come again once it resumes.
+    if (parked.has(parkKey(topic, partition))) return;
     const endTimer = metrics.batchDuration.startTimer({ topic });
     let next = batch.firstOffset() ?? batch.lastOffset();
     // The offset this batch was fetched from (kafkajs keeps it on the batch but does not type it).
     let from = (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? next;
-    for (let i = 0; i < batch.messages.length; i += maxRecords) {
+    if (aligner) {
+      await seeding;
+      aligner.fetched(topic, partition, BigInt(from), BigInt(batch.highWatermark));
+    }
+    chunks: for (let i = 0; i < batch.messages.length; i += maxRecords) {
       if (!payload.isRunning() || payload.isStale()) break;
       const chunk = batch.messages.slice(i, i + maxRecords);
-      const { settled, failure, seekTo } = await processChunk(topic, partition, chunk, { ...ctx, fromOffset: from });
-      from = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
-      if (seekTo !== undefined) {
-        log.warn({ topic, partition, from: chunk[0]!.offset, to: seekTo }, 'handler asked to rewind the partition');
-        consumer.seek({ topic, partition, offset: seekTo });
-        break;
-      }
-      if (settled > 0) {
-        const last = chunk[settled - 1]!.offset;
+      const { items, failure } = await decodeChunk(topic, partition, chunk);
+      let rest = items;
+      while (rest.length > 0) {
+        const n = admitted(topic, partition, rest);
+        if (n === 0) {
+          // Another topic of the partition comes first: let what waits in memory go, else wait for a fetch.
+          if (await drainParked(partition, payload)) continue;
+          park(topic, partition, rest, batch.highWatermark);
+          break chunks;
+        }
+        const outcome = await settle(rest.slice(0, n), batchContext(topic, partition, payload, from));
+        if (outcome.seekTo !== undefined) {
+          log.warn({ topic, partition, from: rest[0]!.offset, to: outcome.seekTo }, 'handler asked to rewind the partition');
+          consumer.seek({ topic, partition, offset: outcome.seekTo });
+          break chunks;
+        }
+        if (outcome.failure) {
+          retryLater(topic, partition, rest[0]!.offset, outcome.failure.stage, outcome.failure.error);
+          break chunks;
+        }
+        const last = rest[n - 1]!.offset;
         payload.resolveOffset(last);
-        next = (BigInt(last) + 1n).toString();
-        metrics.recordsConsumed.inc({ topic }, settled);
+        from = next = (BigInt(last) + 1n).toString();
+        rest = rest.slice(n);
       }
       if (failure) {
-        retryLater(topic, partition, chunk[settled]!.offset, failure.stage, failure.error);
+        retryLater(topic, partition, chunk[items.length]!.offset, failure.stage, failure.error);
         break;
       }
+      from = (BigInt(chunk[chunk.length - 1]!.offset) + 1n).toString();
       attempts.delete(`${topic}:${partition}`);
       await consumerCall(() => payload.commitOffsetsIfNecessary());
       await consumerCall(() => payload.heartbeat());
     }
     metrics.consumerLag.set({ topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - BigInt(next)));
+    // This topic moved: what waits for it may go now.
+    if (aligner) await drainParked(partition, payload);
     endTimer();
   }
 
   await dlq.start();
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [...opts.topics], fromBeginning: opts.fromBeginning ?? true });
+    await consumer.subscribe({ topics: [...opts.topics], fromBeginning });
     await consumer.run({
       eachBatchAutoResolve: false,
       autoCommitInterval: 1000,
@@ -332,6 +489,8 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
       stopping ??= (async () => {
         for (const timer of resumeTimers.values()) clearTimeout(timer);
         resumeTimers.clear();
+        for (const p of parked.values()) clearTimeout(p.timer);
+        parked.clear();
         await consumer.disconnect();
         await dlq.stop();
         health.stopped();

@@ -52,6 +52,10 @@ export function exposureSpec() {
     // How soon the group notices a member that died without leaving (kill -9) and hands its partitions over.
     KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1000 }),
     KAFKA_HEARTBEAT_INTERVAL_MS: int({ default: 3000, min: 100 }),
+    // Partition p of the inputs in event-time order (a replay of pre-loaded topics decides as it happened); how long
+    // a topic that lags may hold the others back.
+    EVENT_TIME_ALIGNMENT: bool({ default: true }),
+    ALIGN_MAX_IDLE_MS: int({ default: 2000, min: 0, max: 600_000 }),
     // A test or a parallel environment runs against its own topics, subjects and Redis keys.
     O2C_TOPIC_PREFIX: str({ default: '' }),
     REDIS_KEY_PREFIX: str({ default: 'o2c' }),
@@ -166,6 +170,9 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
         ...(opts.fail ? { onFatal: opts.fail } : {}),
+        ...(config.EVENT_TIME_ALIGNMENT
+          ? { align: { eventTime: (e: ExposureInput) => e.occurredAt, maxIdleMs: config.ALIGN_MAX_IDLE_MS } }
+          : {}),
         async handleBatch(records, ctx) {
           handled.add(ctx.partition);
           domain.startTally(ctx.partition);

@@ -11,8 +11,8 @@ import { createRunnerMetrics, type RunnerMetrics } from '../../metrics.ts';
 import { contractOf } from '../../contracts/avro.ts';
 import { RegistryClient } from '../../contracts/registry.ts';
 import { EventSerde, frame } from '../../contracts/serde.ts';
-import { topicRegistry, type TopicRegistry } from '../../contracts/topics.ts';
-import type { OrderEvent } from '../../contracts/events.generated.ts';
+import { topicRegistry, type TopicRegistry, type TopicSpec } from '../../contracts/topics.ts';
+import type { OrderEvent, PaymentEvent } from '../../contracts/events.generated.ts';
 import { exampleEvent } from '../../contracts/test/examples.ts';
 import { ensureTopics, registerSchemas } from '../admin.ts';
 import { createKafka } from '../client.ts';
@@ -367,5 +367,56 @@ describe('runner: co-partitioned assignment', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+});
+
+describe('runner: event-time alignment', () => {
+  it('hands partition p of pre-loaded topics over in event-time order, whatever the fetches bring', async () => {
+    const { topics, serde } = await freshContracts();
+    const inputs = [topics.ORDERS, topics.PAYMENTS];
+    const perTopic = 1_500;
+    // Orders at even times, payments at odd ones, in both partitions: only a merge by event time handles them in order.
+    const preload = async (spec: TopicSpec<OrderEvent | PaymentEvent>, make: () => OrderEvent | PaymentEvent, parity: number) => {
+      const messages: Message[] = [];
+      for (let partition = 0; partition < PARTITIONS; partition++) {
+        for (let i = 0; i < perTopic; i++) {
+          const event = { ...make(), occurredAt: 1_700_000_000_000 + 2 * i + parity };
+          messages.push({ partition, key: 'C-1', value: await serde.encode(spec, event) });
+        }
+      }
+      await produce(kafka, spec.name, messages);
+    };
+    await preload(topics.ORDERS, () => order('C-1'), 0);
+    await preload(topics.PAYMENTS, () => ({ ...exampleEvent('PaymentReceived'), eventId: randomUUID() }), 1);
+
+    const handled = new Map<number, number[]>();
+    const metrics = createRunnerMetrics(new Registry(), 'runner_test');
+    runners.push(await startRunner<OrderEvent | PaymentEvent>({
+      kafka,
+      groupId: uniqueId('g-align'),
+      topics: inputs.map((t) => t.name),
+      decode: specDecoder(serde, inputs),
+      handleBatch: async (records, ctx) => {
+        handled.set(ctx.partition, [...(handled.get(ctx.partition) ?? []), ...records.map((r) => r.event.occurredAt)]);
+      },
+      dlq: createDlqPublisher({ kafka, service: 'runner-test', topic: topics.DLQ.name }),
+      metrics,
+      logger,
+      // Small fetches and chunks: many batches of each topic, in whatever order the broker returns them.
+      fetch: { maxWaitTimeInMs: 100, maxBytesPerPartition: 8_192 },
+      maxRecordsPerCall: 50,
+      partitionsConsumedConcurrently: 2,
+      align: { eventTime: (e) => e.occurredAt, maxIdleMs: 60_000 },
+    }));
+
+    const total = () => [...handled.values()].reduce((n, t) => n + t.length, 0);
+    await waitUntil(async () => total() === 2 * perTopic * PARTITIONS, 'every record handled', 60_000);
+    for (let partition = 0; partition < PARTITIONS; partition++) {
+      const times = handled.get(partition)!;
+      expect(times).toEqual(Array.from({ length: 2 * perTopic }, (_, i) => 1_700_000_000_000 + i));
+    }
+    const waits = await counterValues(metrics.alignmentWaits);
+    expect(waits.filter((w) => (w as { outcome?: string }).outcome === 'timed_out')).toEqual([]);
+    expect(waits.reduce((n, w) => n + w.value, 0)).toBeGreaterThan(0);
   });
 });
