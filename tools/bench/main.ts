@@ -8,31 +8,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runMain } from '../lib/cli.ts';
-import { parseBenchArgs, USAGE, UsageError } from './src/options.ts';
+import { parseCommandLine, runMain } from '../lib/cli.ts';
+import { parseBenchArgs, USAGE } from './src/options.ts';
 import { formatTable } from './src/report.ts';
 import { runBench } from './src/run-bench.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 runMain(async () => {
-  let parsed;
-  try {
-    parsed = parseBenchArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`error: ${e.message}\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = parseCommandLine(() => parseBenchArgs(process.argv.slice(2)), USAGE);
+  if (typeof options === 'number') return options;
   const interrupted = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());
   const say = (line: string) => process.stdout.write(`${line}\n`);
   try {
-    const result = await runBench(parsed.options, { repoRoot: REPO_ROOT, env: process.env, signal: interrupted.signal, say });
+    const result = await runBench(options, { repoRoot: REPO_ROOT, env: process.env, signal: interrupted.signal, say });
     const dir = join(REPO_ROOT, 'bench', 'results');
     const file = join(dir, `bench-${result.at.replace(/[:.]/g, '-')}.json`);
     await mkdir(dir, { recursive: true });

@@ -6,27 +6,16 @@
 // Exit 0 on success; 1 when a service died, never became healthy or did not stop cleanly (with its log's end);
 // 2 on a bad flag; 130 when interrupted.
 import { fileURLToPath } from 'node:url';
-import { runMain } from '../lib/cli.ts';
-import { parseDemoArgs, USAGE, UsageError } from './src/options.ts';
+import { parseCommandLine, runMain } from '../lib/cli.ts';
+import { parseDemoArgs, USAGE } from './src/options.ts';
 import { runDemo } from './src/run-demo.ts';
 import { formatSummary } from './src/summary.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 runMain(async () => {
-  let parsed;
-  try {
-    parsed = parseDemoArgs(process.argv.slice(2));
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`error: ${e.message}\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const options = parsed.options;
+  const options = parseCommandLine(() => parseDemoArgs(process.argv.slice(2)), USAGE);
+  if (typeof options === 'number') return options;
   const interrupted = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {

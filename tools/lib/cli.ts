@@ -1,4 +1,4 @@
-// The small things both generator CLIs share: a progress line, and running main() with exit codes.
+// The small things the CLIs share: a progress line, running main() with exit codes, and usage errors.
 
 /** One progress line: rewritten in place on a terminal, one line per report otherwise. */
 export function progressLine(text: string): void {
@@ -26,3 +26,31 @@ export function runMain(main: () => Promise<number>): void {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A bad command line: the message, then the usage text. */
+export class UsageError extends Error {
+  constructor(message: string, usage: string) {
+    super(`${message}\n${usage}`);
+    this.name = 'UsageError';
+  }
+}
+
+/**
+ * Parses a CLI's arguments: the options, or the exit code once --help printed the usage (0) or a UsageError its
+ * message (2).
+ */
+export function parseCommandLine<O>(parse: () => { help: true } | { help: false; options: O }, usage: string): O | number {
+  let parsed;
+  try {
+    parsed = parse();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return parsed.options;
+}

@@ -1,5 +1,6 @@
 // The bench's command line, parsed into a frozen options object; every bad flag is an error naming the flag.
 import { parseArgs } from 'node:util';
+import { UsageError } from '../../lib/cli.ts';
 
 export const STEPS = ['consumer-perf', 'raw', 'exposure', 'delinquency', 'reporting', 'latency'] as const;
 export type Step = (typeof STEPS)[number];
@@ -24,20 +25,18 @@ export interface BenchOptions {
   readonly steps: ReadonlySet<Step>;
 }
 
+const usageError = (message: string): UsageError => new UsageError(message, USAGE);
+
+export { UsageError };
+
 export type ParsedArgs = { help: true } | { help: false; options: BenchOptions };
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
 
 /** A whole number >= min; thousands separators allowed (`1,000,000`, `1_000_000`). */
 function whole(flag: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined) return fallback;
   const n = /^\d[\d,_]*$/.test(raw.trim()) ? Number(raw.replace(/[,_]/g, '')) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(n) || n < min) throw usageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -46,7 +45,7 @@ function steps(raw: string | undefined): ReadonlySet<Step> {
   const wanted = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const unknown = wanted.filter((s) => !(STEPS as readonly string[]).includes(s));
   if (wanted.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--only takes steps among ${STEPS.join(',')}, got ${JSON.stringify(raw)}`);
+    throw usageError(`--only takes steps among ${STEPS.join(',')}, got ${JSON.stringify(raw)}`);
   }
   return new Set(wanted as Step[]);
 }
@@ -69,7 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       },
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw usageError((e as Error).message);
   }
   if (values.help) return { help: true };
   const events = whole('events', values.events, 1_000_000, 1);

@@ -1,6 +1,7 @@
 // The demo's command line, parsed into a frozen options object; every bad flag is an error naming the flag.
 import { parseArgs } from 'node:util';
 import { dayFromIso } from '../../../shared/time.ts';
+import { UsageError } from '../../lib/cli.ts';
 
 export const USAGE = `usage: npm run demo -- [--duration SECONDS] [--rate EVENTS_PER_S] [--customers N] [--days-per-second X]
        [--seed N] [--start-date YYYY-MM-DD] [--days N] [--json] [--no-stack-up]
@@ -32,20 +33,18 @@ export interface DemoOptions {
   readonly stackUp: boolean;
 }
 
+const usageError = (message: string): UsageError => new UsageError(message, USAGE);
+
+export { UsageError };
+
 export type ParsedArgs = { help: true } | { help: false; options: DemoOptions };
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = 'UsageError';
-  }
-}
 
 function positive(flag: string, raw: string | undefined, fallback: number, integer: boolean): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   const ok = raw.trim() !== '' && Number.isFinite(n) && n > 0 && (!integer || Number.isSafeInteger(n));
-  if (!ok) throw new UsageError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
+  if (!ok) throw usageError(`--${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -70,7 +69,7 @@ export function parseDemoArgs(argv: readonly string[]): ParsedArgs {
       },
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw usageError((e as Error).message);
   }
   if (values.help) return { help: true };
 
@@ -79,12 +78,12 @@ export function parseDemoArgs(argv: readonly string[]): ParsedArgs {
     try {
       startDay = dayFromIso(values['start-date']);
     } catch {
-      throw new UsageError(`--start-date must be a date YYYY-MM-DD, got ${JSON.stringify(values['start-date'])}`);
+      throw usageError(`--start-date must be a date YYYY-MM-DD, got ${JSON.stringify(values['start-date'])}`);
     }
   }
   const seed = values.seed === undefined ? 1 : Number(values.seed);
   if (values.seed !== undefined && (values.seed.trim() === '' || !Number.isSafeInteger(seed) || seed < 0)) {
-    throw new UsageError(`--seed must be an integer >= 0, got ${JSON.stringify(values.seed)}`);
+    throw usageError(`--seed must be an integer >= 0, got ${JSON.stringify(values.seed)}`);
   }
   return {
     help: false,
