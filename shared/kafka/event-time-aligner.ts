@@ -4,37 +4,43 @@
 // order, not event order: an order decided before its customer's profile was read, invoices aged months ahead of
 // their orders.
 //
-// The aligner keeps, per partition and topic, the consumer's next offset, the last known end offset (high
-// watermark), the event time of the last record handled and, when known, of the first record waiting. A topic is
-// behind when records wait in it (next < end); a chunk of topic T may then be handled up to the earliest time another
-// behind topic may still deliver: its waiting head's time when known, else the time of the last record it handled.
-// The rest of the chunk is deferred: the runner pauses T and wakes it when another topic of the partition moves, or
-// after maxIdleMs, when T goes ahead regardless (a topic that never delivers must not stall the partition; this is
-// Kafka Streams' max.task.idle.ms). A topic that is caught up holds nothing back: live, arrival order is event order
-// up to the producers' clocks. Ties go to the topic at hand.
+// The runner holds, per partition, the decoded records fetched and not yet handled, per topic (a sequence). merge()
+// picks from them in event-time order, the earliest head first, as long as no other topic may still deliver an
+// earlier record: a topic with nothing in memory that is behind (records wait in it: next < end) may deliver one
+// as early as the last record it handled, so nothing later than that goes before it is fetched. The runner then
+// pauses what cannot go and wakes it when a fetch brings more. A partition that waited maxIdleMs goes ahead
+// regardless (a topic that never delivers must not stall it; Kafka Streams' max.task.idle.ms). A topic that is
+// caught up holds nothing back: live, arrival order is event order up to the producers' clocks. Ties go to the
+// sequence listed first.
 //
-// Pure bookkeeping: no Kafka calls and no timers here; the runner does the pausing and waking.
+// Pure bookkeeping: no Kafka calls and no timers here.
 
 interface Position {
   next?: bigint;
   end?: bigint;
   /** Event time of the last record handled (-Infinity before the first). */
   lastTime: number;
-  /** Event time of the first deferred record, while a chunk waits. */
-  headTime?: number;
-  /** When the topic was first deferred without handling anything since (wall clock). */
-  deferredSince?: number;
 }
 
-export interface Admission {
-  /** How many of the chunk's records (a prefix) to handle now; the rest wait. */
-  admit: number;
-  /** True when the wait ran out and the chunk goes ahead out of event-time order. */
+/** Decoded records of one topic of the partition, in offset order: their event times (undefined: none, e.g. poison). */
+export interface Sequence {
+  topic: string;
+  times: ReadonlyArray<number | undefined>;
+  /** The topic holds records after these, not in memory yet: once these are taken, nothing later goes first. */
+  more: boolean;
+}
+
+export interface Merge {
+  /** What to handle now, in this order: the sequence (its index in the input) and the record's index in it. */
+  order: Array<{ sequence: number; index: number }>;
+  /** True when the wait ran out and the records go ahead of a lagging topic. */
   forced: boolean;
 }
 
 export class EventTimeAligner {
   private readonly lanes = new Map<number, Map<string, Position>>();
+  /** Since when (wall clock) a partition has had records in memory and could handle none. */
+  private readonly waitingSince = new Map<number, number>();
 
   constructor(
     private readonly topics: readonly string[],
@@ -46,25 +52,8 @@ export class EventTimeAligner {
   /** Forgets everything (a rebalance may have moved partitions) and seeds what is known of the new assignment. */
   reset(seeds: ReadonlyArray<{ topic: string; partition: number; next: bigint; end: bigint }> = []): void {
     this.lanes.clear();
+    this.waitingSince.clear();
     for (const s of seeds) Object.assign(this.position(s.topic, s.partition), { next: s.next, end: s.end });
-  }
-
-  /**
-   * How much of a chunk of `topic`'s partition to handle now. `times` are the event times of its records in offset
-   * order; undefined for a record without one (poison bound for the DLQ), which never holds anything back.
-   */
-  admit(topic: string, partition: number, times: ReadonlyArray<number | undefined>, now: number): Admission {
-    const bound = this.bound(topic, partition);
-    let admit = 0;
-    while (admit < times.length && (times[admit] ?? -Infinity) <= bound) admit++;
-    const pos = this.position(topic, partition);
-    if (admit === times.length) return { admit, forced: false };
-    if (admit === 0) {
-      pos.deferredSince ??= now;
-      if (now - pos.deferredSince >= this.maxIdleMs) return { admit: times.length, forced: true };
-    }
-    pos.headTime = times[admit];
-    return { admit, forced: false };
   }
 
   /** A batch of `topic` was fetched from offset `from`, with the partition's high watermark `end`. */
@@ -79,18 +68,57 @@ export class EventTimeAligner {
     const pos = this.position(topic, partition);
     pos.next = next;
     if (lastTime !== undefined && lastTime > pos.lastTime) pos.lastTime = lastTime;
-    pos.headTime = undefined;
-    pos.deferredSince = undefined;
   }
 
-  /** The earliest event time another topic of the partition may still deliver (+Infinity when none is behind). */
-  private bound(topic: string, partition: number): number {
+  /** Up to `limit` records of the partition's sequences, merged in event-time order, that may be handled now. */
+  merge(partition: number, sequences: readonly Sequence[], now: number, limit = Infinity): Merge {
+    const order = this.pick(partition, sequences, this.bound(partition, sequences), limit);
+    const waiting = sequences.some((s) => s.times.length > 0);
+    if (order.length > 0 || !waiting) {
+      this.waitingSince.delete(partition);
+      return { order, forced: false };
+    }
+    const since = this.waitingSince.get(partition) ?? now;
+    this.waitingSince.set(partition, since);
+    if (now - since < this.maxIdleMs) return { order, forced: false };
+    this.waitingSince.delete(partition);
+    return { order: this.pick(partition, sequences, Infinity, limit), forced: true };
+  }
+
+  /**
+   * K-way merge by head time while heads are at or before `bound`; a head without a time goes at once. A sequence
+   * with more behind it that runs out lowers the bound to its last time: its next record may come that early.
+   */
+  private pick(partition: number, sequences: readonly Sequence[], bound: number, limit: number): Merge['order'] {
+    const heads = sequences.map(() => 0);
+    const lastTimes = sequences.map((s) => this.position(s.topic, partition).lastTime);
+    const order: Merge['order'] = [];
+    while (order.length < limit) {
+      let best = -1;
+      let bestTime = Infinity;
+      for (const [i, s] of sequences.entries()) {
+        if (heads[i]! >= s.times.length) continue;
+        const t = s.times[heads[i]!] ?? -Infinity;
+        if (best === -1 || t < bestTime) [best, bestTime] = [i, t];
+      }
+      if (best === -1 || bestTime > bound) return order;
+      const s = sequences[best]!;
+      order.push({ sequence: best, index: heads[best]!++ });
+      if (bestTime > lastTimes[best]!) lastTimes[best] = bestTime;
+      if (s.more && heads[best] === s.times.length) bound = Math.min(bound, lastTimes[best]!);
+    }
+    return order;
+  }
+
+  /** The earliest event time a topic with nothing in memory may still deliver (+Infinity when none is behind). */
+  private bound(partition: number, sequences: readonly Sequence[]): number {
     let bound = Infinity;
-    for (const other of this.topics) {
-      if (other === topic) continue;
-      const pos = this.lanes.get(partition)?.get(other);
+    const inMemory = new Set(sequences.filter((s) => s.times.length > 0).map((s) => s.topic));
+    for (const topic of this.topics) {
+      if (inMemory.has(topic)) continue;
+      const pos = this.lanes.get(partition)?.get(topic);
       if (!pos || pos.next === undefined || pos.end === undefined || pos.next >= pos.end) continue;
-      bound = Math.min(bound, pos.headTime ?? pos.lastTime);
+      bound = Math.min(bound, pos.lastTime);
     }
     return bound;
   }

@@ -134,9 +134,11 @@ interface Parked<E> {
   topic: string;
   partition: number;
   items: Array<Item<E>>;
+  /** The topic-partition holds records after these (not in memory). */
+  more: boolean;
   /** The high watermark of the batch they came in, for the lag gauge once they are handled. */
   highWatermark: string;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
 }
 
 /** An error from the consumer itself (rebalance, lost membership): kafkajs must see it, not our retry loop. */
@@ -270,32 +272,21 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     return {};
   }
 
-  /** How many of `items` (a prefix) may be handled now in event-time order; all of them without alignment. */
-  function admitted(topic: string, partition: number, items: ReadonlyArray<Item<E>>): number {
-    if (!aligner) return items.length;
-    const { admit, forced } = aligner.admit(topic, partition, items.map((i) => i.time), Date.now());
-    if (forced) {
-      metrics.alignmentWaits.inc({ topic, outcome: 'timed_out' });
-      log.info({ topic, partition, waitedMs: align!.maxIdleMs }, 'went ahead of a lagging topic after waiting for it');
-    }
-    return admit;
-  }
-
   const parkKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
   /**
    * Keeps decoded records that must wait for another topic of the partition, and pauses their topic-partition at the
    * first of them (the seek commits that position once it is fetched again). They are handled from memory when their
-   * turn comes (drainParked), or dropped and fetched again after align.maxIdleMs, when they go ahead regardless.
+   * turn comes, or dropped and fetched again after align.maxIdleMs, when they go ahead regardless.
    */
-  function park(topic: string, partition: number, items: Array<Item<E>>, highWatermark: string): void {
+  function park(topic: string, partition: number, items: Array<Item<E>>, more: boolean, highWatermark: string): void {
     metrics.alignmentWaits.inc({ topic, outcome: 'waiting' });
     consumer.pause([{ topic, partitions: [partition] }]);
     consumer.seek({ topic, partition, offset: items[0]!.offset });
     const key = parkKey(topic, partition);
     clearTimeout(parked.get(key)?.timer);
     const timer = setTimeout(() => void inLane(partition, async () => unpark(key)), align!.maxIdleMs);
-    parked.set(key, { topic, partition, items, highWatermark, timer });
+    parked.set(key, { topic, partition, items, more, highWatermark, timer });
   }
 
   /** Drops what waits in memory and resumes fetching from the first record not handled. */
@@ -307,34 +298,61 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     consumer.resume([{ topic: p.topic, partitions: [p.partition] }]);
   }
 
-  /** Handles whatever waits in memory for `partition` that event-time order now admits; true if anything moved. */
-  async function drainParked(partition: number, payload: EachBatchPayload): Promise<boolean> {
-    let moved = false;
-    for (let progressed = true; progressed; ) {
-      progressed = false;
-      for (const [key, p] of parked) {
-        if (p.partition !== partition) continue;
-        const n = admitted(p.topic, partition, p.items);
-        if (n === 0) continue;
-        const ctx = batchContext(p.topic, partition, payload, p.items[0]!.offset);
-        const outcome = await settle(p.items.slice(0, n), ctx);
+  /**
+   * Handles partition p's records in memory (the batch's, `current`, and those parked) in event-time order, as far as
+   * the aligner allows, one handler call per run of one topic. What of `current` cannot go yet is parked. Returns
+   * false when the batch must stop (its topic failed or was rewound).
+   */
+  async function alignedRun(payload: EachBatchPayload, current: Parked<E>, from: { offset: string }): Promise<boolean> {
+    const { partition } = current;
+    for (;;) {
+      if (!payload.isRunning() || payload.isStale()) return false;
+      const waiting = [...parked.values()].filter((p) => p.partition === partition && p.items.length > 0);
+      const sources = current.items.length > 0 ? [current, ...waiting] : waiting;
+      const sequences = sources.map((p) => ({ topic: p.topic, times: p.items.map((i) => i.time), more: p.more }));
+      const { order, forced } = aligner!.merge(partition, sequences, Date.now(), maxRecords);
+      if (forced) {
+        metrics.alignmentWaits.inc({ topic: current.topic, outcome: 'timed_out' });
+        log.info({ partition, waitedMs: align!.maxIdleMs }, 'went ahead of a lagging topic after waiting for it');
+      }
+      if (order.length === 0) {
+        if (current.items.length > 0) park(current.topic, partition, current.items, current.more, current.highWatermark);
+        return true;
+      }
+      // Runs of one topic, in merged order: each source's records are taken from its front.
+      for (let i = 0; i < order.length; ) {
+        const source = sources[order[i]!.sequence]!;
+        let n = 0;
+        while (i + n < order.length && order[i + n]!.sequence === order[i]!.sequence) n++;
+        i += n;
+        const isCurrent = source === current;
+        const fromOffset = isCurrent ? from.offset : source.items[0]!.offset;
+        const outcome = await settle(source.items.slice(0, n), batchContext(source.topic, partition, payload, fromOffset));
         if (outcome.failure || outcome.seekTo !== undefined) {
-          unpark(key);
-          if (outcome.failure) retryLater(p.topic, partition, p.items[0]!.offset, outcome.failure.stage, outcome.failure.error);
-          else consumer.seek({ topic: p.topic, partition, offset: outcome.seekTo! });
+          const first = source.items[0]!.offset;
+          if (!isCurrent) unpark(parkKey(source.topic, partition));
+          if (outcome.failure) retryLater(source.topic, partition, first, outcome.failure.stage, outcome.failure.error);
+          else {
+            log.warn({ topic: source.topic, partition, from: first, to: outcome.seekTo }, 'handler asked to rewind the partition');
+            consumer.seek({ topic: source.topic, partition, offset: outcome.seekTo! });
+          }
+          if (isCurrent) return false;
+          break; // merge again without it
+        }
+        const after = (BigInt(source.items[n - 1]!.offset) + 1n).toString();
+        source.items = source.items.slice(n);
+        if (isCurrent) {
+          payload.resolveOffset((BigInt(after) - 1n).toString());
+          from.offset = after;
           continue;
         }
-        const after = (BigInt(p.items[n - 1]!.offset) + 1n).toString();
-        p.items = p.items.slice(n);
-        // The position to fetch from (and commit) once the partition resumes.
-        const position = p.items[0]?.offset ?? after;
-        consumer.seek({ topic: p.topic, partition, offset: position });
-        metrics.consumerLag.set({ topic: p.topic, partition: String(partition) }, Number(BigInt(p.highWatermark) - BigInt(position)));
-        if (p.items.length === 0) unpark(key);
-        progressed = moved = true;
+        // A parked partition: the position to fetch from (and commit) once it resumes.
+        const position = source.items[0]?.offset ?? after;
+        consumer.seek({ topic: source.topic, partition, offset: position });
+        metrics.consumerLag.set({ topic: source.topic, partition: String(partition) }, Number(BigInt(source.highWatermark) - BigInt(position)));
+        if (source.items.length === 0) unpark(parkKey(source.topic, partition));
       }
     }
-    return moved;
   }
 
   const batchContext = (topic: string, partition: number, payload: EachBatchPayload, fromOffset: string): BatchContext => ({
@@ -416,33 +434,33 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
       await seeding;
       aligner.fetched(topic, partition, BigInt(from), BigInt(batch.highWatermark));
     }
-    chunks: for (let i = 0; i < batch.messages.length; i += maxRecords) {
+    for (let i = 0; i < batch.messages.length; i += maxRecords) {
       if (!payload.isRunning() || payload.isStale()) break;
       const chunk = batch.messages.slice(i, i + maxRecords);
       const { items, failure } = await decodeChunk(topic, partition, chunk);
-      let rest = items;
-      while (rest.length > 0) {
-        const n = admitted(topic, partition, rest);
-        if (n === 0) {
-          // Another topic of the partition comes first: let what waits in memory go, else wait for a fetch.
-          if (await drainParked(partition, payload)) continue;
-          park(topic, partition, rest, batch.highWatermark);
-          break chunks;
-        }
-        const outcome = await settle(rest.slice(0, n), batchContext(topic, partition, payload, from));
+      if (aligner) {
+        const lastDecoded = BigInt(items[items.length - 1]?.offset ?? BigInt(from) - 1n);
+        const current: Parked<E> = {
+          topic, partition, items, highWatermark: batch.highWatermark, more: lastDecoded + 1n < BigInt(batch.highWatermark),
+        };
+        const position = { offset: from };
+        const goOn = await alignedRun(payload, current, position);
+        from = next = position.offset;
+        if (!goOn || current.items.length > 0) break; // failed, rewound, or the rest waits in memory
+      } else if (items.length > 0) {
+        const outcome = await settle(items, batchContext(topic, partition, payload, from));
         if (outcome.seekTo !== undefined) {
-          log.warn({ topic, partition, from: rest[0]!.offset, to: outcome.seekTo }, 'handler asked to rewind the partition');
+          log.warn({ topic, partition, from: items[0]!.offset, to: outcome.seekTo }, 'handler asked to rewind the partition');
           consumer.seek({ topic, partition, offset: outcome.seekTo });
-          break chunks;
+          break;
         }
         if (outcome.failure) {
-          retryLater(topic, partition, rest[0]!.offset, outcome.failure.stage, outcome.failure.error);
-          break chunks;
+          retryLater(topic, partition, items[0]!.offset, outcome.failure.stage, outcome.failure.error);
+          break;
         }
-        const last = rest[n - 1]!.offset;
+        const last = items[items.length - 1]!.offset;
         payload.resolveOffset(last);
-        from = next = (BigInt(last) + 1n).toString();
-        rest = rest.slice(n);
+        next = (BigInt(last) + 1n).toString();
       }
       if (failure) {
         retryLater(topic, partition, chunk[items.length]!.offset, failure.stage, failure.error);
@@ -454,8 +472,6 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
       await consumerCall(() => payload.heartbeat());
     }
     metrics.consumerLag.set({ topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - BigInt(next)));
-    // This topic moved: what waits for it may go now.
-    if (aligner) await drainParked(partition, payload);
     endTimer();
   }
 

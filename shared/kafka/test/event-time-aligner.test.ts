@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventTimeAligner } from '../event-time-aligner.ts';
+import { EventTimeAligner, type Sequence } from '../event-time-aligner.ts';
 
 const TOPICS = ['customers', 'orders', 'invoices'];
 
@@ -10,79 +10,102 @@ function behindEverywhere(maxIdleMs = 1_000, end = 100n): EventTimeAligner {
   return a;
 }
 
+const seq = (topic: string, times: Array<number | undefined>, more = false): Sequence => ({ topic, times, more });
+
+/** The merge as [topic, time] pairs. */
+function merged(a: EventTimeAligner, sequences: Sequence[], now = 0, limit?: number) {
+  const m = a.merge(0, sequences, now, limit);
+  return { forced: m.forced, picked: m.order.map(({ sequence, index }) => [sequences[sequence]!.topic, sequences[sequence]!.times[index]]) };
+}
+
 describe('EventTimeAligner', () => {
-  it('holds a chunk back while another topic of the partition is behind and has handled nothing yet', () => {
+  it('holds everything back while a topic with nothing in memory is behind and has handled nothing yet', () => {
     const a = behindEverywhere();
-    expect(a.admit('orders', 0, [10, 20], 0)).toEqual({ admit: 0, forced: false });
+    expect(merged(a, [seq('orders', [10, 20]), seq('invoices', [12])])).toEqual({ forced: false, picked: [] });
   });
 
-  it('admits records up to the head of the other topics once their heads are known, ties to the topic at hand', () => {
-    const a = behindEverywhere();
-    a.admit('orders', 0, [10, 20, 30], 0); // orders waits with head 10
-    a.admit('invoices', 0, [12, 25], 0); // invoices waits with head 12 (orders head 10 comes first)
-    // customers may go up to min(10, 12)
-    expect(a.admit('customers', 0, [5, 10, 11], 0)).toEqual({ admit: 2, forced: false });
-    a.handled('customers', 0, 2n, 10);
-    // customers' head is now 11: orders goes up to min(11, 12)
-    expect(a.admit('orders', 0, [10, 20, 30], 0)).toEqual({ admit: 1, forced: false });
+  it('merges what is in memory in event-time order once no other topic is behind, ties to the first listed', () => {
+    const a = new EventTimeAligner(TOPICS, 1_000);
+    expect(merged(a, [seq('orders', [10, 20, 30]), seq('invoices', [12, 20, 25]), seq('customers', [5])]).picked).toEqual([
+      ['customers', 5], ['orders', 10], ['invoices', 12], ['orders', 20], ['invoices', 20], ['invoices', 25], ['orders', 30],
+    ]);
+  });
+
+  it('goes up to the last handled time of a behind topic whose next record is not fetched yet', () => {
+    const a = new EventTimeAligner(TOPICS, 1_000);
+    a.fetched('invoices', 0, 0n, 20n);
+    a.handled('invoices', 0, 10n, 50);
+    expect(merged(a, [seq('orders', [40, 50, 51])]).picked).toEqual([['orders', 40], ['orders', 50]]);
+  });
+
+  it('stops at the last record of a sequence whose topic has more records not in memory', () => {
+    const a = new EventTimeAligner(TOPICS, 1_000);
+    expect(merged(a, [seq('orders', [10, 30]), seq('invoices', [20], true)]).picked).toEqual([['orders', 10], ['invoices', 20]]);
+    // a record without a time at the end bounds by the last time before it
+    expect(merged(a, [seq('orders', [10, 12, 15]), seq('invoices', [12, undefined], true)]).picked).toEqual([
+      ['orders', 10], ['orders', 12], ['invoices', 12], ['invoices', undefined],
+    ]);
   });
 
   it('ignores topics that are caught up, and unknown ones', () => {
     const a = new EventTimeAligner(TOPICS, 1_000);
     a.reset([{ topic: 'customers', partition: 0, next: 7n, end: 7n }]);
-    expect(a.admit('orders', 0, [1, 2, 3], 0)).toEqual({ admit: 3, forced: false });
-    a.fetched('invoices', 0, 0n, 50n);
-    a.handled('invoices', 0, 50n, 99);
-    expect(a.admit('orders', 0, [100, 200], 0)).toEqual({ admit: 2, forced: false });
-  });
-
-  it('bounds by the last handled time of a behind topic whose next record is not fetched yet', () => {
-    const a = new EventTimeAligner(TOPICS, 1_000);
-    a.fetched('invoices', 0, 0n, 20n);
-    a.handled('invoices', 0, 10n, 50);
-    expect(a.admit('orders', 0, [40, 50, 51], 0)).toEqual({ admit: 2, forced: false });
+    expect(merged(a, [seq('orders', [1, 2, 3])]).picked).toHaveLength(3);
   });
 
   it('never holds back a record without an event time (poison bound for the DLQ)', () => {
     const a = behindEverywhere();
-    expect(a.admit('orders', 0, [undefined, undefined, 5], 0)).toEqual({ admit: 2, forced: false });
+    expect(merged(a, [seq('orders', [undefined, undefined, 5])]).picked).toEqual([['orders', undefined], ['orders', undefined]]);
   });
 
-  it('lets a waiting chunk go ahead once it has waited maxIdleMs without handling anything', () => {
+  it('lets a partition that waited maxIdleMs go ahead in merged order, and restarts the clock once it moves', () => {
     const a = behindEverywhere(500);
-    expect(a.admit('orders', 0, [10], 1_000).admit).toBe(0);
-    expect(a.admit('orders', 0, [10], 1_499).admit).toBe(0);
-    expect(a.admit('orders', 0, [10], 1_500)).toEqual({ admit: 1, forced: true });
-    a.handled('orders', 0, 1n, 10);
-    // handling restarts the clock
-    expect(a.admit('orders', 0, [11], 2_000).admit).toBe(0);
+    const waiting = [seq('orders', [10, 30]), seq('invoices', [20])];
+    expect(merged(a, waiting, 1_000).picked).toEqual([]);
+    expect(merged(a, waiting, 1_499).picked).toEqual([]);
+    expect(merged(a, waiting, 1_500)).toEqual({ forced: true, picked: [['orders', 10], ['invoices', 20], ['orders', 30]] });
+    expect(merged(a, waiting, 1_600).picked).toEqual([]);
+    expect(merged(a, waiting, 2_099).picked).toEqual([]);
+  });
+
+  it('takes at most `limit` records', () => {
+    const a = new EventTimeAligner(TOPICS, 1_000);
+    expect(merged(a, [seq('orders', [1, 3, 5]), seq('invoices', [2, 4])], 0, 3).picked).toEqual([['orders', 1], ['invoices', 2], ['orders', 3]]);
   });
 
   it('keeps partitions apart', () => {
     const a = behindEverywhere();
-    expect(a.admit('orders', 1, [10], 0)).toEqual({ admit: 1, forced: false });
+    expect(a.merge(1, [seq('orders', [10])], 0).order).toHaveLength(1);
   });
 
-  it('merges two pre-loaded topics in event-time order whatever the fetch order', () => {
-    // Simulates the runner: random chunks of either topic offered in random order; deferred chunks come back later.
+  it('merges two pre-loaded topics in event-time order whatever the fetch order and chunk sizes', () => {
+    // Simulates the runner: chunks of either topic arrive in random order and wait in memory until merged.
     const times = { orders: [1, 3, 5, 7, 9, 11], invoices: [2, 4, 6, 8, 10, 12] };
+    type T = keyof typeof times;
     for (let seed = 1; seed <= 50; seed++) {
       let rnd = seed;
-      const random = () => ((rnd = (rnd * 16807) % 2147483647) / 2147483647);
+      const random = () => (rnd = (rnd * 16807) % 2147483647) / 2147483647;
       const a = new EventTimeAligner(['orders', 'invoices'], 1_000_000);
       a.reset(Object.entries(times).map(([topic, t]) => ({ topic, partition: 0, next: 0n, end: BigInt(t.length) })));
-      const next = { orders: 0, invoices: 0 };
+      const fetched = { orders: 0, invoices: 0 };
+      const memory: Record<T, number[]> = { orders: [], invoices: [] };
       const handled: number[] = [];
       for (let step = 0; step < 1_000 && handled.length < 12; step++) {
-        const topic = random() < 0.5 ? 'orders' : 'invoices';
-        const from = next[topic];
-        if (from === times[topic].length) continue;
-        const chunk = times[topic].slice(from, from + 1 + Math.floor(random() * 3));
-        const { admit } = a.admit(topic, 0, chunk, step);
-        if (admit === 0) continue;
-        handled.push(...chunk.slice(0, admit));
-        next[topic] += admit;
-        a.handled(topic, 0, BigInt(next[topic]), chunk[admit - 1]);
+        const topic: T = random() < 0.5 ? 'orders' : 'invoices';
+        const take = 1 + Math.floor(random() * 3);
+        const chunk = times[topic].slice(fetched[topic], fetched[topic] + take);
+        fetched[topic] += chunk.length;
+        memory[topic].push(...chunk);
+        const sequences = (['orders', 'invoices'] as const)
+          .filter((t) => memory[t].length > 0)
+          .map((t) => seq(t, memory[t], fetched[t] < times[t].length));
+        const { order } = a.merge(0, sequences, step);
+        for (const { sequence } of order) {
+          const t = sequences[sequence]!.topic as T;
+          const time = memory[t].shift()!;
+          handled.push(time);
+          a.handled(t, 0, BigInt(times[t].indexOf(time) + 1), time);
+        }
       }
       expect(handled).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     }
