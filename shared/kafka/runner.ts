@@ -53,20 +53,24 @@ export interface BatchContext {
    * handler that tracks applied offsets must not mistake them for a gap.
    */
   fromOffset: string;
+  /** fromOffset per topic of the call's records (a call mixes the topics of a partition when align.mixedTopics). */
+  fromOffsets: Readonly<Record<string, string>>;
 }
 
 /** Turns a record value into an event, or throws PoisonRecordError (DLQ) or TransientError (retry). */
 export type Decode<E> = (topic: string, value: Buffer | null) => Promise<E>;
 
 /**
- * Applies a chunk of one topic-partition's records, in offset order; resolves once their effects are durable.
- * It may instead ask to rewind the partition to an earlier offset (its store of record is behind what Kafka
+ * Applies a chunk of one topic-partition's records, in offset order (with align.mixedTopics: of several topics of one
+ * partition, in event-time order, each topic's in offset order); resolves once their effects are durable.
+ * It may instead ask to rewind a topic-partition to an earlier offset (its store of record is behind what Kafka
  * delivered, e.g. a state store that came back empty): nothing of the chunk is resolved and consumption resumes there.
+ * `topic` names it when the chunk mixes topics (default: ctx.topic).
  */
 export type HandleBatch<E> = (
   records: ReadonlyArray<ConsumedRecord<E>>,
   ctx: BatchContext,
-) => Promise<void | { seekTo: string }>;
+) => Promise<void | { seekTo: string; topic?: string }>;
 
 export interface RunnerOptions<E> {
   kafka: Kafka;
@@ -96,8 +100,11 @@ export interface RunnerOptions<E> {
   heartbeatInterval?: number;
   /** Called when the consumer crashed and kafkajs will not restart it: the process should exit and be restarted. */
   onFatal?: (error: Error) => void;
-  /** Handle partition p of the input topics in event-time order; maxIdleMs bounds a wait for a topic that lags. */
-  align?: { eventTime: (event: E) => number; maxIdleMs: number };
+  /**
+   * Handle partition p of the input topics in event-time order; maxIdleMs bounds a wait for a topic that lags. With
+   * mixedTopics the handler takes records of several topics in one call (fewer, larger calls when topics interleave).
+   */
+  align?: { eventTime: (event: E) => number; maxIdleMs: number; mixedTopics?: boolean };
 }
 
 export interface Runner {
@@ -111,6 +118,7 @@ type Failure = { stage: Stage; error: unknown };
 
 /** One decoded record: for the handler, or a dead letter; with its event time when aligning. */
 interface Item<E> {
+  topic: string;
   offset: string;
   record?: ConsumedRecord<E>;
   poison?: DeadLetter;
@@ -126,7 +134,7 @@ interface Decoded<E> {
 /** Items either settle, fail (nothing of them settled), or the handler asks to rewind (nothing settled). */
 interface Settled {
   failure?: Failure;
-  seekTo?: string;
+  seekTo?: { topic: string; offset: string };
 }
 
 /** Decoded records of a paused topic-partition waiting in memory for their turn in event-time order. */
@@ -232,23 +240,23 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     for (const m of chunk) {
       try {
         const record = toRecord(topic, partition, m, await decode(topic, m.value));
-        items.push({ offset: m.offset, record, ...(align ? { time: align.eventTime(record.event) } : {}) });
+        items.push({ topic, offset: m.offset, record, ...(align ? { time: align.eventTime(record.event) } : {}) });
       } catch (error) {
         if (!isPoison(error)) return { items, failure: { stage: 'decode', error } };
         const { offset, timestamp, value } = m;
-        items.push({ offset, poison: { topic, partition, offset, timestamp, key: m.key ?? null, value, headers: m.headers ?? {}, error } });
+        items.push({ topic, offset, poison: { topic, partition, offset, timestamp, key: m.key ?? null, value, headers: m.headers ?? {}, error } });
       }
     }
     return { items };
   }
 
-  /** Hands decoded items of one topic-partition to the handler, then their poison records to the DLQ. */
+  /** Hands decoded items (of one partition) to the handler, then their poison records to the DLQ. */
   async function settle(items: ReadonlyArray<Item<E>>, ctx: BatchContext): Promise<Settled> {
     const good = items.flatMap((i) => (i.record ? [i.record] : []));
     const poison = items.flatMap((i) => (i.poison ? [i.poison] : []));
     try {
       const handled = good.length > 0 ? await handleBatch(good, ctx) : undefined;
-      if (handled) return { seekTo: handled.seekTo };
+      if (handled) return { seekTo: { topic: handled.topic ?? ctx.topic, offset: handled.seekTo } };
     } catch (error) {
       if (error instanceof ConsumerApiError) throw error;
       return { failure: { stage: 'handle', error } };
@@ -258,17 +266,25 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     } catch (error) {
       return { failure: { stage: 'dlq', error } };
     }
-    const { topic, partition } = ctx;
     for (const p of poison) {
-      metrics.dlqRecords.inc({ topic, error_class: p.error.errorClass });
+      metrics.dlqRecords.inc({ topic: p.topic, error_class: p.error.errorClass });
       log.warn(
-        { topic, partition, offset: p.offset, errorClass: p.error.errorClass, error: p.error.message },
+        { topic: p.topic, partition: p.partition, offset: p.offset, errorClass: p.error.errorClass, error: p.error.message },
         'poison record sent to the DLQ',
       );
     }
-    metrics.recordsConsumed.inc({ topic }, items.length);
-    const times = items.flatMap((i) => (i.time === undefined ? [] : [i.time]));
-    aligner?.handled(topic, partition, BigInt(items[items.length - 1]!.offset) + 1n, times.length > 0 ? Math.max(...times) : undefined);
+    const byTopic = new Map<string, { count: number; next: bigint; lastTime?: number }>();
+    for (const i of items) {
+      const t = byTopic.get(i.topic) ?? { count: 0, next: 0n };
+      t.count++;
+      t.next = BigInt(i.offset) + 1n;
+      if (i.time !== undefined && (t.lastTime === undefined || i.time > t.lastTime)) t.lastTime = i.time;
+      byTopic.set(i.topic, t);
+    }
+    for (const [topic, t] of byTopic) {
+      metrics.recordsConsumed.inc({ topic }, t.count);
+      aligner?.handled(topic, ctx.partition, t.next, t.lastTime);
+    }
     return {};
   }
 
@@ -300,8 +316,8 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
 
   /**
    * Handles partition p's records in memory (the batch's, `current`, and those parked) in event-time order, as far as
-   * the aligner allows, one handler call per run of one topic. What of `current` cannot go yet is parked. Returns
-   * false when the batch must stop (its topic failed or was rewound).
+   * the aligner allows: one handler call for them all with align.mixedTopics, else one per run of one topic. What of
+   * `current` cannot go yet is parked. Returns false when the batch must stop (its topic failed or was rewound).
    */
   async function alignedRun(payload: EachBatchPayload, current: Parked<E>, from: { offset: string }): Promise<boolean> {
     const { partition } = current;
@@ -319,38 +335,52 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
         if (current.items.length > 0) park(current.topic, partition, current.items, current.more, current.highWatermark);
         return true;
       }
-      // Runs of one topic, in merged order: each source's records are taken from its front.
-      for (let i = 0; i < order.length; ) {
-        const source = sources[order[i]!.sequence]!;
-        let n = 0;
-        while (i + n < order.length && order[i + n]!.sequence === order[i]!.sequence) n++;
-        i += n;
-        const isCurrent = source === current;
-        const fromOffset = isCurrent ? from.offset : source.items[0]!.offset;
-        const outcome = await settle(source.items.slice(0, n), batchContext(source.topic, partition, payload, fromOffset));
-        if (outcome.failure || outcome.seekTo !== undefined) {
-          const first = source.items[0]!.offset;
-          if (!isCurrent) unpark(parkKey(source.topic, partition));
-          if (outcome.failure) retryLater(source.topic, partition, first, outcome.failure.stage, outcome.failure.error);
-          else {
-            log.warn({ topic: source.topic, partition, from: first, to: outcome.seekTo }, 'handler asked to rewind the partition');
-            consumer.seek({ topic: source.topic, partition, offset: outcome.seekTo! });
+      // Each source's picks are its front records, in order; a call takes them in merged order.
+      const picks = order.map(({ sequence, index }) => ({ source: sources[sequence]!, item: sources[sequence]!.items[index]! }));
+      const calls: Array<typeof picks> = [];
+      for (const pick of picks) {
+        const last = calls[calls.length - 1];
+        if (last && (align!.mixedTopics || last[0]!.source === pick.source)) last.push(pick);
+        else calls.push([pick]);
+      }
+      for (const call of calls) {
+        const involved = [...new Set(call.map((c) => c.source))];
+        const fromOffsets = Object.fromEntries(
+          involved.map((src) => [src.topic, src === current ? from.offset : src.items[0]!.offset]),
+        );
+        const topic = involved.includes(current) ? current.topic : involved[0]!.topic;
+        const ctx = { ...batchContext(topic, partition, payload, fromOffsets[topic]!), fromOffsets };
+        const outcome = await settle(call.map((c) => c.item), ctx);
+        if (outcome.failure || outcome.seekTo) {
+          for (const src of involved) {
+            const first = src.items[0]!.offset;
+            if (src !== current) unpark(parkKey(src.topic, partition));
+            if (outcome.failure) retryLater(src.topic, partition, first, outcome.failure.stage, outcome.failure.error);
+            else if (src.topic !== outcome.seekTo!.topic) consumer.seek({ topic: src.topic, partition, offset: first });
           }
-          if (isCurrent) return false;
-          break; // merge again without it
+          if (outcome.seekTo) {
+            const { topic: target, offset } = outcome.seekTo;
+            log.warn({ topic: target, partition, to: offset }, 'handler asked to rewind the partition');
+            consumer.seek({ topic: target, partition, offset });
+          }
+          if (involved.includes(current)) return false;
+          break; // merge again without them
         }
-        const after = (BigInt(source.items[n - 1]!.offset) + 1n).toString();
-        source.items = source.items.slice(n);
-        if (isCurrent) {
-          payload.resolveOffset((BigInt(after) - 1n).toString());
-          from.offset = after;
-          continue;
+        for (const src of involved) {
+          const n = call.filter((c) => c.source === src).length;
+          const after = (BigInt(src.items[n - 1]!.offset) + 1n).toString();
+          src.items = src.items.slice(n);
+          if (src === current) {
+            payload.resolveOffset((BigInt(after) - 1n).toString());
+            from.offset = after;
+            continue;
+          }
+          // A parked partition: the position to fetch from (and commit) once it resumes.
+          const position = src.items[0]?.offset ?? after;
+          consumer.seek({ topic: src.topic, partition, offset: position });
+          metrics.consumerLag.set({ topic: src.topic, partition: String(partition) }, Number(BigInt(src.highWatermark) - BigInt(position)));
+          if (src.items.length === 0) unpark(parkKey(src.topic, partition));
         }
-        // A parked partition: the position to fetch from (and commit) once it resumes.
-        const position = source.items[0]?.offset ?? after;
-        consumer.seek({ topic: source.topic, partition, offset: position });
-        metrics.consumerLag.set({ topic: source.topic, partition: String(partition) }, Number(BigInt(source.highWatermark) - BigInt(position)));
-        if (source.items.length === 0) unpark(parkKey(source.topic, partition));
       }
     }
   }
@@ -362,6 +392,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     isRunning: () => payload.isRunning(),
     isStale: () => payload.isStale(),
     fromOffset,
+    fromOffsets: { [topic]: fromOffset },
   });
 
   /** Where each assigned topic-partition starts and ends, so a topic not fetched yet still counts as lagging. */
@@ -449,9 +480,9 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
         if (!goOn || current.items.length > 0) break; // failed, rewound, or the rest waits in memory
       } else if (items.length > 0) {
         const outcome = await settle(items, batchContext(topic, partition, payload, from));
-        if (outcome.seekTo !== undefined) {
-          log.warn({ topic, partition, from: items[0]!.offset, to: outcome.seekTo }, 'handler asked to rewind the partition');
-          consumer.seek({ topic, partition, offset: outcome.seekTo });
+        if (outcome.seekTo) {
+          log.warn({ topic, partition, from: items[0]!.offset, to: outcome.seekTo.offset }, 'handler asked to rewind the partition');
+          consumer.seek({ topic, partition, offset: outcome.seekTo.offset });
           break;
         }
         if (outcome.failure) {

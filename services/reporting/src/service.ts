@@ -22,8 +22,8 @@ import { migrationSettings, SERVICE, type ReportingConfig } from './adapters/con
 import { alignGroupWithStore } from './adapters/group-offsets.ts';
 import { createSinkMetrics } from './adapters/metrics.ts';
 import { readOffsets } from './adapters/pg-writer.ts';
+import { keepUndecodable, type SinkInput } from './adapters/dead-letters.ts';
 import { createSink } from './adapters/sink.ts';
-import type { SinkEvent } from './domain/to-row-ops.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -93,11 +93,14 @@ export class ReportingService implements Service {
     await alignGroupWithStore({ kafka, admin, groupId, topics: names, stored: await readOffsets(pool, groupId), logger: log });
 
     const registry = createRegistry(SERVICE);
-    this.runner = await startRunner<SinkEvent>({
+    const runnerMetrics = createRunnerMetrics(registry, SERVICE);
+    // The runner starts and stops it; the sink sends undecodable records through it inside its transactions.
+    const dlq = createDlqPublisher({ kafka, service: SERVICE, topic: topics.DLQ.name });
+    this.runner = await startRunner<SinkInput>({
       kafka,
       groupId,
       topics: names,
-      decode: specDecoder(serde, inputs),
+      decode: keepUndecodable(specDecoder(serde, inputs)),
       handleBatch: createSink({
         pool,
         group: groupId,
@@ -106,10 +109,12 @@ export class ReportingService implements Service {
           return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
         },
         metrics: createSinkMetrics(registry, SERVICE),
+        dlq,
+        dlqRecords: runnerMetrics.dlqRecords,
         logger,
       }),
-      dlq: createDlqPublisher({ kafka, service: SERVICE, topic: topics.DLQ.name }),
-      metrics: createRunnerMetrics(registry, SERVICE),
+      dlq,
+      metrics: runnerMetrics,
       logger,
       maxRecordsPerCall: config.REPORTING_BATCH_RECORDS,
       partitionsConsumedConcurrently: config.REPORTING_CONCURRENCY,

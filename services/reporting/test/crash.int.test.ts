@@ -10,7 +10,7 @@ import { uniqueId, waitUntil } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import { dlqCount, endOffsets, produceStream, sinkEnv, sinkTopics, totals, waitForSinkAt, type SinkTopics } from './sink-stack.ts';
 import { buildStream, streamEvents } from './stream.ts';
-import { dumpTables, reportingDatabase, sink } from './support.ts';
+import { closePool, dumpTables, reportingDatabase, sink } from './support.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await pool?.end();
+  if (pool) await closePool(pool);
   await db?.drop();
   await t?.drop();
 });

@@ -1,6 +1,7 @@
 // The reporting service on the real stack: its rows are exactly what toRowOps and the writer give for the events it
 // consumed; a redelivery of everything changes nothing; a new empty database with the same group is rebuilt from
-// the start of the topics; Postgres going away mid-stream pauses the sink, which resumes by itself.
+// the start of the topics, and so is one truncated under the running sink; Postgres going away mid-stream pauses the
+// sink, which resumes by itself.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import {
   type SinkTopics,
 } from './sink-stack.ts';
 import { buildStream, streamEvents } from './stream.ts';
-import { dumpTables, reportingDatabase, sink, type ReportingDb } from './support.ts';
+import { closePool, dumpTables, REPORTING_TABLES, reportingDatabase, sink, type ReportingDb } from './support.ts';
 
 const CUSTOMERS = 40;
 const stream = buildStream(CUSTOMERS);
@@ -71,7 +72,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.end()));
+  await Promise.all(pools.splice(0).map(closePool));
   await Promise.all(databases.splice(0).map((d) => d.drop()));
   await t?.drop();
 });
@@ -135,6 +136,39 @@ describe('reporting service', () => {
 
     expect(await dumpTables(second.pool)).toEqual(await dumpTables(first.pool));
     expect(await dumpTables(second.pool)).toEqual(reference);
+  });
+
+  it('rebuilds a database truncated while it runs, without a restart', async () => {
+    const topics = await sinkTopics(stack);
+    try {
+      const { url, pool } = await emptyDatabase();
+      const group = uniqueId('reporting');
+      const firstHalf = buildStream(CUSTOMERS / 2);
+      const secondHalf = buildStream(CUSTOMERS, CUSTOMERS / 2);
+      await start(sinkEnv(stack, topics, url, group));
+      await produceStream(topics, firstHalf);
+      const before = await endOffsets(topics);
+      await waitForSinkAt(pool, group, before);
+
+      // The rows and offsets go; the running sink has handled every partition already.
+      await pool.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((n) => `reporting.${n}`).join(', ')}`);
+      await produceStream(topics, secondHalf);
+      const after = await endOffsets(topics);
+      // Every partition gets new records, the only thing a partition can react to.
+      expect([...before].filter(([k, end]) => after.get(k)! <= end)).toEqual([]);
+      await waitForSinkAt(pool, group, after);
+
+      const rdb = await reportingDatabase();
+      try {
+        await sink(rdb.pool, [streamEvents(firstHalf), streamEvents(secondHalf)]);
+        expect(await dumpTables(pool)).toEqual(await dumpTables(rdb.pool));
+      } finally {
+        await rdb.close();
+      }
+    } finally {
+      await Promise.all(services.splice(0).map((s) => s.stop()));
+      await topics.drop();
+    }
   });
 
   it('pauses while Postgres is unreachable and resumes by itself, with nothing dead-lettered', async () => {

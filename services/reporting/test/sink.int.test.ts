@@ -1,11 +1,14 @@
 // The sink handler against a real Postgres, fed records by hand: where it rewinds, what it skips, that rows and
-// offsets commit together, and that an unreachable server is a TransientError (pause and retry, never the DLQ).
-import { Registry } from 'prom-client';
+// offsets commit together, that an undecodable record is dead-lettered once however often it is redelivered, and
+// that an unreachable server is a TransientError (pause and retry, never the DLQ).
+import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { TransientError } from '../../../shared/errors.ts';
+import { PoisonRecordError, TransientError } from '../../../shared/errors.ts';
+import type { DeadLetter } from '../../../shared/kafka/dlq.ts';
 import type { BatchContext, ConsumedRecord } from '../../../shared/kafka/runner.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { createPool } from '../../../shared/pg/pool.ts';
+import { Undecodable, type SinkInput } from '../src/adapters/dead-letters.ts';
 import { createSinkMetrics, type SinkMetrics } from '../src/adapters/metrics.ts';
 import { readOffsets } from '../src/adapters/pg-writer.ts';
 import { createSink } from '../src/adapters/sink.ts';
@@ -19,28 +22,52 @@ const logger = createLogger('sink-test');
 const rdb: ReportingDb = await reportingDatabase();
 afterAll(() => rdb.close());
 
+const truncate = () =>
+  rdb.pool.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((t) => `reporting.${t}`).join(', ')}`);
+
 let metrics: SinkMetrics;
 let registry: Registry;
+let dlqRecords: Counter<'topic' | 'error_class'>;
+/** What the DLQ acknowledged, and whether it is down. */
+let sent: DeadLetter[];
+let dlqDown: boolean;
 beforeEach(async () => {
-  await rdb.pool.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((t) => `reporting.${t}`).join(', ')}`);
+  await truncate();
   registry = new Registry();
   metrics = createSinkMetrics(registry, 'reporting');
+  dlqRecords = new Counter({ name: 'o2c_reporting_dlq_records_total', help: 'dead letters', labelNames: ['topic', 'error_class'], registers: [registry] });
+  sent = [];
+  dlqDown = false;
 });
 
 /** The context of a chunk fetched from `fromOffset`. */
 const at = (fromOffset: number): BatchContext => ({
   topic: TOPIC, partition: 0, heartbeat: async () => undefined, isRunning: () => true, isStale: () => false,
-  fromOffset: String(fromOffset),
+  fromOffset: String(fromOffset), fromOffsets: { [TOPIC]: String(fromOffset) },
 });
 
 /** The orders of the scenario (its own offsets 0..n-1 unless given) as consumed records. */
-const records = (offsets: readonly number[], events: readonly SinkEvent[] = SCENARIO.orders!): ConsumedRecord<SinkEvent>[] =>
+const records = (offsets: readonly number[], events: readonly SinkInput[] = SCENARIO.orders!): ConsumedRecord<SinkInput>[] =>
   offsets.map((offset, i) => ({
     topic: TOPIC, partition: 0, offset: String(offset), timestamp: 0, key: null, value: null, headers: {}, event: events[i]!,
   }));
 
+/** A record the decoder refused, as the service's decoder hands it over. */
+const undecodable = (offset: number): ConsumedRecord<SinkInput> => ({
+  topic: TOPIC, partition: 0, offset: String(offset), timestamp: 1_700_000_000_000, key: Buffer.from('C1'),
+  value: Buffer.from(`garbage ${offset}`), headers: { trace: 'x' },
+  event: new Undecodable(new PoisonRecordError('InvalidMagicByte', 'not the Confluent wire format')),
+});
+
+const dlq = {
+  async publish(letters: readonly DeadLetter[]) {
+    if (dlqDown && letters.length > 0) throw new Error('KafkaJSNumberOfRetriesExceeded');
+    sent.push(...letters);
+  },
+};
+
 const handler = (logStart = 0n, pool = rdb.pool) =>
-  createSink({ pool, group: GROUP, logStartOffset: async () => logStart, metrics, logger });
+  createSink({ pool, group: GROUP, logStartOffset: async () => logStart, metrics, dlq, dlqRecords, logger });
 
 const stored = async () => (await readOffsets(rdb.pool, GROUP)).map((o) => o.nextOffset);
 const counter = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0);
@@ -79,11 +106,11 @@ describe('sink', () => {
     // Kafka resumed at 4 from the group's committed offset; Postgres has nothing: rebuild from the log start, 2.
     await expect(h(records([4, 5]), at(4))).resolves.toEqual({ seekTo: '2' });
     expect(await stored()).toEqual([]);
-    // After the rewind offset 3 is missing (compacted, or dead-lettered by the runner): not a reason to rewind again.
+    // After the rewind offset 3 is missing (compacted away): not a reason to rewind again.
     await expect(h(records([2, 4, 5]), at(2))).resolves.toBeUndefined();
     expect(await stored()).toEqual(['6']);
-    // Offsets 6 and 7 were dead-lettered after that chunk: Postgres still says 6, Kafka goes on from 8.
-    await expect(h(records([8]), at(8))).resolves.toBeUndefined();
+    // Fetched from 6, offsets 6 and 7 compacted away: Kafka and Postgres agree on where the chunk starts.
+    await expect(h(records([8]), at(6))).resolves.toBeUndefined();
     expect(await stored()).toEqual(['9']);
   });
 
@@ -101,6 +128,63 @@ describe('sink', () => {
     await handler()(records([0, 1, 2]), at(0));
     await expect(handler()(records([6, 7]), at(3))).resolves.toBeUndefined();
     expect(await stored()).toEqual(['8']);
+  });
+
+  it('rewinds a partition whose database was truncated while it ran', async () => {
+    const h = handler();
+    await h(records([0, 1, 2]), at(0));
+    await truncate();
+    // The same process, the same assignment: the next chunk finds Postgres empty and rebuilds from the log start.
+    await expect(h(records([3, 4], SCENARIO.orders!.slice(3)), at(3))).resolves.toEqual({ seekTo: '0' });
+    expect(await stored()).toEqual([]);
+  });
+
+  it('rewinds a partition assigned back to it with group offsets ahead of Postgres', async () => {
+    const h = handler();
+    await h(records([0, 1, 2]), at(0));
+    // Meanwhile another instance had the partition and the group committed 7, but Postgres (restored from a
+    // backup) says 3: this process handled the partition before, yet must rewind it now.
+    await expect(h(records([7, 8]), at(7))).resolves.toEqual({ seekTo: '3' });
+    expect(await stored()).toEqual(['3']);
+  });
+
+  it('dead-letters an undecodable record in the transaction that moves past it, and never again', async () => {
+    const h = handler();
+    const orders = SCENARIO.orders!;
+    const chunk = [...records([0, 1], orders.slice(0, 2)), undecodable(2), ...records([3], orders.slice(2, 3)), undecodable(4)];
+    await expect(h(chunk, at(0))).resolves.toBeUndefined();
+    // The trailing letter moves the offset too: Postgres knows the sink is done with it.
+    expect(await stored()).toEqual(['5']);
+    expect(sent.map((l) => [l.offset, l.error.errorClass, l.value?.toString(), l.key?.toString(), l.timestamp])).toEqual([
+      ['2', 'InvalidMagicByte', 'garbage 2', 'C1', '1700000000000'],
+      ['4', 'InvalidMagicByte', 'garbage 4', 'C1', '1700000000000'],
+    ]);
+    expect(sent[0]).toMatchObject({ topic: TOPIC, partition: 0, headers: { trace: 'x' } });
+    expect(await counter('o2c_reporting_dlq_records_total')).toBe(2);
+
+    // Redelivered after a crash before Kafka's commit, and again from further back: nothing is sent twice.
+    await expect(h(chunk, at(0))).resolves.toBeUndefined();
+    await expect(handler()(chunk.slice(2), at(2))).resolves.toBeUndefined();
+    expect(sent.map((l) => l.offset)).toEqual(['2', '4']);
+    expect(await counter('o2c_reporting_dlq_records_total')).toBe(2);
+
+    // A chunk of letters only advances the offset as well.
+    await h([undecodable(5)], at(5));
+    expect(await stored()).toEqual(['6']);
+    expect(sent.map((l) => l.offset)).toEqual(['2', '4', '5']);
+  });
+
+  it('commits nothing while the DLQ is down, then sends each letter once', async () => {
+    const h = handler();
+    const chunk = [...records([0]), undecodable(1)];
+    dlqDown = true;
+    await expect(h(chunk, at(0))).rejects.toBeInstanceOf(TransientError);
+    expect(await stored()).toEqual([]);
+    expect(await counter('o2c_reporting_rows_written_total')).toBe(0);
+    dlqDown = false;
+    await expect(h(chunk, at(0))).resolves.toBeUndefined();
+    expect(await stored()).toEqual(['2']);
+    expect(sent.map((l) => l.offset)).toEqual(['1']);
   });
 
   it('starts from the log start when retention deleted records it never applied', async () => {

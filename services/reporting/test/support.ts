@@ -20,16 +20,36 @@ export async function reportingDatabase(): Promise<ReportingDb> {
   const db = await createTempDatabase();
   // Migrate on connections of their own: database settings (time zone, JIT) reach only sessions opened after them.
   const migrator = createPool(db.url);
-  await migrate(migrator, { component: 'reporting', dir: REPORTING_MIGRATIONS }).finally(() => migrator.end());
+  await migrate(migrator, { component: 'reporting', dir: REPORTING_MIGRATIONS }).finally(() => closePool(migrator));
   const pool = createPool(db.url);
   return {
     db,
     pool,
     close: async () => {
-      await pool.end();
+      await closePool(pool);
       await db.drop();
     },
   };
+}
+
+/**
+ * Ends a pool and resolves once its connections are closed, so a database dropped next (WITH FORCE) finds none.
+ * pg-pool's end() resolves as soon as it has asked them to close: a DROP right after terminates a backend that has
+ * not yet read its Terminate, whose 57P01 then reaches the pool as an 'error' event with no listener, an uncaught
+ * exception. Call it with no query in flight.
+ */
+export async function closePool(pool: Pool): Promise<void> {
+  // Whatever a closing connection still hears from the server changes nothing now.
+  pool.on('error', () => undefined);
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) resolve();
+    pool.on('remove', () => {
+      if (--open === 0) resolve();
+    });
+  });
+  await pool.end();
+  await closed;
 }
 
 /** An event envelope with a deterministic id named after `name`; the payload is typed by the event type. */

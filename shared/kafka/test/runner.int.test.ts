@@ -371,7 +371,10 @@ describe('runner: co-partitioned assignment', () => {
 });
 
 describe('runner: event-time alignment', () => {
-  it('hands partition p of pre-loaded topics over in event-time order, whatever the fetches bring', async () => {
+  it.each([
+    ['one topic per call', false],
+    ['topics mixed in a call', true],
+  ])('hands partition p of pre-loaded topics over in event-time order, whatever the fetches bring (%s)', async (_, mixedTopics) => {
     const { topics, serde } = await freshContracts();
     const inputs = [topics.ORDERS, topics.PAYMENTS];
     const perTopic = 1_500;
@@ -390,6 +393,7 @@ describe('runner: event-time alignment', () => {
     await preload(topics.PAYMENTS, () => ({ ...exampleEvent('PaymentReceived'), eventId: randomUUID() }), 1);
 
     const handled = new Map<number, number[]>();
+    let mixedCalls = 0;
     const metrics = createRunnerMetrics(new Registry(), 'runner_test');
     runners.push(await startRunner<OrderEvent | PaymentEvent>({
       kafka,
@@ -398,6 +402,9 @@ describe('runner: event-time alignment', () => {
       decode: specDecoder(serde, inputs),
       handleBatch: async (records, ctx) => {
         handled.set(ctx.partition, [...(handled.get(ctx.partition) ?? []), ...records.map((r) => r.event.occurredAt)]);
+        const topicsInCall = new Set(records.map((r) => r.topic));
+        if (topicsInCall.size > 1) mixedCalls++;
+        expect(Object.keys(ctx.fromOffsets).sort()).toEqual([...topicsInCall].sort());
       },
       dlq: createDlqPublisher({ kafka, service: 'runner-test', topic: topics.DLQ.name }),
       metrics,
@@ -406,7 +413,7 @@ describe('runner: event-time alignment', () => {
       fetch: { maxWaitTimeInMs: 100, maxBytesPerPartition: 8_192 },
       maxRecordsPerCall: 50,
       partitionsConsumedConcurrently: 2,
-      align: { eventTime: (e) => e.occurredAt, maxIdleMs: 60_000 },
+      align: { eventTime: (e) => e.occurredAt, maxIdleMs: 60_000, mixedTopics },
     }));
 
     const total = () => [...handled.values()].reduce((n, t) => n + t.length, 0);
@@ -418,5 +425,7 @@ describe('runner: event-time alignment', () => {
     const waits = await counterValues(metrics.alignmentWaits);
     expect(waits.filter((w) => (w as { outcome?: string }).outcome === 'timed_out')).toEqual([]);
     expect(waits.reduce((n, w) => n + w.value, 0)).toBeGreaterThan(0);
+    if (mixedTopics) expect(mixedCalls).toBeGreaterThan(0);
+    else expect(mixedCalls).toBe(0);
   });
 });

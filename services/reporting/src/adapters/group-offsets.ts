@@ -2,7 +2,7 @@
 // beyond the offsets in Postgres, but a partition with no new records delivers nothing to react to: a sink pointed
 // at an empty database with a group that already read everything would wait forever. So before joining, the group's
 // committed offsets that are ahead of Postgres are moved back to it (to the log start where Postgres has nothing).
-// Kafka accepts that only while the group has no live members; otherwise the first-records check is left to do it.
+// Kafka accepts that only while the group has no live members; otherwise the sink's per-chunk check does it.
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '../../../../shared/logger.ts';
 import type { PartitionOffset } from './pg-writer.ts';

@@ -3,15 +3,20 @@
 // is the store of record for positions; Kafka's committed offsets only say where fetching resumes.
 //
 // Per chunk: lock the partition's stored offset (a zombie instance waits, then sees what the live one wrote), skip
-// what is below it, write the rest with writeRowOps, advance the offset, COMMIT. The first chunk of a partition in
-// this process also checks where Kafka fetched it from: beyond what Postgres holds (a new or restored database), the
-// partition is rewound there. Only the first: afterwards the position moves with what this process settled, and the
-// offsets Postgres never saw (dead-lettered records at the end of a chunk) must not look like a gap.
-import type { BatchContext, ConsumedRecord, HandleBatch } from '../../../../shared/kafka/runner.ts';
+// what is below it, write the rest with writeRowOps, advance the offset past every record of the chunk, dead-letter
+// its undecodable records, COMMIT. Every chunk also compares where Kafka fetched it from with the stored offset:
+// beyond it (a new, truncated or restored database, or a partition assigned with group offsets ahead of Postgres)
+// the partition is rewound there. The comparison uses the row the transaction locks anyway. Dead-lettered records
+// advance the offset too, so a position past it means rows are missing (at worst, a retry that resumed after records
+// compacted away costs one needless re-fetch).
+import type { Counter } from 'prom-client';
 import { TransientError } from '../../../../shared/errors.ts';
+import type { DeadLetter, DlqPublisher } from '../../../../shared/kafka/dlq.ts';
+import type { BatchContext, ConsumedRecord, HandleBatch } from '../../../../shared/kafka/runner.ts';
 import type { Logger } from '../../../../shared/logger.ts';
 import { withTransaction, type Pool, type Queryable } from '../../../../shared/pg/pool.ts';
 import { toRowOps, type SinkEvent } from '../domain/to-row-ops.ts';
+import { deadLetterOf, Undecodable, type SinkInput } from './dead-letters.ts';
 import type { SinkMetrics } from './metrics.ts';
 import { commitOffsets, writeRowOps } from './pg-writer.ts';
 
@@ -21,13 +26,17 @@ export interface SinkOptions {
   /** The first offset still in the log of a topic-partition (Kafka's log start offset). */
   logStartOffset(topic: string, partition: number): Promise<bigint>;
   metrics: SinkMetrics;
+  /** Where undecodable records go; started and stopped by the runner. */
+  dlq: Pick<DlqPublisher, 'publish'>;
+  /** The runner's o2c_<service>_dlq_records_total: the runner sees no poison records here, the sink counts them. */
+  dlqRecords: Counter<'topic' | 'error_class'>;
   logger: Logger;
 }
 
 type Outcome =
   | { kind: 'seek'; offset: bigint }
   | { kind: 'skipped' }
-  | { kind: 'written'; rows: number; next: bigint };
+  | { kind: 'written'; rows: number; next: bigint; letters: DeadLetter[] };
 
 async function lockStoredOffset(client: Queryable, group: string, topic: string, partition: number): Promise<bigint | null> {
   const { rows } = await client.query<{ next_offset: string }>(
@@ -56,12 +65,11 @@ export function isTransientPgError(error: unknown): boolean {
 }
 
 /** The runner's batch handler for the reporting topics. */
-export function createSink(o: SinkOptions): HandleBatch<SinkEvent> {
+export function createSink(o: SinkOptions): HandleBatch<SinkInput> {
   const { pool, group, metrics } = o;
   const log = o.logger.child({ component: 'sink', group });
-  const positioned = new Set<string>();
 
-  /** Where this process must start reading a partition, when Kafka's position is beyond Postgres'. */
+  /** Where this partition must be read from, when Kafka's position is beyond Postgres'. */
   async function rewindTarget(topic: string, partition: number, from: bigint, stored: bigint | null): Promise<bigint | null> {
     if (stored !== null && from <= stored) return null;
     const logStart = await o.logStartOffset(topic, partition);
@@ -73,23 +81,29 @@ export function createSink(o: SinkOptions): HandleBatch<SinkEvent> {
     return from > target ? target : null;
   }
 
-  async function apply(records: ReadonlyArray<ConsumedRecord<SinkEvent>>, ctx: BatchContext): Promise<Outcome> {
+  async function apply(records: ReadonlyArray<ConsumedRecord<SinkInput>>, ctx: BatchContext): Promise<Outcome> {
     const { topic, partition } = ctx;
-    const key = `${topic}:${partition}`;
     return withTransaction(pool, async (client) => {
       const stored = await lockStoredOffset(client, group, topic, partition);
-      if (!positioned.has(key)) {
-        const target = await rewindTarget(topic, partition, BigInt(ctx.fromOffset), stored);
-        positioned.add(key);
-        if (target !== null) return { kind: 'seek', offset: target };
-      }
+      const target = await rewindTarget(topic, partition, BigInt(ctx.fromOffset), stored);
+      if (target !== null) return { kind: 'seek', offset: target };
       const fresh = stored === null ? records : records.filter((r) => BigInt(r.offset) >= stored);
       metrics.recordsSkipped.inc({ topic }, records.length - fresh.length);
       if (fresh.length === 0) return { kind: 'skipped' };
-      const rows = await writeRowOps(client, toRowOps(fresh.map((r) => r.event)));
+      const events: SinkEvent[] = [];
+      const letters: DeadLetter[] = [];
+      for (const r of fresh) {
+        if (r.event instanceof Undecodable) letters.push(deadLetterOf({ ...r, event: r.event }));
+        else events.push(r.event);
+      }
+      const rows = events.length > 0 ? await writeRowOps(client, toRowOps(events)) : 0;
       const next = BigInt(fresh[fresh.length - 1]!.offset) + 1n;
       await commitOffsets(client, group, [{ topic, partition, nextOffset: next.toString() }]);
-      return { kind: 'written', rows, next };
+      // Last before COMMIT: a letter is sent again only if the process dies between the DLQ's ack and the COMMIT.
+      await o.dlq.publish(letters).catch((error: unknown) => {
+        throw new TransientError(`DLQ unavailable: ${(error as Error).message}`, { cause: error });
+      });
+      return { kind: 'written', rows, next, letters };
     });
   }
 
@@ -101,6 +115,7 @@ export function createSink(o: SinkOptions): HandleBatch<SinkEvent> {
     try {
       outcome = await apply(records, ctx);
     } catch (error) {
+      if (error instanceof TransientError) throw error;
       if (isTransientPgError(error)) throw new TransientError(`Postgres unavailable: ${(error as Error).message}`, { cause: error });
       throw error;
     }
@@ -115,6 +130,11 @@ export function createSink(o: SinkOptions): HandleBatch<SinkEvent> {
         endTimer();
         metrics.rowsWritten.inc({ topic }, outcome.rows);
         metrics.committedOffset.set({ topic, partition: String(partition) }, Number(outcome.next));
+        for (const l of outcome.letters) {
+          o.dlqRecords.inc({ topic, error_class: l.error.errorClass });
+          log.warn({ topic, partition, offset: l.offset, errorClass: l.error.errorClass, error: l.error.message },
+            'poison record sent to the DLQ');
+        }
         return undefined;
     }
   };
