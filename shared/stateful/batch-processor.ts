@@ -51,7 +51,8 @@ export interface PartitionDomain<E, S> {
   dueUpTo?(event: E): number | undefined;
   apply(ws: WorkingSet<S>, event: E, ctx: { partition: number }): Applied;
   serialize(state: S): string;
-  deserialize(text: string): S;
+  /** `id` is the entity's, so a domain may keep what it last parsed per entity. */
+  deserialize(text: string, id: string): S;
 }
 
 export interface BatchProcessorOptions<E, S> {
@@ -110,7 +111,7 @@ export class BatchProcessor<E, S> {
       }
 
       const states = new Map<string, S>();
-      for (const [id, text] of loaded.states) states.set(id, domain.deserialize(text));
+      for (const [id, text] of loaded.states) states.set(id, domain.deserialize(text, id));
       const ws = new WorkingSet<S>(states, scores);
       const outbox: OutboxRecord[] = [];
       let rejected = 0;

@@ -153,6 +153,7 @@ try {
   await sleep(1000); // the group's position is set before the first order is sent
   const orders = specOf(t, 'orders');
   const total = RATE * SECONDS;
+  const cpuAtRate = await cpuMs(service.process.pid!);
   const start = Date.now();
   let sent = 0;
   while (sent < total) {
@@ -179,6 +180,8 @@ try {
   }
   const deadline = Date.now() + 30_000;
   while (latencies.length < orderAppended.size && Date.now() < deadline) await sleep(50);
+  const rateCpuMs = (await cpuMs(service.process.pid!)) - cpuAtRate;
+  const rateMs = Date.now() - start;
   await holds.disconnect();
   await producer.close();
   service.process.kill('SIGTERM');
@@ -199,6 +202,9 @@ try {
       p50: quantile(latencies, 0.5),
       p99: quantile(latencies, 0.99),
       max: latencies.at(-1) ?? NaN,
+      // The service's CPU in (c): per order, and the share of one core it took (1.0: saturated, latency grows).
+      cpuMicrosPerOrder: Math.round((rateCpuMs * 1000) / total),
+      cpuShareOfOneCore: Number((rateCpuMs / rateMs).toFixed(2)),
     },
   };
   const file = new URL(`./results/exposure-${result.at.replace(/[:.]/g, '-')}.json`, import.meta.url);
@@ -214,6 +220,8 @@ try {
   log(`| decision latency p50 at ${RATE}/s, ms      | ${result.latencyMs.p50} |`);
   log(`| decision latency p99 at ${RATE}/s, ms      | ${result.latencyMs.p99} (aim < 50) |`);
   log(`| decisions seen / orders sent             | ${result.latencyMs.decided} / ${total} |`);
+  log(`| service CPU per order (c), µs            | ${result.latencyMs.cpuMicrosPerOrder} |`);
+  log(`| service CPU (c), share of one core       | ${result.latencyMs.cpuShareOfOneCore} |`);
   log(`| load average (1 min) at the end         | ${result.machine.loadAverage1m.toFixed(1)} |`);
   log(`\nwritten to ${file.pathname}`);
 } finally {

@@ -7,6 +7,7 @@ import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { Applied, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
+import { stateJson } from './state-json.ts';
 import { applyEvent, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
 
 /** The runner's record is the domain's event: apply needs its Kafka timestamp for the decision latency. */
@@ -44,31 +45,25 @@ export interface ExposureDomainSettings {
 
 /**
  * The last text this instance wrote or read of each customer's state, with the state parsed. Parsing a state is the
- * largest cost of a small batch (a customer with a few dozen documents is ~8 KB of JSON), and the text a batch loads
+ * largest cost of a small batch (a customer with a few dozen documents is ~10 KB of JSON), and the text a batch loads
  * is most often the one this instance wrote: then the parsed object is reused. The core never mutates a state it is
- * given, so sharing it is safe; a text written by another instance differs and is parsed. Bounded, oldest out.
+ * given, so sharing it is safe; a text written by another instance differs and is parsed. Keyed by customer, not by
+ * text: hashing a 10 KB string costs more than comparing it with the one expected. Bounded, oldest out.
  */
 class ParsedStates {
-  private readonly byText = new Map<string, CustomerState>();
-  private readonly textOf = new Map<string, string>();
+  private readonly byCustomer = new Map<string, { text: string; state: CustomerState }>();
 
   constructor(private readonly capacity: number) {}
 
-  get(text: string): CustomerState | undefined {
-    return this.byText.get(text);
+  get(customerId: string, text: string): CustomerState | undefined {
+    const known = this.byCustomer.get(customerId);
+    return known?.text === text ? known.state : undefined;
   }
 
   remember(text: string, state: CustomerState): void {
-    const previous = this.textOf.get(state.customerId);
-    if (previous !== undefined) this.byText.delete(previous);
-    this.textOf.delete(state.customerId);
-    this.textOf.set(state.customerId, text);
-    this.byText.set(text, state);
-    if (this.textOf.size > this.capacity) {
-      const [oldestId, oldestText] = this.textOf.entries().next().value!;
-      this.textOf.delete(oldestId);
-      this.byText.delete(oldestText);
-    }
+    this.byCustomer.delete(state.customerId);
+    this.byCustomer.set(state.customerId, { text, state });
+    if (this.byCustomer.size > this.capacity) this.byCustomer.delete(this.byCustomer.keys().next().value!);
   }
 }
 
@@ -107,13 +102,13 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
 
   // Arrow properties: the BatchProcessor passes serialize on unbound (ws.changes(domain.serialize)).
   readonly serialize = (state: CustomerState): string => {
-    const text = JSON.stringify(state);
+    const text = stateJson(state);
     this.parsed.remember(text, state);
     return text;
   };
 
-  readonly deserialize = (text: string): CustomerState => {
-    const known = this.parsed.get(text);
+  readonly deserialize = (text: string, customerId: string): CustomerState => {
+    const known = this.parsed.get(customerId, text);
     if (known) return known;
     const state = JSON.parse(text) as CustomerState;
     if (state.schemaVersion !== 1) throw new Error(`customer state schemaVersion ${String(state.schemaVersion)} is not 1`);

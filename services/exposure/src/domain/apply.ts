@@ -73,6 +73,6 @@ export function applyEvent(state: CustomerState | undefined, input: ExposureInpu
   customerHold(d);
   utilizationWarnings(d);
   exposureSnapshot(d);
-  sweepClosedDocuments(d.s, policy.retentionMs);
+  sweepClosedDocuments(d, policy.retentionMs);
   return { state: d.s, events: d.events, changed: true };
 }

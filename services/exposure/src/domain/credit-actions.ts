@@ -8,6 +8,7 @@ import {
   elapsedSince,
   emitCausedBy,
   invalid,
+  own,
   putOrder,
   removeFromQueue,
   type Draft,
@@ -37,7 +38,7 @@ function park(d: Draft, p: CreditActionTaken): Rejection | 'ignored' | undefined
     const what = `CreditActionTaken ${p.action}: order ${p.orderId} is not placed yet`;
     return invalid(`${what} and action ${waiting.eventId} already waits for it`);
   }
-  d.s.parkedActions[p.orderId] = { eventId: d.input.eventId, payload: p, touchedAt: d.s.watermark };
+  own(d, 'parkedActions')[p.orderId] = { eventId: d.input.eventId, payload: p, touchedAt: d.s.watermark };
   return undefined;
 }
 
@@ -49,7 +50,7 @@ function park(d: Draft, p: CreditActionTaken): Rejection | 'ignored' | undefined
 export function takeParkedAction(d: Draft, orderId: string): void {
   const parked = d.s.parkedActions[orderId];
   if (!parked) return;
-  delete d.s.parkedActions[orderId];
+  delete own(d, 'parkedActions')[orderId];
   const order = d.s.orders[orderId]!;
   if (order.status === 'HELD') takeAction(d, orderId, order, parked.payload, parked.eventId);
   else putOrder(d, orderId, { ...order, actionEventId: parked.eventId });

@@ -4,7 +4,7 @@ import type {
   InvoiceIssued,
   InvoiceVoided,
 } from '../../../../shared/contracts/events.generated.ts';
-import { checkCurrency, invalid, putInvoice, putOrder, unknownReference, type Draft } from './draft.ts';
+import { checkCurrency, invalid, own, putInvoice, putOrder, unknownReference, type Draft } from './draft.ts';
 import type { Rejection } from './types.ts';
 
 export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined {
@@ -13,7 +13,7 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined
   if (d.s.invoices[p.invoiceId]) return invalid(`duplicate InvoiceIssued: invoice ${p.invoiceId} already exists`);
   // Cash that arrived first (payments topic ahead of invoices) now settles it.
   const allocated = d.s.awaitingInvoice[p.invoiceId] ?? 0;
-  delete d.s.awaitingInvoice[p.invoiceId];
+  if (p.invoiceId in d.s.awaitingInvoice) delete own(d, 'awaitingInvoice')[p.invoiceId];
   putInvoice(d, p.invoiceId, {
     orderId: p.orderId,
     issued: p.amount,
@@ -33,7 +33,7 @@ function invoiceOrder(d: Draft, orderId: string, amount: number): void {
     putOrder(d, orderId, { ...order, invoiced: order.invoiced + amount });
   } else {
     const ahead = d.s.invoicedAhead[orderId]?.amount ?? 0;
-    d.s.invoicedAhead[orderId] = { amount: ahead + amount, touchedAt: d.s.watermark };
+    own(d, 'invoicedAhead')[orderId] = { amount: ahead + amount, touchedAt: d.s.watermark };
   }
 }
 

@@ -11,6 +11,7 @@ import {
   checkCurrency,
   emit,
   invalid,
+  own,
   putOrder,
   removeFromQueue,
   unknownReference,
@@ -34,7 +35,7 @@ function decide(d: Draft, orderId: string, order: Omit<OrderDoc, 'status' | 'hel
     emit(d, 'OrderCreditApproved', { ...common, exposure: explanation }, orderId);
   } else {
     putOrder(d, orderId, { ...order, status: 'HELD', heldSince: d.at, reasons });
-    d.s.heldQueue.push(orderId);
+    own(d, 'heldQueue').push(orderId);
     emit(d, 'OrderCreditHeld', { ...common, reasons, exposure: explanation }, orderId);
   }
 }
@@ -44,7 +45,7 @@ export function orderPlaced(d: Draft, p: OrderPlaced): Rejection | undefined {
   if (wrongCurrency) return wrongCurrency;
   if (d.s.orders[p.orderId]) return invalid(`duplicate OrderPlaced: order ${p.orderId} already exists`);
   const ahead = d.s.invoicedAhead[p.orderId];
-  delete d.s.invoicedAhead[p.orderId];
+  if (ahead) delete own(d, 'invoicedAhead')[p.orderId];
   const order = { placedAmount: p.amount, amount: p.amount, invoiced: ahead?.amount ?? 0, touchedAt: d.s.watermark };
   decide(d, p.orderId, order, d.s.totals);
   takeParkedAction(d, p.orderId);

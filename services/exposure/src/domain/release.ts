@@ -1,6 +1,6 @@
 // The automatic release round: held orders, oldest first, while they fit and no standing reason remains.
 import { exposureOf, openValue } from './components.ts';
-import { breakdown, elapsedSince, emit, putOrder, type Draft } from './draft.ts';
+import { breakdown, elapsedSince, emit, own, putOrder, type Draft } from './draft.ts';
 import { fits, standingReasons } from './reasons.ts';
 
 /**
@@ -16,7 +16,7 @@ export function releaseRound(d: Draft): void {
     const value = openValue(order);
     if (!fits(d, exposureOf(d.s.totals), value)) return;
     const explanation = breakdown(d, d.s.totals, value);
-    d.s.heldQueue.shift();
+    own(d, 'heldQueue').shift();
     putOrder(d, orderId, { ...order, status: 'APPROVED', heldSince: null });
     emit(d, 'OrderCreditReleased', {
       orderId,

@@ -7,6 +7,7 @@
 // a credit action) is dropped after the same window.
 import { dayOf } from '../../../../shared/time.ts';
 import { invoiceGross, openValue } from './components.ts';
+import { own, type Draft } from './draft.ts';
 import type { CustomerState, InvoiceDoc, OrderDoc, PaymentDoc } from './state.ts';
 
 const orderClosed = (o: OrderDoc): boolean =>
@@ -22,21 +23,22 @@ function paymentClosed(p: PaymentDoc, s: CustomerState): boolean {
   return allocated === p.amount && allocations.every(([invoiceId]) => invoiceId in s.invoices);
 }
 
-/** Sweeps at most once per UTC day of the watermark; mutates the draft state it is given. */
-export function sweepClosedDocuments(s: CustomerState, retentionMs: number): void {
+/** Sweeps at most once per UTC day of the watermark; writes the draft's state (copying what it drops from). */
+export function sweepClosedDocuments(d: Draft, retentionMs: number): void {
+  const s = d.s;
   const day = dayOf(s.watermark);
   if (day <= s.sweptDay) return;
   s.sweptDay = day;
   const horizon = s.watermark - retentionMs;
   const expired = (doc: { touchedAt: number }): boolean => doc.touchedAt <= horizon;
 
-  for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete s.orders[id];
-  for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete s.payments[id];
+  for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete own(d, 'orders')[id];
+  for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete own(d, 'payments')[id];
   // A payment still kept may be reversed, which must find every invoice it allocated to.
   const referenced = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
   for (const [id, i] of Object.entries(s.invoices)) {
-    if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete s.invoices[id];
+    if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete own(d, 'invoices')[id];
   }
-  for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete s.invoicedAhead[id];
-  for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete s.parkedActions[id];
+  for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete own(d, 'invoicedAhead')[id];
+  for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete own(d, 'parkedActions')[id];
 }
