@@ -28,8 +28,8 @@ export interface LoadedPartition {
 
 export interface BatchCommit {
   expectedVersion: number;
-  topic: string;
-  nextOffset: bigint;
+  /** Next offset to apply per topic of the partition the batch took records from (last applied + 1). */
+  offsets: ReadonlyMap<string, bigint>;
   /** New serialized state per entity; null deletes it. */
   states: Map<string, string | null>;
   /** New index score per entity (e.g. next due day); null removes it. */
@@ -88,7 +88,8 @@ export class PartitionStore {
   async commit(partition: number, c: BatchCommit): Promise<Committed | 'stale'> {
     const k = this.keys(partition);
     const args: Array<string | Buffer | number> = [k.offsets, k.state, k.outbox, k.index];
-    args.push(String(c.expectedVersion), c.topic, c.nextOffset.toString());
+    args.push(String(c.expectedVersion), c.offsets.size);
+    for (const [topic, next] of c.offsets) args.push(topic, next.toString());
     args.push(c.states.size);
     for (const [id, s] of c.states) args.push(id, s ?? '');
     const index = c.index ?? new Map<string, number | null>();

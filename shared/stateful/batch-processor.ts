@@ -1,8 +1,8 @@
-// The adapter shape every stateful service shares: one batch of one topic-partition becomes one load, a pure
-// computation, one fenced commit and one outbox flush.
+// The adapter shape every stateful service shares: one batch of one partition (one topic's records, or several
+// topics' merged in event-time order) becomes one load, a pure computation, one fenced commit and one outbox flush.
 //
 //   load     the batch's entities (and, for clock ticks, the entities due by then) and the partition's offsets
-//   skip     records below the applied offset (a redelivery changes nothing); seek back over a gap (Redis lost)
+//   skip     records below their topic's applied offset (a redelivery changes nothing); seek back over a gap (Redis lost)
 //   apply    the pure core, record by record, on an in-memory working set
 //   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
 //   publish  the outbox with an idempotent producer, from memory unless it held a backlog; trimmed once acknowledged
@@ -69,22 +69,28 @@ export interface BatchProcessorOptions<E, S> {
 
 export type BatchOutcome =
   | { kind: 'done'; applied: number; skipped: number; rejected: number; derived: number; published: number }
-  | { kind: 'seek'; offset: bigint };
+  | { kind: 'seek'; topic: string; offset: bigint };
 
 export class BatchProcessor<E, S> {
   constructor(private readonly o: BatchProcessorOptions<E, S>) {}
 
   /**
-   * Records must all come from one topic-partition, in offset order. `fromOffset` is the consumer's position before
-   * them (the runner's BatchContext.fromOffset): offsets skipped between it and the first record (poison records,
-   * compaction) are not a gap in the applied state. Without it the first record's offset is taken.
+   * Records must all come from one partition, each topic's in offset order (several topics may be interleaved, e.g.
+   * in event-time order). `fromOffsets` holds, per topic, the consumer's position before its records (the runner's
+   * BatchContext.fromOffsets): offsets skipped between it and the topic's first record (poison records, compaction)
+   * are not a gap in the applied state. Without it a topic's first record's offset is taken.
    */
-  async process(records: ReadonlyArray<SourceRecord<E>>, fromOffset?: string): Promise<BatchOutcome> {
+  async process(
+    records: ReadonlyArray<SourceRecord<E>>,
+    fromOffsets: Readonly<Record<string, string>> = {},
+  ): Promise<BatchOutcome> {
     const first = records[0];
     if (!first) return { kind: 'done', applied: 0, skipped: 0, rejected: 0, derived: 0, published: 0 };
-    const { topic, partition } = first;
+    const { partition } = first;
     const { domain, store } = this.o;
     const maxStale = this.o.maxStaleRetries ?? 5;
+    const firstOffsets = new Map<string, bigint>();
+    for (const r of records) if (!firstOffsets.has(r.topic)) firstOffsets.set(r.topic, BigInt(fromOffsets[r.topic] ?? r.offset));
 
     for (let attempt = 0; ; attempt++) {
       const ids = new Set<string>();
@@ -98,17 +104,20 @@ export class BatchProcessor<E, S> {
       for (const id of scores.keys()) ids.add(id);
       const loaded = await store.load(partition, [...ids]);
 
-      const next = loaded.offsets.get(topic) ?? 0n;
+      const applied = (topic: string) => loaded.offsets.get(topic) ?? 0n;
       // The log holds records this partition never applied: its state was lost (e.g. Redis came back empty), unless
       // retention already deleted them. Rewind and rebuild rather than skip.
-      if (BigInt(fromOffset ?? first.offset) > next && next >= (await this.o.logStartOffset(topic, partition))) {
-        return { kind: 'seek', offset: next };
+      for (const [topic, from] of firstOffsets) {
+        const next = applied(topic);
+        if (from > next && next >= (await this.o.logStartOffset(topic, partition))) return { kind: 'seek', topic, offset: next };
       }
-      const fresh = records.filter((r) => BigInt(r.offset) >= next);
+      const fresh = records.filter((r) => BigInt(r.offset) >= applied(r.topic));
       if (fresh.length === 0) {
         const published = await this.o.publisher.flush(partition);
         return { kind: 'done', applied: 0, skipped: records.length, rejected: 0, derived: 0, published };
       }
+      const nextOffsets = new Map<string, bigint>();
+      for (const r of fresh) nextOffsets.set(r.topic, BigInt(r.offset) + 1n);
 
       const states = new Map<string, S>();
       for (const [id, text] of loaded.states) states.set(id, domain.deserialize(text, id));
@@ -137,8 +146,7 @@ export class BatchProcessor<E, S> {
       const changes = ws.changes(domain.serialize);
       const committed = await store.commit(partition, {
         expectedVersion: loaded.version,
-        topic,
-        nextOffset: BigInt(fresh[fresh.length - 1]!.offset) + 1n,
+        offsets: nextOffsets,
         states: changes.states,
         index: changes.index,
         outbox,

@@ -64,8 +64,7 @@ async function preload(box: Sandbox, store: PartitionStore): Promise<void> {
   states.set(CLOCK_ENTITY, JSON.stringify(clock));
   const committed = await store.commit(PARTITION, {
     expectedVersion: 0,
-    topic: box.topics.PAYMENTS.name,
-    nextOffset: 0n,
+    offsets: new Map([[box.topics.PAYMENTS.name, 0n]]),
     states,
     index,
     outbox: [],

@@ -102,14 +102,13 @@ export class DelinquencyService implements Service {
     ]);
     const log = logger.child({ component: 'delinquency' });
     const handleBatch: HandleBatch<InputEvent> = async (records, ctx) => {
-      const source = from.get(ctx.topic)!;
       domain.resetTally(ctx.partition);
       const outcome = await processor.process(
-        records.map((r) => ({ ...r, event: { from: source, record: r } })),
-        ctx.fromOffset,
+        records.map((r) => ({ ...r, event: { from: from.get(r.topic)!, record: r } })),
+        ctx.fromOffsets,
       );
       const tally = domain.takeTally(ctx.partition);
-      if (outcome.kind === 'seek') return { seekTo: outcome.offset.toString() };
+      if (outcome.kind === 'seek') return { seekTo: outcome.offset.toString(), topic: outcome.topic };
       processed.add(ctx.partition);
       if (tally) this.observe(tally, ctx.partition, metrics, runnerMetrics, log);
       return undefined;

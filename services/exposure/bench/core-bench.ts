@@ -58,7 +58,7 @@ class MemoryStore {
     const part = this.part(p);
     if (part.version !== c.expectedVersion) return 'stale';
     for (const [id, s] of c.states) if (s === null) part.states.delete(id); else part.states.set(id, s);
-    part.offsets.set(c.topic, c.nextOffset);
+    for (const [topic, next] of c.offsets) part.offsets.set(topic, next);
     part.version++;
     return { version: part.version, backlog: 0, outbox: c.outbox.map((r, i) => ({ ...r, id: String(i) })) };
   }

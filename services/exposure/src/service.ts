@@ -171,16 +171,16 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
         ...(opts.fail ? { onFatal: opts.fail } : {}),
         ...(config.EVENT_TIME_ALIGNMENT
-          ? { align: { eventTime: (e: ExposureInput) => e.occurredAt, maxIdleMs: config.ALIGN_MAX_IDLE_MS } }
+          ? { align: { eventTime: (e: ExposureInput) => e.occurredAt, maxIdleMs: config.ALIGN_MAX_IDLE_MS, mixedTopics: true } }
           : {}),
         async handleBatch(records, ctx) {
           handled.add(ctx.partition);
           domain.startTally(ctx.partition);
           const source = records.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, event: r }));
-          const outcome = await processor.process(source, ctx.fromOffset);
+          const outcome = await processor.process(source, ctx.fromOffsets);
           if (outcome.kind === 'seek') {
             domain.takeTally(ctx.partition);
-            return { seekTo: outcome.offset.toString() };
+            return { seekTo: outcome.offset.toString(), topic: outcome.topic };
           }
           observeDecisions(metrics, domain.takeTally(ctx.partition), Date.now());
           return undefined;

@@ -1,5 +1,6 @@
 --[[
-  Applies one batch of one topic-partition atomically: the fence, the state, the due index, the outbox, the offset.
+  Applies one batch of one partition atomically (records of one or more of its topics): the fence, the state, the due
+  index, the outbox, the offsets.
 
   KEYS[1] offsets  hash  field "v" = version of this partition's state (bumped by every commit);
                          field <topic> = next offset to apply from that topic-partition
@@ -8,8 +9,8 @@
   KEYS[4] index    zset  member <entityId>, score = when the entity next needs attention (e.g. its next due day)
 
   ARGV[1] expected version (what the caller read when it loaded the state; "0" when there was none)
-  ARGV[2] topic      ARGV[3] next offset for that topic (last applied offset + 1)
-  ARGV[4] nState,  then nState pairs:  entityId, serialized state ("" deletes)
+  ARGV[2] nOffsets, then nOffsets pairs: topic, next offset to apply from it (last applied offset + 1)
+  then    nState,  then nState pairs:  entityId, serialized state ("" deletes)
   then    nIndex,  then nIndex pairs:  entityId, score ("" removes)
   then    nOutbox, then nOutbox groups of 5: topic, partition, key, value, headers
 
@@ -25,7 +26,15 @@ if current ~= tonumber(ARGV[1]) then
   return -1
 end
 
-local i = 4
+local i = 2
+local nOffsets = tonumber(ARGV[i]); i = i + 1
+local offsets = {}
+for _ = 1, nOffsets do
+  offsets[#offsets + 1] = ARGV[i]
+  offsets[#offsets + 1] = ARGV[i + 1]
+  i = i + 2
+end
+
 local nState = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nState do
   if ARGV[i + 1] == '' then
@@ -55,6 +64,8 @@ for _ = 1, nOutbox do
   i = i + 5
 end
 
-redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+for j = 1, #offsets, 2 do
+  redis.call('HSET', KEYS[1], offsets[j], offsets[j + 1])
+end
 result[1] = redis.call('HINCRBY', KEYS[1], 'v', 1)
 return result

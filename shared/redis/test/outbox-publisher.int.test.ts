@@ -36,7 +36,7 @@ const record = (partition: number, n: string): OutboxRecord => ({ topic, partiti
 
 async function commit(partition: number, outbox: OutboxRecord[]): Promise<Committed> {
   const { version } = await store.load(partition, []);
-  const c: BatchCommit = { expectedVersion: version, topic: 'in', nextOffset: BigInt(version + 1), states: new Map(), outbox };
+  const c: BatchCommit = { expectedVersion: version, offsets: new Map([['in', BigInt(version + 1)]]), states: new Map(), outbox };
   const committed = await store.commit(partition, c);
   if (committed === 'stale') throw new Error('unexpected stale commit');
   return committed;

@@ -19,15 +19,14 @@ afterAll(async () => {
 });
 
 describe('PartitionStore', () => {
-  it('commits state, index, outbox and offset atomically and loads them back in one round trip', async () => {
+  it('commits state, index, outbox and offsets atomically and loads them back in one round trip', async () => {
     const empty = await store.load(3, ['c1', 'c2']);
     expect(empty).toEqual({ version: 0, offsets: new Map(), states: new Map() });
 
     const value = Buffer.from([0, 0, 0, 0, 7, 0xff, 0x00, 0x10]); // binary-safe: Avro bytes with NULs
     const committed = await store.commit(3, {
       expectedVersion: 0,
-      topic: 'o2c.orders.v1',
-      nextOffset: 42n,
+      offsets: new Map([['o2c.orders.v1', 42n], ['o2c.invoices.v1', 7n]]), // a batch of two topics, merged
       states: new Map([['c1', '{"a":1}'], ['c2', '{"b":2}']]),
       index: new Map([['c1', 15000]]),
       outbox: [{ topic: 'o2c.credit-holds.v1', key: 'c1', value, headers: { h: 'x' } }],
@@ -38,7 +37,7 @@ describe('PartitionStore', () => {
 
     const loaded = await store.load(3, ['c1', 'c2', 'c3']);
     expect(loaded.version).toBe(1);
-    expect(loaded.offsets).toEqual(new Map([['o2c.orders.v1', 42n]]));
+    expect(loaded.offsets).toEqual(new Map([['o2c.orders.v1', 42n], ['o2c.invoices.v1', 7n]]));
     expect(loaded.states).toEqual(new Map([['c1', '{"a":1}'], ['c2', '{"b":2}']]));
     expect(await store.due(3, 15000)).toEqual(new Map([['c1', 15000]]));
     expect((await store.due(3, 14999)).size).toBe(0);
@@ -55,12 +54,11 @@ describe('PartitionStore', () => {
 
   it('refuses a commit whose expected version is stale and writes nothing', async () => {
     const before = await store.load(5, ['c1']);
-    const ok = await store.commit(5, { expectedVersion: before.version, topic: 't', nextOffset: 1n, states: new Map([['c1', 'v1']]), outbox: [] });
+    const ok = await store.commit(5, { expectedVersion: before.version, offsets: new Map([['t', 1n]]), states: new Map([['c1', 'v1']]), outbox: [] });
     expect(ok).toEqual({ version: before.version + 1, backlog: 0, outbox: [] });
     const stale = await store.commit(5, {
       expectedVersion: before.version,
-      topic: 't',
-      nextOffset: 2n,
+      offsets: new Map([['t', 2n]]),
       states: new Map([['c1', 'zombie']]),
       index: new Map([['c1', 1]]),
       outbox: [{ topic: 'x', partition: 5, key: 'c1', value: Buffer.from('z') }],
@@ -74,11 +72,10 @@ describe('PartitionStore', () => {
   });
 
   it('deletes state and index entries when told to, and keeps explicit outbox partitions', async () => {
-    await store.commit(7, { expectedVersion: 0, topic: 't', nextOffset: 1n, states: new Map([['c', 's']]), index: new Map([['c', 3]]), outbox: [] });
+    await store.commit(7, { expectedVersion: 0, offsets: new Map([['t', 1n]]), states: new Map([['c', 's']]), index: new Map([['c', 3]]), outbox: [] });
     await store.commit(7, {
       expectedVersion: 1,
-      topic: 't',
-      nextOffset: 2n,
+      offsets: new Map([['t', 2n]]),
       states: new Map([['c', null]]),
       index: new Map([['c', null]]),
       outbox: [{ topic: 'ticks', partition: 7, key: '', value: Buffer.from('t') }],
@@ -90,8 +87,8 @@ describe('PartitionStore', () => {
 
   it('returns the stream ids of the records it appended, in order, and the backlog it found before them', async () => {
     const rec = (n: number) => ({ topic: 'out', key: `c${n}`, value: Buffer.from([n]) });
-    const first = await store.commit(9, { expectedVersion: 0, topic: 't', nextOffset: 1n, states: new Map(), outbox: [rec(1), rec(2)] });
-    const second = await store.commit(9, { expectedVersion: 1, topic: 't', nextOffset: 2n, states: new Map(), outbox: [rec(3)] });
+    const first = await store.commit(9, { expectedVersion: 0, offsets: new Map([['t', 1n]]), states: new Map(), outbox: [rec(1), rec(2)] });
+    const second = await store.commit(9, { expectedVersion: 1, offsets: new Map([['t', 2n]]), states: new Map(), outbox: [rec(3)] });
     if (first === 'stale' || second === 'stale') throw new Error('unexpected stale commit');
     expect(first.backlog).toBe(0);
     expect(second.backlog).toBe(2);
@@ -100,13 +97,13 @@ describe('PartitionStore', () => {
     expect(second.outbox[0]).toMatchObject({ topic: 'out', key: 'c3', value: Buffer.from([3]) });
 
     await store.ackOutbox(9, inRedis.map((e) => e.id));
-    const third = await store.commit(9, { expectedVersion: 2, topic: 't', nextOffset: 3n, states: new Map(), outbox: [rec(4)] });
+    const third = await store.commit(9, { expectedVersion: 2, offsets: new Map([['t', 3n]]), states: new Map(), outbox: [rec(4)] });
     expect(third).toMatchObject({ version: 3, backlog: 0 });
   });
 
   it('returns every id of a commit larger than a Lua stack', async () => {
     const outbox = Array.from({ length: 10_000 }, (_, n) => ({ topic: 'out', key: `c${n}`, value: Buffer.from(String(n)) }));
-    const committed = await store.commit(11, { expectedVersion: 0, topic: 't', nextOffset: 1n, states: new Map(), outbox });
+    const committed = await store.commit(11, { expectedVersion: 0, offsets: new Map([['t', 1n]]), states: new Map(), outbox });
     if (committed === 'stale') throw new Error('unexpected stale commit');
     expect(committed.outbox).toHaveLength(10_000);
     expect(new Set(committed.outbox.map((e) => e.id)).size).toBe(10_000);
