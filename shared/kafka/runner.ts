@@ -141,10 +141,13 @@ interface Settled {
 interface Parked<E> {
   topic: string;
   partition: number;
+  /** Decoded, in offset order; `pending` follows them, decoded a chunk at a time as they run out. */
   items: Array<Item<E>>;
-  /** The topic-partition holds records after these (not in memory). */
-  more: boolean;
-  /** The high watermark of the batch they came in, for the lag gauge once they are handled. */
+  pending: KafkaMessage[];
+  /** A record of `pending` failed to decode transiently: nothing from it on is in memory; retried once reached. */
+  failed?: { offset: string; error: unknown };
+  /** Offset of the batch's last record, and its high watermark: whether the topic holds more, and the lag gauge. */
+  lastOffset: string;
   highWatermark: string;
   timer?: NodeJS.Timeout;
 }
@@ -295,14 +298,31 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
    * first of them (the seek commits that position once it is fetched again). They are handled from memory when their
    * turn comes, or dropped and fetched again after align.maxIdleMs, when they go ahead regardless.
    */
-  function park(topic: string, partition: number, items: Array<Item<E>>, more: boolean, highWatermark: string): void {
+  function park(source: Parked<E>): void {
+    const { topic, partition } = source;
     metrics.alignmentWaits.inc({ topic, outcome: 'waiting' });
     consumer.pause([{ topic, partitions: [partition] }]);
-    consumer.seek({ topic, partition, offset: items[0]!.offset });
+    consumer.seek({ topic, partition, offset: firstUnhandled(source)! });
     const key = parkKey(topic, partition);
     clearTimeout(parked.get(key)?.timer);
-    const timer = setTimeout(() => void inLane(partition, async () => unpark(key)), align!.maxIdleMs);
-    parked.set(key, { topic, partition, items, more, highWatermark, timer });
+    source.timer = setTimeout(() => void inLane(partition, async () => unpark(key)), align!.maxIdleMs);
+    parked.set(key, source);
+  }
+
+  const firstUnhandled = (s: Parked<E>): string | undefined => s.items[0]?.offset ?? s.pending[0]?.offset ?? s.failed?.offset;
+
+  /** Whether the topic-partition holds records after those in memory. */
+  const hasMore = (s: Parked<E>): boolean =>
+    s.pending.length > 0 || s.failed !== undefined || BigInt(s.lastOffset) + 1n < BigInt(s.highWatermark);
+
+  /** Decodes the next chunk of a source whose decoded records ran out. */
+  async function topUp(s: Parked<E>): Promise<void> {
+    if (s.items.length > 0 || s.pending.length === 0) return;
+    const chunk = s.pending.slice(0, maxRecords);
+    const { items, failure } = await decodeChunk(s.topic, s.partition, chunk);
+    s.items = items;
+    s.pending = failure ? [] : s.pending.slice(chunk.length);
+    if (failure) s.failed = { offset: chunk[items.length]!.offset, error: failure.error };
   }
 
   /** Drops what waits in memory and resumes fetching from the first record not handled. */
@@ -316,24 +336,28 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
 
   /**
    * Handles partition p's records in memory (the batch's, `current`, and those parked) in event-time order, as far as
-   * the aligner allows: one handler call for them all with align.mixedTopics, else one per run of one topic. What of
-   * `current` cannot go yet is parked. Returns false when the batch must stop (its topic failed or was rewound).
+   * the aligner allows: one handler call at a time for them all with align.mixedTopics, else one per run of one topic.
+   * What of `current` cannot go yet is parked. Returns the position of `current`'s topic-partition after what it
+   * handled, or undefined when the batch must stop (its topic failed or was rewound).
    */
-  async function alignedRun(payload: EachBatchPayload, current: Parked<E>, from: { offset: string }): Promise<boolean> {
+  async function alignedRun(payload: EachBatchPayload, current: Parked<E>, fromOffset: string): Promise<string | undefined> {
     const { partition } = current;
+    let from = fromOffset;
     for (;;) {
-      if (!payload.isRunning() || payload.isStale()) return false;
-      const waiting = [...parked.values()].filter((p) => p.partition === partition && p.items.length > 0);
-      const sources = current.items.length > 0 ? [current, ...waiting] : waiting;
-      const sequences = sources.map((p) => ({ topic: p.topic, times: p.items.map((i) => i.time), more: p.more }));
+      if (!payload.isRunning() || payload.isStale()) return undefined;
+      const waiting = [...parked.values()].filter((p) => p.partition === partition);
+      for (const src of [current, ...waiting]) await topUp(src);
+      const sources = [current, ...waiting].filter((s) => s.items.length > 0);
+      const sequences = sources.map((p) => ({ topic: p.topic, times: p.items.map((i) => i.time), more: hasMore(p) }));
       const { order, forced } = aligner!.merge(partition, sequences, Date.now(), maxRecords);
       if (forced) {
         metrics.alignmentWaits.inc({ topic: current.topic, outcome: 'timed_out' });
         log.info({ partition, waitedMs: align!.maxIdleMs }, 'went ahead of a lagging topic after waiting for it');
       }
       if (order.length === 0) {
-        if (current.items.length > 0) park(current.topic, partition, current.items, current.more, current.highWatermark);
-        return true;
+        if (current.items.length > 0) park(current);
+        else if (current.failed) retryLater(current.topic, partition, current.failed.offset, 'decode', current.failed.error);
+        return from;
       }
       // Each source's picks are its front records, in order; a call takes them in merged order.
       const picks = order.map(({ sequence, index }) => ({ source: sources[sequence]!, item: sources[sequence]!.items[index]! }));
@@ -345,9 +369,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
       }
       for (const call of calls) {
         const involved = [...new Set(call.map((c) => c.source))];
-        const fromOffsets = Object.fromEntries(
-          involved.map((src) => [src.topic, src === current ? from.offset : src.items[0]!.offset]),
-        );
+        const fromOffsets = Object.fromEntries(involved.map((src) => [src.topic, src === current ? from : src.items[0]!.offset]));
         const topic = involved.includes(current) ? current.topic : involved[0]!.topic;
         const ctx = { ...batchContext(topic, partition, payload, fromOffsets[topic]!), fromOffsets };
         const outcome = await settle(call.map((c) => c.item), ctx);
@@ -363,7 +385,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
             log.warn({ topic: target, partition, to: offset }, 'handler asked to rewind the partition');
             consumer.seek({ topic: target, partition, offset });
           }
-          if (involved.includes(current)) return false;
+          if (involved.includes(current)) return undefined;
           break; // merge again without them
         }
         for (const src of involved) {
@@ -372,15 +394,21 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
           src.items = src.items.slice(n);
           if (src === current) {
             payload.resolveOffset((BigInt(after) - 1n).toString());
-            from.offset = after;
+            from = after;
             continue;
           }
           // A parked partition: the position to fetch from (and commit) once it resumes.
-          const position = src.items[0]?.offset ?? after;
+          await topUp(src);
+          const position = firstUnhandled(src) ?? after;
           consumer.seek({ topic: src.topic, partition, offset: position });
           metrics.consumerLag.set({ topic: src.topic, partition: String(partition) }, Number(BigInt(src.highWatermark) - BigInt(position)));
-          if (src.items.length === 0) unpark(parkKey(src.topic, partition));
+          if (src.items.length > 0) continue;
+          unpark(parkKey(src.topic, partition));
+          if (src.failed) retryLater(src.topic, partition, src.failed.offset, 'decode', src.failed.error);
         }
+        attempts.delete(`${current.topic}:${partition}`);
+        await consumerCall(() => payload.commitOffsetsIfNecessary());
+        await consumerCall(() => payload.heartbeat());
       }
     }
   }
@@ -464,21 +492,17 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     if (aligner) {
       await seeding;
       aligner.fetched(topic, partition, BigInt(from), BigInt(batch.highWatermark));
+      const current: Parked<E> = {
+        topic, partition, items: [], pending: batch.messages, lastOffset: batch.lastOffset(), highWatermark: batch.highWatermark,
+      };
+      const position = await alignedRun(payload, current, from);
+      if (position !== undefined) next = position;
     }
-    for (let i = 0; i < batch.messages.length; i += maxRecords) {
+    for (let i = 0; !aligner && i < batch.messages.length; i += maxRecords) {
       if (!payload.isRunning() || payload.isStale()) break;
       const chunk = batch.messages.slice(i, i + maxRecords);
       const { items, failure } = await decodeChunk(topic, partition, chunk);
-      if (aligner) {
-        const lastDecoded = BigInt(items[items.length - 1]?.offset ?? BigInt(from) - 1n);
-        const current: Parked<E> = {
-          topic, partition, items, highWatermark: batch.highWatermark, more: lastDecoded + 1n < BigInt(batch.highWatermark),
-        };
-        const position = { offset: from };
-        const goOn = await alignedRun(payload, current, position);
-        from = next = position.offset;
-        if (!goOn || current.items.length > 0) break; // failed, rewound, or the rest waits in memory
-      } else if (items.length > 0) {
+      if (items.length > 0) {
         const outcome = await settle(items, batchContext(topic, partition, payload, from));
         if (outcome.seekTo) {
           log.warn({ topic, partition, from: items[0]!.offset, to: outcome.seekTo.offset }, 'handler asked to rewind the partition');
