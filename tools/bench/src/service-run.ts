@@ -30,10 +30,24 @@ export interface ServiceRun {
 }
 
 export async function endOffsetSums(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  const sums = await Promise.all(
-    topics.map(async (t) => [t, (await admin.fetchTopicOffsets(t)).reduce((s, o) => s + Number(o.high), 0)] as const),
-  );
+  const sums = await Promise.all(topics.map(async (t) => [t, (await endOffsets(admin, t)).reduce((s, o) => s + Number(o.high), 0)] as const));
   return new Map(sums);
+}
+
+/**
+ * A topic's end offsets, asked up to three times: after a long step (the admin idle for minutes) a 1M-event run once
+ * failed here with a TypeError from inside kafkajs's fetchTopicOffsets (an empty answer); a single failure should not
+ * throw away a twenty-minute run.
+ */
+async function endOffsets(admin: Admin, topic: string): Promise<Array<{ high: string }>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await sleep(500 * attempt);
+    }
+  }
 }
 
 /** Starts the service and resolves, the service still running, once it has caught up with its inputs. */
