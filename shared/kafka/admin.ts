@@ -15,6 +15,8 @@ import { avroTopics, Topics, type TopicBase, type TopicRegistry, type TopicSpec 
 import { RegistryClient } from '../contracts/registry.ts';
 import { EventSerde } from '../contracts/serde.ts';
 import { contractOf } from '../contracts/avro.ts';
+import type { Logger } from '../logger.ts';
+import { retryTransient, type RetryOptions } from '../retry.ts';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -134,6 +136,10 @@ export interface PrepareContractsOptions {
   /** The topic registry to prepare; a prefixed one in tests. */
   topics?: TopicRegistry;
   partitions?: number;
+  /** How long transient failures (a registry still warming up) are retried before start-up fails. Default 60 s. */
+  retryWithinMs?: number;
+  /** Where each retry is logged. */
+  logger?: Logger;
 }
 
 export interface Contracts {
@@ -146,7 +152,11 @@ export interface Contracts {
 export async function prepareContracts(options: PrepareContractsOptions): Promise<Contracts> {
   const topics = options.topics ?? Topics;
   const registry = typeof options.registry === 'string' ? new RegistryClient(options.registry) : options.registry;
+  const retry: RetryOptions = {
+    withinMs: options.retryWithinMs ?? 60_000,
+    onRetry: (err, attempt, delayMs) => options.logger?.warn({ err, attempt, delayMs }, 'schema registration failed, retrying'),
+  };
   await ensureTopics(options.kafka, Object.values(topics), { partitions: options.partitions });
-  const schemaIds = await registerSchemas(registry, avroTopics(topics));
+  const schemaIds = await retryTransient(() => registerSchemas(registry, avroTopics(topics)), retry);
   return { serde: new EventSerde(registry, schemaIds), registry, schemaIds };
 }

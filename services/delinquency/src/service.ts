@@ -58,6 +58,7 @@ export class DelinquencyService implements Service {
       registry: config.SCHEMA_REGISTRY_URL,
       topics,
       partitions: config.KAFKA_PARTITIONS,
+      logger,
     });
 
     const redis = (this.redis = new Redis(config.REDIS_URL));

@@ -130,6 +130,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         registry: config.SCHEMA_REGISTRY_URL,
         topics,
         partitions: config.KAFKA_PARTITIONS,
+        logger,
       });
       redis = new Redis(config.REDIS_URL, { lazyConnect: true });
       await redis.connect();

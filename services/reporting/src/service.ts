@@ -75,7 +75,9 @@ export class ReportingService implements Service {
 
     const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
     const kafka = createKafka(config, logger);
-    const { serde } = await prepareContracts({ kafka, registry: config.SCHEMA_REGISTRY_URL, topics, partitions: config.KAFKA_PARTITIONS });
+    const { serde } = await prepareContracts({
+      kafka, registry: config.SCHEMA_REGISTRY_URL, topics, partitions: config.KAFKA_PARTITIONS, logger,
+    });
     const inputs = [
       topics.CUSTOMERS,
       topics.ORDERS,

@@ -8,8 +8,7 @@ import { getStack, type Stack } from '../../../test/stack.ts';
 import type { ReportingService } from '../src/service.ts';
 import {
   dlqCount, endOffsets, fatalErrors, metricSum, PARTITIONS, produceStream, sinkEnv, sinkTopics, startSink,
-  waitForSinkAt, type SinkTopics,
-} from './sink-stack.ts';
+  waitForSinkAt, resetGroupToEarliest, type SinkTopics } from './sink-stack.ts';
 import { buildStream, streamEvents } from './stream.ts';
 import { dumpTables, reportingDatabase, sink, type ReportingDb } from './support.ts';
 
@@ -57,13 +56,7 @@ it('dead-letters each undecodable record once, however often Kafka redelivers it
   await services.splice(0)[0]!.stop();
 
   // Kafka forgets the group's position; Postgres keeps it.
-  const admin = t.kafka.admin();
-  await admin.connect();
-  try {
-    for (const topic of t.inputs) await admin.resetOffsets({ groupId: group, topic, earliest: true });
-  } finally {
-    await admin.disconnect();
-  }
+  await resetGroupToEarliest(t, group);
   const again = await startSink(env);
   services.push(again);
   await waitUntil(

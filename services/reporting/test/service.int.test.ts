@@ -12,8 +12,7 @@ import { getStack, type Stack } from '../../../test/stack.ts';
 import type { ReportingService } from '../src/service.ts';
 import {
   dlqCount, endOffsets, fatalErrors, metricSum, produceStream, sinkEnv, sinkTopics, startSink, totals, waitForSinkAt,
-  type SinkTopics,
-} from './sink-stack.ts';
+  resetGroupToEarliest, type SinkTopics } from './sink-stack.ts';
 import { buildStream, streamEvents } from './stream.ts';
 import { closePool, dumpTables, REPORTING_TABLES, reportingDatabase, sink, type ReportingDb } from './support.ts';
 
@@ -105,13 +104,7 @@ describe('reporting service', () => {
     const offsetsBefore = (await pool.query('SELECT * FROM reporting.applied_offsets ORDER BY 1, 2, 3')).rows;
 
     // Kafka forgets the group's position; Postgres still has it.
-    const admin = t.kafka.admin();
-    await admin.connect();
-    try {
-      for (const topic of t.inputs) await admin.resetOffsets({ groupId: group, topic, earliest: true });
-    } finally {
-      await admin.disconnect();
-    }
+    await resetGroupToEarliest(t, group);
     const again = await start(env);
     await waitUntil(
       async () => (await metricSum(again.httpPort!, 'o2c_reporting_records_skipped_total')) === EVENTS,

@@ -113,6 +113,17 @@ export async function waitForSinkAt(pool: Pool, group: string, ends: ReadonlyMap
 }
 
 /** Records on the DLQ topic. */
+/** Makes Kafka forget the group's position on every input topic; Postgres keeps its own. */
+export async function resetGroupToEarliest(t: SinkTopics, groupId: string): Promise<void> {
+  const admin = t.kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of t.inputs) await admin.resetOffsets({ groupId, topic, earliest: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function dlqCount(t: SinkTopics): Promise<number> {
   const admin = t.kafka.admin();
   await admin.connect();
