@@ -11,9 +11,11 @@
 // handler for the records of the failed chunk, so handlers must be idempotent per offset (ours fence on the applied
 // offset in Redis or Postgres); the DLQ goes last so a retry never writes a dead letter twice.
 //
-// With `align`, partition p of the input topics is handled in event-time order (see event-time-aligner.ts): the part
-// of a chunk that must wait for another topic is not handed over; its topic-partition is paused and rewound to it,
-// and resumed when another topic of the partition moved, or after align.maxIdleMs.
+// With `align`, partition p of the input topics is handled in event-time order (see event-time-aligner.ts): the
+// batch's records and those of the partition's other topics waiting in memory are merged by event time and handed
+// over as far as no lagging topic may still deliver an earlier record. What must wait stays in memory (decoded a
+// chunk at a time), its topic-partition paused at its first record, until a later batch of the partition lets it go,
+// or align.maxIdleMs passed and it is fetched again and goes ahead regardless.
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, PartitionAssigner } from 'kafkajs';
 import type { EventSerde } from '../contracts/serde.ts';
 import type { EventOf, TopicSpec } from '../contracts/topics.ts';
