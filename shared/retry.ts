@@ -1,6 +1,7 @@
-// Start-up steps that talk to the stack (topic creation, schema registration) meet the same transient failures as
-// a running service: a registry slow to answer while its JVM warms up, a broker electing a leader. A service retries
-// them for a while instead of dying on the first one; anything else, or the last failure past the deadline, is thrown.
+// Retrying what fails transiently: the one backoff every retry uses (the runner's paused partitions too), and a loop
+// for start-up steps that talk to the stack (schema registration). Those meet the same transient failures as a running
+// service, a registry slow to answer while its JVM warms up, so a service retries them for a while instead of dying on
+// the first one; anything else, or the last failure past the deadline, is thrown.
 import { TransientError } from './errors.ts';
 
 export interface RetryOptions {
@@ -13,6 +14,10 @@ export interface RetryOptions {
   now?: () => number;
 }
 
+/** The wait before retry number `attempt` (1, 2, ...): initialMs doubling per attempt, capped at maxMs. */
+export const backoffMs = (attempt: number, initialMs: number, maxMs: number): number =>
+  Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
+
 /** Runs `fn` until it resolves, retrying a TransientError with doubling, capped delays for up to `withinMs`. */
 export async function retryTransient<T>(fn: () => Promise<T>, o: RetryOptions): Promise<T> {
   const now = o.now ?? Date.now;
@@ -23,7 +28,7 @@ export async function retryTransient<T>(fn: () => Promise<T>, o: RetryOptions): 
       return await fn();
     } catch (error) {
       if (!(error instanceof TransientError)) throw error;
-      const delayMs = Math.min(o.maxMs ?? 5_000, (o.initialMs ?? 250) * 2 ** (attempt - 1));
+      const delayMs = backoffMs(attempt, o.initialMs ?? 250, o.maxMs ?? 5_000);
       if (now() + delayMs > deadline) throw error;
       o.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs);

@@ -30,6 +30,7 @@ import { parsePromText } from '../tools/demo/src/prom-text.ts';
 import { freePort, SERVICE_NAMES, ServiceProcess, tailOf } from '../tools/demo/src/service-process.ts';
 import { uniqueId } from './kafka.ts';
 import { getStack, type Stack } from './stack.ts';
+import { endOffsetSums } from '../tools/lib/end-offsets.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CATCH_UP_WITHIN_MS = 120_000;
@@ -90,15 +91,6 @@ const services: ServiceProcess[] = [];
 let pool: pg.Pool;
 let dlqRecords: number;
 
-async function endOffsets(admin: kafkajs.Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const topic of topics) {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    out.set(topic, offsets.reduce((sum, o) => sum + Number(o.high), 0));
-  }
-  return out;
-}
-
 /** Polls every service's /metrics until two readings a second apart agree that everything produced is in. */
 async function waitCaughtUp(admin: kafkajs.Admin): Promise<Map<string, number>> {
   const topics = Object.values(topicRegistry(ns.topicPrefix)).map((t) => t.name);
@@ -112,7 +104,7 @@ async function waitCaughtUp(admin: kafkajs.Admin): Promise<Map<string, number>> 
       services.map((s) => s.metrics().then((text) => readService(s.name, parsePromText(text)), () => undefined)),
     );
     const complete = readings.every((r) => r !== undefined) ? readings : undefined;
-    const ends = await endOffsets(admin, topics);
+    const ends = await endOffsetSums(admin, topics);
     if (complete && caughtUp(previous, complete, ends)) return ends;
     previous = complete;
     await sleep(1000);

@@ -23,6 +23,7 @@ import { TransientError, isPoison } from '../errors.ts';
 import { ConsumerHealth } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import type { RunnerMetrics } from '../metrics.ts';
+import { backoffMs } from '../retry.ts';
 import { CopartitionAssigner } from './copartition-assigner.ts';
 import type { DeadLetter, DlqPublisher } from './dlq.ts';
 import { EventTimeAligner } from './event-time-aligner.ts';
@@ -139,8 +140,11 @@ interface Settled {
   seekTo?: { topic: string; offset: string };
 }
 
-/** Decoded records of a paused topic-partition waiting in memory for their turn in event-time order. */
-interface Parked<E> {
+/**
+ * A topic-partition's fetched records held in memory while aligning: the batch at hand, or a parked one (its
+ * topic-partition paused) waiting for its turn in event-time order.
+ */
+interface Source<E> {
   topic: string;
   partition: number;
   /** Decoded, in offset order; `pending` follows them, decoded a chunk at a time as they run out. */
@@ -189,7 +193,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
   const fromBeginning = opts.fromBeginning ?? true;
   const align = opts.align;
   const aligner = align ? new EventTimeAligner(opts.topics, align.maxIdleMs) : undefined;
-  const parked = new Map<string, Parked<E>>();
+  const parked = new Map<string, Source<E>>();
   let seeding: Promise<void> = Promise.resolve();
 
   const consumer: Consumer = kafka.consumer({
@@ -300,7 +304,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
    * first of them (the seek commits that position once it is fetched again). They are handled from memory when their
    * turn comes, or dropped and fetched again after align.maxIdleMs, when they go ahead regardless.
    */
-  function park(source: Parked<E>): void {
+  function park(source: Source<E>): void {
     const { topic, partition } = source;
     metrics.alignmentWaits.inc({ topic, outcome: 'waiting' });
     consumer.pause([{ topic, partitions: [partition] }]);
@@ -311,14 +315,14 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     parked.set(key, source);
   }
 
-  const firstUnhandled = (s: Parked<E>): string | undefined => s.items[0]?.offset ?? s.pending[0]?.offset ?? s.failed?.offset;
+  const firstUnhandled = (s: Source<E>): string | undefined => s.items[0]?.offset ?? s.pending[0]?.offset ?? s.failed?.offset;
 
   /** Whether the topic-partition holds records after those in memory. */
-  const hasMore = (s: Parked<E>): boolean =>
+  const hasMore = (s: Source<E>): boolean =>
     s.pending.length > 0 || s.failed !== undefined || BigInt(s.lastOffset) + 1n < BigInt(s.highWatermark);
 
   /** Decodes the next chunk of a source whose decoded records ran out. */
-  async function topUp(s: Parked<E>): Promise<void> {
+  async function topUp(s: Source<E>): Promise<void> {
     if (s.items.length > 0 || s.pending.length === 0) return;
     const chunk = s.pending.slice(0, maxRecords);
     const { items, failure } = await decodeChunk(s.topic, s.partition, chunk);
@@ -342,7 +346,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
    * What of `current` cannot go yet is parked. Returns the position of `current`'s topic-partition after what it
    * handled, or undefined when the batch must stop (its topic failed or was rewound).
    */
-  async function alignedRun(payload: EachBatchPayload, current: Parked<E>, fromOffset: string): Promise<string | undefined> {
+  async function alignedRun(payload: EachBatchPayload, current: Source<E>, fromOffset: string): Promise<string | undefined> {
     const { partition } = current;
     let from = fromOffset;
     for (;;) {
@@ -373,7 +377,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
         const involved = [...new Set(call.map((c) => c.source))];
         const fromOffsets = Object.fromEntries(involved.map((src) => [src.topic, src === current ? from : src.items[0]!.offset]));
         const topic = involved.includes(current) ? current.topic : involved[0]!.topic;
-        const ctx = { ...batchContext(topic, partition, payload, fromOffsets[topic]!), fromOffsets };
+        const ctx = batchContext(topic, partition, payload, fromOffsets);
         const outcome = await settle(call.map((c) => c.item), ctx);
         if (outcome.failure || outcome.seekTo) {
           for (const src of involved) {
@@ -415,14 +419,20 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     }
   }
 
-  const batchContext = (topic: string, partition: number, payload: EachBatchPayload, fromOffset: string): BatchContext => ({
+  /** `fromOffsets` names every topic of the call; `topic` (the batch's, when it takes part) is among them. */
+  const batchContext = (
+    topic: string,
+    partition: number,
+    payload: EachBatchPayload,
+    fromOffsets: Readonly<Record<string, string>>,
+  ): BatchContext => ({
     topic,
     partition,
     heartbeat: () => consumerCall(() => payload.heartbeat()),
     isRunning: () => payload.isRunning(),
     isStale: () => payload.isStale(),
-    fromOffset,
-    fromOffsets: { [topic]: fromOffset },
+    fromOffset: fromOffsets[topic]!,
+    fromOffsets,
   });
 
   /** Where each assigned topic-partition starts and ends, so a topic not fetched yet still counts as lagging. */
@@ -455,7 +465,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     const key = `${topic}:${partition}`;
     const attempt = (attempts.get(key) ?? 0) + 1;
     attempts.set(key, attempt);
-    const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
+    const delayMs = backoffMs(attempt, initialMs, maxMs);
     metrics.transientErrors.inc({ topic, stage });
     const fields = { topic, partition, offset, stage, attempt, delayMs, err: error };
     if (error instanceof TransientError) log.warn(fields, 'transient failure, partition paused for a retry');
@@ -494,7 +504,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     if (aligner) {
       await seeding;
       aligner.fetched(topic, partition, BigInt(from), BigInt(batch.highWatermark));
-      const current: Parked<E> = {
+      const current: Source<E> = {
         topic, partition, items: [], pending: batch.messages, lastOffset: batch.lastOffset(), highWatermark: batch.highWatermark,
       };
       const position = await alignedRun(payload, current, from);
@@ -505,7 +515,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
       const chunk = batch.messages.slice(i, i + maxRecords);
       const { items, failure } = await decodeChunk(topic, partition, chunk);
       if (items.length > 0) {
-        const outcome = await settle(items, batchContext(topic, partition, payload, from));
+        const outcome = await settle(items, batchContext(topic, partition, payload, { [topic]: from }));
         if (outcome.seekTo) {
           log.warn({ topic, partition, from: items[0]!.offset, to: outcome.seekTo.offset }, 'handler asked to rewind the partition');
           consumer.seek({ topic, partition, offset: outcome.seekTo.offset });

@@ -1,4 +1,5 @@
 // The small things the CLIs share: a progress line, running main() with exit codes, and usage errors.
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 /** One progress line: rewritten in place on a terminal, one line per report otherwise. */
 export function progressLine(text: string): void {
@@ -32,6 +33,15 @@ export class UsageError extends Error {
   constructor(message: string, usage: string) {
     super(`${message}\n${usage}`);
     this.name = 'UsageError';
+  }
+}
+
+/** A command line's flags, strictly (no positionals, no unknown flags); a parse error is a UsageError. */
+export function parseFlags<O extends ParseArgsOptionsConfig>(argv: readonly string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: [...argv], strict: true, allowPositionals: false, options }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message, usage);
   }
 }
 

@@ -49,6 +49,17 @@ async function stop(service: ReportingService): Promise<void> {
   await service.stop();
 }
 
+/** The sink left exactly the rows the writer gives when handed the streams directly, in order. */
+async function expectRowsOfDirectWrite(pool: Pool, streams: ReadonlyArray<ReturnType<typeof buildStream>>): Promise<void> {
+  const rdb = await reportingDatabase();
+  try {
+    await sink(rdb.pool, streams.map((st) => streamEvents(st)));
+    expect(await dumpTables(pool)).toEqual(await dumpTables(rdb.pool));
+  } finally {
+    await rdb.close();
+  }
+}
+
 beforeAll(async () => {
   stack = await getStack();
   t = await sinkTopics(stack);
@@ -151,13 +162,7 @@ describe('reporting service', () => {
       expect([...before].filter(([k, end]) => after.get(k)! <= end)).toEqual([]);
       await waitForSinkAt(pool, group, after);
 
-      const rdb = await reportingDatabase();
-      try {
-        await sink(rdb.pool, [streamEvents(firstHalf), streamEvents(secondHalf)]);
-        expect(await dumpTables(pool)).toEqual(await dumpTables(rdb.pool));
-      } finally {
-        await rdb.close();
-      }
+      await expectRowsOfDirectWrite(pool, [firstHalf, secondHalf]);
     } finally {
       await Promise.all(services.splice(0).map((s) => s.stop()));
       await topics.drop();
@@ -189,13 +194,7 @@ describe('reporting service', () => {
       await proxy.open();
       await waitForSinkAt(pool, group, await endOffsets(topics));
 
-      const rdb = await reportingDatabase();
-      try {
-        await sink(rdb.pool, [streamEvents(firstHalf), streamEvents(secondHalf)]);
-        expect(await dumpTables(pool)).toEqual(await dumpTables(rdb.pool));
-      } finally {
-        await rdb.close();
-      }
+      await expectRowsOfDirectWrite(pool, [firstHalf, secondHalf]);
       expect(await dlqCount(topics)).toBe(0);
       expect(await metricSum(service.httpPort!, 'o2c_reporting_dlq_records_total')).toBe(0);
     } finally {

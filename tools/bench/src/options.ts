@@ -1,6 +1,5 @@
 // The bench's command line, parsed into a frozen options object; every bad flag is an error naming the flag.
-import { parseArgs } from 'node:util';
-import { UsageError } from '../../lib/cli.ts';
+import { parseFlags, UsageError } from '../../lib/cli.ts';
 
 export const STEPS = ['consumer-perf', 'raw', 'exposure', 'delinquency', 'reporting', 'latency'] as const;
 export type Step = (typeof STEPS)[number];
@@ -51,25 +50,19 @@ function steps(raw: string | undefined): ReadonlySet<Step> {
 }
 
 export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        events: { type: 'string' },
-        customers: { type: 'string' },
-        seed: { type: 'string' },
-        rate: { type: 'string' },
-        'latency-seconds': { type: 'string' },
-        only: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw usageError((e as Error).message);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      events: { type: 'string' },
+      customers: { type: 'string' },
+      seed: { type: 'string' },
+      rate: { type: 'string' },
+      'latency-seconds': { type: 'string' },
+      only: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   if (values.help) return { help: true };
   const events = whole('events', values.events, 1_000_000, 1);
   return {

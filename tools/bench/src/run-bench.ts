@@ -25,7 +25,8 @@ import { decisionLatency, type LatencyRun } from './decision-latency.ts';
 import type { BenchOptions } from './options.ts';
 import { rawConsume } from './raw-consumer.ts';
 import { thisMachine, throughput, type BenchResult, type Throughput } from './report.ts';
-import { endOffsetSums, runToCatchUp, SERVICE_INPUTS, startService } from './service-run.ts';
+import { endOffsetSums } from '../../lib/end-offsets.ts';
+import { runToCatchUp, SERVICE_INPUTS, startService } from './service-run.ts';
 
 const PARTITIONS = 12;
 const START_DAY = dayFromIso('2024-01-01');

@@ -2,7 +2,6 @@
 // namespace, from an empty state; caught up once its /metrics count as consumed and settled every record of each
 // input topic (the topics are new, so a topic's end offsets sum to its record count). The rate is taken between
 // the first reading that shows progress and the catch-up, so the process start and the group join are left out.
-import type { Admin } from 'kafkajs';
 import type { TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { inputTopics as exposureInputs } from '../../../services/exposure/src/service.ts';
 import { sleep } from '../../lib/cli.ts';
@@ -27,27 +26,6 @@ export interface ServiceRun {
   readonly measured: { readonly records: number; readonly ms: number };
   /** From spawning the process to the catch-up. */
   readonly wallMs: number;
-}
-
-export async function endOffsetSums(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  const sums = await Promise.all(topics.map(async (t) => [t, (await endOffsets(admin, t)).reduce((s, o) => s + Number(o.high), 0)] as const));
-  return new Map(sums);
-}
-
-/**
- * A topic's end offsets, asked up to three times: after a long step (the admin idle for minutes) a 1M-event run once
- * failed here with a TypeError from inside kafkajs's fetchTopicOffsets (an empty answer); a single failure should not
- * throw away a twenty-minute run.
- */
-async function endOffsets(admin: Admin, topic: string): Promise<Array<{ high: string }>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await admin.fetchTopicOffsets(topic);
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      await sleep(500 * attempt);
-    }
-  }
 }
 
 /** Starts the service and resolves, the service still running, once it has caught up with its inputs. */

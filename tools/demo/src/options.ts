@@ -1,7 +1,6 @@
 // The demo's command line, parsed into a frozen options object; every bad flag is an error naming the flag.
-import { parseArgs } from 'node:util';
 import { dayFromIso } from '../../../shared/time.ts';
-import { UsageError } from '../../lib/cli.ts';
+import { parseFlags, UsageError } from '../../lib/cli.ts';
 
 export const USAGE = `usage: npm run demo -- [--duration SECONDS] [--rate EVENTS_PER_S] [--customers N] [--days-per-second X]
        [--seed N] [--start-date YYYY-MM-DD] [--days N] [--json] [--no-stack-up]
@@ -49,28 +48,22 @@ function positive(flag: string, raw: string | undefined, fallback: number, integ
 }
 
 export function parseDemoArgs(argv: readonly string[]): ParsedArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        duration: { type: 'string' },
-        rate: { type: 'string' },
-        customers: { type: 'string' },
-        'days-per-second': { type: 'string' },
-        seed: { type: 'string' },
-        'start-date': { type: 'string' },
-        days: { type: 'string' },
-        json: { type: 'boolean' },
-        'no-stack-up': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw usageError((e as Error).message);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      customers: { type: 'string' },
+      'days-per-second': { type: 'string' },
+      seed: { type: 'string' },
+      'start-date': { type: 'string' },
+      days: { type: 'string' },
+      json: { type: 'boolean' },
+      'no-stack-up': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   if (values.help) return { help: true };
 
   let startDay: number | undefined;

@@ -34,6 +34,7 @@ import { agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, topHel
 import { describeExit, freePort, SERVICE_NAMES, ServiceProcess, tailOf, type Exit } from './service-process.ts';
 import { resolveStack, type StackEndpoints } from './stack-endpoints.ts';
 import type { DemoSummary } from './summary.ts';
+import { endOffsetSums } from '../../lib/end-offsets.ts';
 
 const HEALTHY_WITHIN_MS = 120_000;
 const CATCH_UP_WITHIN_MS = 60_000;
@@ -68,15 +69,6 @@ async function readAll(services: readonly ServiceProcess[]): Promise<ServiceRead
     }),
   );
   return readings.filter((r): r is ServiceReading => r !== undefined);
-}
-
-async function endOffsets(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const topic of topics) {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    out.set(topic, offsets.reduce((sum, o) => sum + Number(o.high), 0));
-  }
-  return out;
 }
 
 export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<DemoResult> {
@@ -274,7 +266,7 @@ async function simulateWithProgress(
     serviceDied = anyDead(services);
     if (serviceDied) break;
     const readings = (last = await readAll(services));
-    const ends = await endOffsets(admin, topics);
+    const ends = await endOffsetSums(admin, topics);
     await show(readings);
     if (readings.length === services.length && caughtUp(previous, readings, ends)) {
       isCaughtUp = true;
@@ -331,7 +323,7 @@ async function summarize(
     decisionEvents: Object.fromEntries(run.last.find((r) => r.service === 'exposure')?.decisions ?? []),
     ordersByDecision: await decisionCounts(pool),
     delinquency: await delinquencyCounts(pool),
-    dlqRecords: (await endOffsets(admin, [dlq])).get(dlq) ?? 0,
+    dlqRecords: (await endOffsetSums(admin, [dlq])).get(dlq) ?? 0,
     caughtUp: run.caughtUp,
     topHeld: await topHeldCustomers(pool, TOP_HELD),
     aging: await agingAt(pool, lastDay),
