@@ -78,7 +78,7 @@ export function createRunnerMetrics(registry: Registry, service: string): Runner
     }),
     alignmentWaits: new Counter({
       name: `${p}alignment_waits_total`,
-      help: 'Chunks held back for event-time order (waiting), and waits that ran out (timed_out), by topic.',
+      help: 'Chunks held back for event-time order (outcome waiting), by topic.',
       labelNames: ['topic', 'outcome'],
       registers,
     }),

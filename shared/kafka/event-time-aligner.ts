@@ -8,10 +8,11 @@
 // picks from them in event-time order, the earliest head first, as long as no other topic may still deliver an
 // earlier record: a topic with nothing in memory that is behind (records wait in it: next < end) may deliver one
 // as early as the last record it handled, so nothing later than that goes before it is fetched. The runner then
-// pauses what cannot go and wakes it when a fetch brings more. A partition that waited maxIdleMs goes ahead
-// regardless (a topic that never delivers must not stall it; Kafka Streams' max.task.idle.ms). A topic that is
-// caught up holds nothing back: live, arrival order is event order up to the producers' clocks. Ties go to the
-// sequence listed first.
+// pauses what cannot go and wakes it when a fetch brings more. A topic whose position is behind its log end is never
+// gone ahead of, however long it takes to deliver (KIP-695: Kafka Streams enforces processing after
+// max.task.idle.ms only when the lag is zero or unknown), so a replay decides the same on a loaded machine as on an
+// idle one. A topic that is caught up, or whose lag is unknown, holds nothing back: live, arrival order is event
+// order up to the producers' clocks. Ties go to the sequence listed first.
 //
 // Pure bookkeeping: no Kafka calls and no timers here.
 
@@ -33,26 +34,16 @@ export interface Sequence {
 export interface Merge {
   /** What to handle now, in this order: the sequence (its index in the input) and the record's index in it. */
   order: Array<{ sequence: number; index: number }>;
-  /** True when the wait ran out and the records go ahead of a lagging topic. */
-  forced: boolean;
 }
 
 export class EventTimeAligner {
   private readonly lanes = new Map<number, Map<string, Position>>();
-  /** Since when (wall clock) a partition has had records in memory and could handle none. */
-  private readonly waitingSince = new Map<number, number>();
 
-  constructor(
-    private readonly topics: readonly string[],
-    private readonly maxIdleMs: number,
-  ) {
-    if (!(maxIdleMs >= 0)) throw new RangeError('maxIdleMs must be >= 0');
-  }
+  constructor(private readonly topics: readonly string[]) {}
 
   /** Forgets everything (a rebalance may have moved partitions) and seeds what is known of the new assignment. */
   reset(seeds: ReadonlyArray<{ topic: string; partition: number; next: bigint; end: bigint }> = []): void {
     this.lanes.clear();
-    this.waitingSince.clear();
     for (const s of seeds) Object.assign(this.position(s.topic, s.partition), { next: s.next, end: s.end });
   }
 
@@ -71,18 +62,8 @@ export class EventTimeAligner {
   }
 
   /** Up to `limit` records of the partition's sequences, merged in event-time order, that may be handled now. */
-  merge(partition: number, sequences: readonly Sequence[], now: number, limit = Infinity): Merge {
-    const order = this.pick(partition, sequences, this.bound(partition, sequences), limit);
-    const waiting = sequences.some((s) => s.times.length > 0);
-    if (order.length > 0 || !waiting) {
-      this.waitingSince.delete(partition);
-      return { order, forced: false };
-    }
-    const since = this.waitingSince.get(partition) ?? now;
-    this.waitingSince.set(partition, since);
-    if (now - since < this.maxIdleMs) return { order, forced: false };
-    this.waitingSince.delete(partition);
-    return { order: this.pick(partition, sequences, Infinity, limit), forced: true };
+  merge(partition: number, sequences: readonly Sequence[], limit = Infinity): Merge {
+    return { order: this.pick(partition, sequences, this.bound(partition, sequences), limit) };
   }
 
   /**

@@ -15,7 +15,8 @@
 // batch's records and those of the partition's other topics waiting in memory are merged by event time and handed
 // over as far as no lagging topic may still deliver an earlier record. What must wait stays in memory (decoded a
 // chunk at a time), its topic-partition paused at its first record, until a later batch of the partition lets it go,
-// or align.maxIdleMs passed and it is fetched again and goes ahead regardless.
+// or align.maxIdleMs passed and it is dropped and fetched again. A topic known to lag is always waited for, so a
+// replay is handled in the same order however loaded the machine is.
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, PartitionAssigner } from 'kafkajs';
 import type { EventSerde } from '../contracts/serde.ts';
 import type { EventOf, TopicSpec } from '../contracts/topics.ts';
@@ -104,7 +105,8 @@ export interface RunnerOptions<E> {
   /** Called when the consumer crashed and kafkajs will not restart it: the process should exit and be restarted. */
   onFatal?: (error: Error) => void;
   /**
-   * Handle partition p of the input topics in event-time order; maxIdleMs bounds a wait for a topic that lags. With
+   * Handle partition p of the input topics in event-time order; maxIdleMs is how long parked records stay in memory
+   * before they are fetched again (a lagging topic is waited for however long it takes). With
    * mixedTopics the handler takes records of several topics in one call (fewer, larger calls when topics interleave).
    */
   align?: { eventTime: (event: E) => number; maxIdleMs: number; mixedTopics?: boolean };
@@ -192,7 +194,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
   const log = logger.child({ component: 'runner', groupId });
   const fromBeginning = opts.fromBeginning ?? true;
   const align = opts.align;
-  const aligner = align ? new EventTimeAligner(opts.topics, align.maxIdleMs) : undefined;
+  const aligner = align ? new EventTimeAligner(opts.topics) : undefined;
   const parked = new Map<string, Source<E>>();
   let seeding: Promise<void> = Promise.resolve();
 
@@ -302,7 +304,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
   /**
    * Keeps decoded records that must wait for another topic of the partition, and pauses their topic-partition at the
    * first of them (the seek commits that position once it is fetched again). They are handled from memory when their
-   * turn comes, or dropped and fetched again after align.maxIdleMs, when they go ahead regardless.
+   * turn comes, or dropped and fetched again after align.maxIdleMs.
    */
   function park(source: Source<E>): void {
     const { topic, partition } = source;
@@ -355,11 +357,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
       for (const src of [current, ...waiting]) await topUp(src);
       const sources = [current, ...waiting].filter((s) => s.items.length > 0);
       const sequences = sources.map((p) => ({ topic: p.topic, times: p.items.map((i) => i.time), more: hasMore(p) }));
-      const { order, forced } = aligner!.merge(partition, sequences, Date.now(), maxRecords);
-      if (forced) {
-        metrics.alignmentWaits.inc({ topic: current.topic, outcome: 'timed_out' });
-        log.info({ partition, waitedMs: align!.maxIdleMs }, 'went ahead of a lagging topic after waiting for it');
-      }
+      const { order } = aligner!.merge(partition, sequences, maxRecords);
       if (order.length === 0) {
         if (current.items.length > 0) park(current);
         else if (current.failed) retryLater(current.topic, partition, current.failed.offset, 'decode', current.failed.error);

@@ -1,7 +1,14 @@
 // The adapter shape every stateful service shares: one batch of one partition (one topic's records, or several
 // topics' merged in event-time order) becomes one load, a pure computation, one fenced commit and one outbox flush.
 //
-//   load     the batch's entities (and, for clock ticks, the entities due by then) and the partition's offsets
+// States stay in memory while this instance owns the partition (PartitionCache), as Kafka Streams keeps a local
+// store with Redis as its changelog: a batch loads only the entities it has not seen, and none of the partition's
+// offsets once it holds them. The fence keeps that safe: every commit bumps the partition's version, so a cache that
+// fell behind Redis (another owner committed, Redis lost its data) fails its next commit as stale, is dropped and
+// the batch is recomputed from Redis. A batch that fails or rewinds drops the cache too.
+//
+//   load     the batch's entities not in memory (and, for clock ticks, the entities due by then) and, without a
+//            cache, the partition's version and offsets
 //   skip     records below their topic's applied offset (a redelivery changes nothing); seek back over a gap (Redis lost)
 //   apply    the pure core, record by record, on an in-memory working set
 //   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
@@ -71,8 +78,23 @@ export type BatchOutcome =
   | { kind: 'done'; applied: number; skipped: number; rejected: number; derived: number; published: number }
   | { kind: 'seek'; topic: string; offset: bigint };
 
+/** What this instance last committed (or loaded) of one partition: its version, offsets and entity states. */
+interface PartitionCache<S> {
+  version: number;
+  offsets: Map<string, bigint>;
+  /** null: known to have no state. */
+  states: Map<string, S | null>;
+}
+
 export class BatchProcessor<E, S> {
+  private readonly caches = new Map<number, PartitionCache<S>>();
+
   constructor(private readonly o: BatchProcessorOptions<E, S>) {}
+
+  /** Forgets what is held of a partition (e.g. it was revoked): its next batch reads Redis again. */
+  forget(partition: number): void {
+    this.caches.delete(partition);
+  }
 
   /**
    * Records must all come from one partition, each topic's in offset order (several topics may be interleaved, e.g.
@@ -83,6 +105,23 @@ export class BatchProcessor<E, S> {
   async process(
     records: ReadonlyArray<SourceRecord<E>>,
     fromOffsets: Readonly<Record<string, string>> = {},
+  ): Promise<BatchOutcome> {
+    const partition = records[0]?.partition;
+    if (partition === undefined) return { kind: 'done', applied: 0, skipped: 0, rejected: 0, derived: 0, published: 0 };
+    try {
+      const outcome = await this.processCached(records, fromOffsets);
+      if (outcome.kind === 'seek') this.caches.delete(partition);
+      return outcome;
+    } catch (error) {
+      // The batch may have left half-applied states in memory: Redis holds what was committed.
+      this.caches.delete(partition);
+      throw error;
+    }
+  }
+
+  private async processCached(
+    records: ReadonlyArray<SourceRecord<E>>,
+    fromOffsets: Readonly<Record<string, string>>,
   ): Promise<BatchOutcome> {
     const first = records[0];
     if (!first) return { kind: 'done', applied: 0, skipped: 0, rejected: 0, derived: 0, published: 0 };
@@ -102,15 +141,21 @@ export class BatchProcessor<E, S> {
       }
       const scores = dueUpTo === undefined ? new Map<string, number>() : await store.due(partition, dueUpTo);
       for (const id of scores.keys()) ids.add(id);
-      const loaded = await store.load(partition, [...ids]);
+      const { cache, read } = await this.cacheOf(partition, ids);
 
-      const applied = (topic: string) => loaded.offsets.get(topic) ?? 0n;
+      const applied = (topic: string) => cache.offsets.get(topic) ?? 0n;
       // The log holds records this partition never applied: its state was lost (e.g. Redis came back empty), unless
       // retention already deleted them. Rewind and rebuild rather than skip.
+      let behind: { topic: string; offset: bigint } | undefined;
       for (const [topic, from] of firstOffsets) {
         const next = applied(topic);
-        if (from > next && next >= (await this.o.logStartOffset(topic, partition))) return { kind: 'seek', topic, offset: next };
+        if (from > next && next >= (await this.o.logStartOffset(topic, partition))) behind = { topic, offset: next };
       }
+      if (behind && !read) {
+        this.caches.delete(partition); // behind in memory only, perhaps: another owner applied those records
+        continue;
+      }
+      if (behind) return { kind: 'seek', ...behind };
       const fresh = records.filter((r) => BigInt(r.offset) >= applied(r.topic));
       if (fresh.length === 0) {
         const published = await this.o.publisher.flush(partition);
@@ -120,7 +165,10 @@ export class BatchProcessor<E, S> {
       for (const r of fresh) nextOffsets.set(r.topic, BigInt(r.offset) + 1n);
 
       const states = new Map<string, S>();
-      for (const [id, text] of loaded.states) states.set(id, domain.deserialize(text, id));
+      for (const id of ids) {
+        const state = cache.states.get(id);
+        if (state != null) states.set(id, state);
+      }
       const ws = new WorkingSet<S>(states, scores);
       const outbox: OutboxRecord[] = [];
       let rejected = 0;
@@ -145,18 +193,46 @@ export class BatchProcessor<E, S> {
 
       const changes = ws.changes(domain.serialize);
       const committed = await store.commit(partition, {
-        expectedVersion: loaded.version,
+        expectedVersion: cache.version,
         offsets: nextOffsets,
         states: changes.states,
         index: changes.index,
         outbox,
       });
       if (committed === 'stale') {
+        this.caches.delete(partition);
         if (attempt >= maxStale) throw new TransientError(`partition ${partition} kept changing under this instance`);
         continue;
       }
+      cache.version = committed.version;
+      for (const [topic, next] of nextOffsets) cache.offsets.set(topic, next);
+      for (const id of changes.states.keys()) cache.states.set(id, ws.get(id) ?? null);
       const published = await this.o.publisher.publish(partition, committed);
       return { kind: 'done', applied: fresh.length, skipped: records.length - fresh.length, rejected, derived, published };
     }
+  }
+
+  /**
+   * The partition's cache, holding every entity of `ids` (loaded from Redis where it does not yet); `read` tells
+   * whether its version and offsets were read from Redis just now.
+   */
+  private async cacheOf(partition: number, ids: ReadonlySet<string>): Promise<{ cache: PartitionCache<S>; read: boolean }> {
+    const cached = this.caches.get(partition);
+    const missing = cached ? [...ids].filter((id) => !cached.states.has(id)) : [...ids];
+    if (cached && missing.length === 0) return { cache: cached, read: false };
+    const loaded = await this.o.store.load(partition, missing);
+    if (cached && loaded.version === cached.version) {
+      for (const id of missing) cached.states.set(id, this.parse(loaded.states.get(id), id));
+      return { cache: cached, read: true };
+    }
+    // A cache whose version Redis no longer has is behind: start again from what Redis holds.
+    const fresh: PartitionCache<S> = { version: loaded.version, offsets: loaded.offsets, states: new Map() };
+    for (const id of missing) fresh.states.set(id, this.parse(loaded.states.get(id), id));
+    this.caches.set(partition, fresh);
+    return cached ? this.cacheOf(partition, ids) : { cache: fresh, read: true };
+  }
+
+  private parse(text: string | undefined, id: string): S | null {
+    return text === undefined ? null : this.o.domain.deserialize(text, id);
   }
 }

@@ -53,7 +53,7 @@ export function exposureSpec() {
     KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1000 }),
     KAFKA_HEARTBEAT_INTERVAL_MS: int({ default: 3000, min: 100 }),
     // Partition p of the inputs in event-time order (a replay of pre-loaded topics decides as it happened); how long
-    // a topic that lags may hold the others back.
+    // records parked for that order stay in memory before they are fetched again.
     EVENT_TIME_ALIGNMENT: bool({ default: true }),
     ALIGN_MAX_IDLE_MS: int({ default: 2000, min: 0, max: 600_000 }),
     // A test or a parallel environment runs against its own topics, subjects and Redis keys.

@@ -4,8 +4,8 @@ import { EventTimeAligner, type Sequence } from '../event-time-aligner.ts';
 const TOPICS = ['customers', 'orders', 'invoices'];
 
 /** An aligner whose three topics of partition 0 each hold records from offset 0 up to `end`. */
-function behindEverywhere(maxIdleMs = 1_000, end = 100n): EventTimeAligner {
-  const a = new EventTimeAligner(TOPICS, maxIdleMs);
+function behindEverywhere(end = 100n): EventTimeAligner {
+  const a = new EventTimeAligner(TOPICS);
   a.reset(TOPICS.map((topic) => ({ topic, partition: 0, next: 0n, end })));
   return a;
 }
@@ -13,33 +13,33 @@ function behindEverywhere(maxIdleMs = 1_000, end = 100n): EventTimeAligner {
 const seq = (topic: string, times: Array<number | undefined>, more = false): Sequence => ({ topic, times, more });
 
 /** The merge as [topic, time] pairs. */
-function merged(a: EventTimeAligner, sequences: Sequence[], now = 0, limit?: number) {
-  const m = a.merge(0, sequences, now, limit);
-  return { forced: m.forced, picked: m.order.map(({ sequence, index }) => [sequences[sequence]!.topic, sequences[sequence]!.times[index]]) };
+function merged(a: EventTimeAligner, sequences: Sequence[], limit?: number) {
+  const m = a.merge(0, sequences, limit);
+  return { picked: m.order.map(({ sequence, index }) => [sequences[sequence]!.topic, sequences[sequence]!.times[index]]) };
 }
 
 describe('EventTimeAligner', () => {
   it('holds everything back while a topic with nothing in memory is behind and has handled nothing yet', () => {
     const a = behindEverywhere();
-    expect(merged(a, [seq('orders', [10, 20]), seq('invoices', [12])])).toEqual({ forced: false, picked: [] });
+    expect(merged(a, [seq('orders', [10, 20]), seq('invoices', [12])])).toEqual({ picked: [] });
   });
 
   it('merges what is in memory in event-time order once no other topic is behind, ties to the first listed', () => {
-    const a = new EventTimeAligner(TOPICS, 1_000);
+    const a = new EventTimeAligner(TOPICS);
     expect(merged(a, [seq('orders', [10, 20, 30]), seq('invoices', [12, 20, 25]), seq('customers', [5])]).picked).toEqual([
       ['customers', 5], ['orders', 10], ['invoices', 12], ['orders', 20], ['invoices', 20], ['invoices', 25], ['orders', 30],
     ]);
   });
 
   it('goes up to the last handled time of a behind topic whose next record is not fetched yet', () => {
-    const a = new EventTimeAligner(TOPICS, 1_000);
+    const a = new EventTimeAligner(TOPICS);
     a.fetched('invoices', 0, 0n, 20n);
     a.handled('invoices', 0, 10n, 50);
     expect(merged(a, [seq('orders', [40, 50, 51])]).picked).toEqual([['orders', 40], ['orders', 50]]);
   });
 
   it('stops at the last record of a sequence whose topic has more records not in memory', () => {
-    const a = new EventTimeAligner(TOPICS, 1_000);
+    const a = new EventTimeAligner(TOPICS);
     expect(merged(a, [seq('orders', [10, 30]), seq('invoices', [20], true)]).picked).toEqual([['orders', 10], ['invoices', 20]]);
     // a record without a time at the end bounds by the last time before it
     expect(merged(a, [seq('orders', [10, 12, 15]), seq('invoices', [12, undefined], true)]).picked).toEqual([
@@ -48,7 +48,7 @@ describe('EventTimeAligner', () => {
   });
 
   it('ignores topics that are caught up, and unknown ones', () => {
-    const a = new EventTimeAligner(TOPICS, 1_000);
+    const a = new EventTimeAligner(TOPICS);
     a.reset([{ topic: 'customers', partition: 0, next: 7n, end: 7n }]);
     expect(merged(a, [seq('orders', [1, 2, 3])]).picked).toHaveLength(3);
   });
@@ -58,24 +58,22 @@ describe('EventTimeAligner', () => {
     expect(merged(a, [seq('orders', [undefined, undefined, 5])]).picked).toEqual([['orders', undefined], ['orders', undefined]]);
   });
 
-  it('lets a partition that waited maxIdleMs go ahead in merged order, and restarts the clock once it moves', () => {
-    const a = behindEverywhere(500);
+  it('never goes ahead of a topic known to lag, however often it is asked (KIP-695), and merges once it delivers', () => {
+    const a = behindEverywhere();
     const waiting = [seq('orders', [10, 30]), seq('invoices', [20])];
-    expect(merged(a, waiting, 1_000).picked).toEqual([]);
-    expect(merged(a, waiting, 1_499).picked).toEqual([]);
-    expect(merged(a, waiting, 1_500)).toEqual({ forced: true, picked: [['orders', 10], ['invoices', 20], ['orders', 30]] });
-    expect(merged(a, waiting, 1_600).picked).toEqual([]);
-    expect(merged(a, waiting, 2_099).picked).toEqual([]);
+    for (let i = 0; i < 100; i++) expect(merged(a, waiting).picked).toEqual([]);
+    a.fetched('customers', 0, 100n, 100n);
+    expect(merged(a, waiting).picked).toEqual([['orders', 10], ['invoices', 20], ['orders', 30]]);
   });
 
   it('takes at most `limit` records', () => {
-    const a = new EventTimeAligner(TOPICS, 1_000);
-    expect(merged(a, [seq('orders', [1, 3, 5]), seq('invoices', [2, 4])], 0, 3).picked).toEqual([['orders', 1], ['invoices', 2], ['orders', 3]]);
+    const a = new EventTimeAligner(TOPICS);
+    expect(merged(a, [seq('orders', [1, 3, 5]), seq('invoices', [2, 4])], 3).picked).toEqual([['orders', 1], ['invoices', 2], ['orders', 3]]);
   });
 
   it('keeps partitions apart', () => {
     const a = behindEverywhere();
-    expect(a.merge(1, [seq('orders', [10])], 0).order).toHaveLength(1);
+    expect(a.merge(1, [seq('orders', [10])]).order).toHaveLength(1);
   });
 
   it('merges two pre-loaded topics in event-time order whatever the fetch order and chunk sizes', () => {
@@ -85,7 +83,7 @@ describe('EventTimeAligner', () => {
     for (let seed = 1; seed <= 50; seed++) {
       let rnd = seed;
       const random = () => (rnd = (rnd * 16807) % 2147483647) / 2147483647;
-      const a = new EventTimeAligner(['orders', 'invoices'], 1_000_000);
+      const a = new EventTimeAligner(['orders', 'invoices']);
       a.reset(Object.entries(times).map(([topic, t]) => ({ topic, partition: 0, next: 0n, end: BigInt(t.length) })));
       const fetched = { orders: 0, invoices: 0 };
       const memory: Record<T, number[]> = { orders: [], invoices: [] };
@@ -99,7 +97,7 @@ describe('EventTimeAligner', () => {
         const sequences = (['orders', 'invoices'] as const)
           .filter((t) => memory[t].length > 0)
           .map((t) => seq(t, memory[t], fetched[t] < times[t].length));
-        const { order } = a.merge(0, sequences, step);
+        const { order } = a.merge(0, sequences);
         for (const { sequence } of order) {
           const t = sequences[sequence]!.topic as T;
           const time = memory[t].shift()!;

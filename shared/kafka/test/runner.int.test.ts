@@ -413,7 +413,8 @@ describe('runner: event-time alignment', () => {
       fetch: { maxWaitTimeInMs: 100, maxBytesPerPartition: 8_192 },
       maxRecordsPerCall: 50,
       partitionsConsumedConcurrently: 2,
-      align: { eventTime: (e) => e.occurredAt, maxIdleMs: 60_000, mixedTopics },
+      // Parked records dropped and fetched again every 50 ms: the order must not depend on that.
+      align: { eventTime: (e) => e.occurredAt, maxIdleMs: 50, mixedTopics },
     }));
 
     const total = () => [...handled.values()].reduce((n, t) => n + t.length, 0);
@@ -423,7 +424,6 @@ describe('runner: event-time alignment', () => {
       expect(times).toEqual(Array.from({ length: 2 * perTopic }, (_, i) => 1_700_000_000_000 + i));
     }
     const waits = await counterValues(metrics.alignmentWaits);
-    expect(waits.filter((w) => (w as { outcome?: string }).outcome === 'timed_out')).toEqual([]);
     expect(waits.reduce((n, w) => n + w.value, 0)).toBeGreaterThan(0);
     if (mixedTopics) expect(mixedCalls).toBeGreaterThan(0);
     else expect(mixedCalls).toBe(0);

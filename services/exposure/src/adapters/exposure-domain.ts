@@ -39,41 +39,12 @@ export type DecisionTally = Map<string, Decision>;
 export interface ExposureDomainSettings {
   topics: Pick<TopicRegistry, 'CREDIT_HOLDS' | 'EXPOSURE'>;
   policy: CreditPolicy;
-  /** Customer states kept parsed between batches (see ParsedStates). Default 100,000. */
-  parsedStates?: number;
-}
-
-/**
- * The last text this instance wrote or read of each customer's state, with the state parsed. Parsing a state is the
- * largest cost of a small batch (a customer with a few dozen documents is ~10 KB of JSON), and the text a batch loads
- * is most often the one this instance wrote: then the parsed object is reused. The core never mutates a state it is
- * given, so sharing it is safe; a text written by another instance differs and is parsed. Keyed by customer, not by
- * text: hashing a 10 KB string costs more than comparing it with the one expected. Bounded, oldest out.
- */
-class ParsedStates {
-  private readonly byCustomer = new Map<string, { text: string; state: CustomerState }>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(customerId: string, text: string): CustomerState | undefined {
-    const known = this.byCustomer.get(customerId);
-    return known?.text === text ? known.state : undefined;
-  }
-
-  remember(text: string, state: CustomerState): void {
-    this.byCustomer.delete(state.customerId);
-    this.byCustomer.set(state.customerId, { text, state });
-    if (this.byCustomer.size > this.capacity) this.byCustomer.delete(this.byCustomer.keys().next().value!);
-  }
 }
 
 export class ExposureDomain implements PartitionDomain<InputRecord, CustomerState> {
   private readonly tallies = new Map<number, DecisionTally>();
-  private readonly parsed: ParsedStates;
 
-  constructor(private readonly settings: ExposureDomainSettings) {
-    this.parsed = new ParsedStates(settings.parsedStates ?? 100_000);
-  }
+  constructor(private readonly settings: ExposureDomainSettings) {}
 
   entityIds({ event }: InputRecord): string[] {
     return event.customerId === '' ? [] : [event.customerId];
@@ -100,21 +71,15 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
     };
   }
 
-  // Arrow properties: the BatchProcessor passes serialize on unbound (ws.changes(domain.serialize)).
-  readonly serialize = (state: CustomerState): string => {
-    const text = stateJson(state);
-    this.parsed.remember(text, state);
-    return text;
-  };
+  // The BatchProcessor keeps the parsed states of the partitions it owns, so a state is parsed only when it is
+  // first read from Redis. An arrow property: serialize is passed on unbound (ws.changes(domain.serialize)).
+  readonly serialize = (state: CustomerState): string => stateJson(state);
 
-  readonly deserialize = (text: string, customerId: string): CustomerState => {
-    const known = this.parsed.get(customerId, text);
-    if (known) return known;
+  deserialize(text: string): CustomerState {
     const state = JSON.parse(text) as CustomerState;
     if (state.schemaVersion !== 1) throw new Error(`customer state schemaVersion ${String(state.schemaVersion)} is not 1`);
-    this.parsed.remember(text, state);
     return state;
-  };
+  }
 
   /** Starts counting the decisions of a partition's batch; `takeTally` hands them over once it is published. */
   startTally(partition: number): void {

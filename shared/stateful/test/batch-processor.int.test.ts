@@ -1,0 +1,91 @@
+// The batch processor's in-memory states against a real Redis: a batch of cached entities reads nothing, and the
+// partition version fences a cache that fell behind (another owner committed, Redis lost its keys).
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutboxPublisher } from '../../redis/outbox-publisher.ts';
+import { PartitionStore } from '../../redis/partition-store.ts';
+import { BatchProcessor, type PartitionDomain, type SourceRecord } from '../batch-processor.ts';
+
+const TOPIC = 'orders';
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+const prefix = `test-${randomUUID()}`;
+let store: PartitionStore;
+let loads = 0;
+
+/** Counts inputs per customer: the state is the count. */
+const counting: PartitionDomain<{ customerId: string }, number> = {
+  entityIds: (e) => [e.customerId],
+  apply: (ws, e) => {
+    ws.set(e.customerId, (ws.get(e.customerId) ?? 0) + 1);
+    return { out: [] };
+  },
+  serialize: (n) => String(n),
+  deserialize: (text) => Number(text),
+};
+
+const processor = () =>
+  new BatchProcessor({
+    domain: counting,
+    store,
+    // Nothing here derives a record, so no producer is ever called.
+    publisher: new OutboxPublisher(store, {} as Producer),
+    encode: () => Promise.reject(new Error('nothing is encoded')),
+    toDlq: () => {
+      throw new Error('nothing is rejected');
+    },
+    logStartOffset: async () => 0n,
+  });
+
+const records = (from: number, customers: string[]): Array<SourceRecord<{ customerId: string }>> =>
+  customers.map((customerId, i) => ({ topic: TOPIC, partition: 0, offset: String(from + i), key: null, value: null, event: { customerId } }));
+
+const stored = async () => ({
+  c1: await redis.hget(store.keys(0).state, 'c1'),
+  offset: await redis.hget(store.keys(0).offsets, TOPIC),
+});
+
+beforeAll(async () => {
+  await redis.connect();
+  store = new PartitionStore(redis, 'svc', prefix);
+  const load = store.load.bind(store);
+  store.load = (partition, ids) => {
+    loads++;
+    return load(partition, ids);
+  };
+});
+
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe('BatchProcessor', () => {
+  it('keeps states in memory, and recomputes from Redis when another owner or an emptied Redis moved the version', async () => {
+    const a = processor();
+    const b = processor();
+    await a.process(records(0, ['c1', 'c2']));
+    const loadsBefore = loads;
+    await a.process(records(2, ['c1']));
+    expect(loads - loadsBefore).toBe(0); // c1 is in memory, and so are the offsets
+    expect(await stored()).toEqual({ c1: '2', offset: '3' });
+
+    // Another instance takes the partition over for a batch; a's cache is now behind.
+    await b.process(records(3, ['c1']));
+    expect(await stored()).toEqual({ c1: '3', offset: '4' });
+    await a.process(records(4, ['c1']));
+    expect(await stored()).toEqual({ c1: '4', offset: '5' }); // b's batch counted, nothing lost or doubled
+    // a redelivery changes nothing, from memory or from Redis
+    await a.process(records(4, ['c1']));
+    await processor().process(records(4, ['c1']));
+    expect(await stored()).toEqual({ c1: '4', offset: '5' });
+
+    // Redis lost the partition while a holds it: the commit is fenced and the partition rewound to be rebuilt.
+    await redis.del(store.keys(0).offsets, store.keys(0).state);
+    expect(await a.process(records(5, ['c1']))).toEqual({ kind: 'seek', topic: TOPIC, offset: 0n });
+    await a.process(records(0, ['c1', 'c2', 'c1', 'c1', 'c1', 'c1']));
+    expect(await stored()).toEqual({ c1: '5', offset: '6' });
+  });
+});
