@@ -91,10 +91,6 @@ export class BatchProcessor<E, S> {
 
   constructor(private readonly o: BatchProcessorOptions<E, S>) {}
 
-  /** Forgets what is held of a partition (e.g. it was revoked): its next batch reads Redis again. */
-  forget(partition: number): void {
-    this.caches.delete(partition);
-  }
 
   /**
    * Records must all come from one partition, each topic's in offset order (several topics may be interleaved, e.g.
