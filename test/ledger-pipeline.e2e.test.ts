@@ -1,5 +1,5 @@
 // The real AR ledger through the whole pipeline, each part its own process as in production: the importer CLI
-// replays ../shared/datasets/ar-late-payments.csv under a 3x-monthly credit limit, then the exposure, delinquency and
+// replays data/ar-late-payments.csv under a 3x-monthly credit limit, then the exposure, delinquency and
 // reporting services consume it until caught up. What Postgres ends with is held to the CSV alone: the receivables
 // figures of the oracle the reporting KPI test uses, the file's days late on every invoice (through the sink and
 // through the delinquency service), its payments, and one credit decision per order consistent with the limits

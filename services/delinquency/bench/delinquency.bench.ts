@@ -123,7 +123,7 @@ async function overdueTick(box: Sandbox): Promise<void> {
 async function ledgerReplayTime(stack: Awaited<ReturnType<typeof getStack>>): Promise<void> {
   const box = await openSandbox(stack, 'dq-bench-ledger', 12);
   try {
-    const text = readFileSync(fileURLToPath(new URL('../../../../shared/datasets/ar-late-payments.csv', import.meta.url)), 'utf8');
+    const text = readFileSync(fileURLToPath(new URL('../../../data/ar-late-payments.csv', import.meta.url)), 'utf8');
     const replay = ledgerReplay(readLedger(text, AR_LATE_PAYMENTS).rows, {
       sourceId: 'ledger:delinquency-bench',
       currency: 'EUR',

@@ -1,4 +1,4 @@
-// The real AR ledger (../shared/datasets/ar-late-payments.csv, 2,466 invoices of 100 customers) replayed through the
+// The real AR ledger (data/ar-late-payments.csv, 2,466 invoices of 100 customers) replayed through the
 // real stack: the ledger importer's events in event time with daily business-date ticks through 2014-01-31 on every
 // partition, the delinquency service consuming them, o2c.delinquency.v1 read back. The file states its own truth
 // (DaysLate). Then the same replay again with the service as a child process killed -9 in the middle and restarted:
@@ -25,7 +25,7 @@ import { drive, type Item } from './drive.ts';
 import { DelinquencyService } from '../src/service.ts';
 import { openSandbox, produceEvents, readDelinquency, topicSize, waitConsumed, type Sandbox } from './real-stack.ts';
 
-const LEDGER = fileURLToPath(new URL('../../../../shared/datasets/ar-late-payments.csv', import.meta.url));
+const LEDGER = fileURLToPath(new URL('../../../data/ar-late-payments.csv', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const PARTITIONS = 12;

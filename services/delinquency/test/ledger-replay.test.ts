@@ -9,7 +9,7 @@ import { defaultPolicy, type DatedInput } from '../src/domain/index.ts';
 import { drive, type Item } from './drive.ts';
 import { runModel } from './model.ts';
 
-const LEDGER = new URL('../../../../shared/datasets/ar-late-payments.csv', import.meta.url);
+const LEDGER = new URL('../../../data/ar-late-payments.csv', import.meta.url);
 const LAST_TICK = dayFromIso('2014-01-31');
 
 interface Row {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { expect } from 'vitest';
 
-export const LEDGER = new URL('../../../../shared/datasets/ar-late-payments.csv', import.meta.url);
+export const LEDGER = new URL('../../../data/ar-late-payments.csv', import.meta.url);
 
 export interface LedgerInvoice {
   customer: string;

@@ -1,5 +1,5 @@
 // How an AR export's columns map to the ledger fields the importer needs. The built-in mapping reads the layout of
-// ../shared/datasets/ar-late-payments.csv; other layouts come as a JSON file with the same shape.
+// data/ar-late-payments.csv; other layouts come as a JSON file with the same shape.
 
 export interface LedgerMapping {
   /** Header names of the columns; settledDate and disputed are optional (an export may hold open invoices). */

@@ -11,7 +11,7 @@ import { AR_LATE_PAYMENTS, parseMapping } from '../src/mapping.ts';
 import { ledgerReplay, type ReplayOptions } from '../src/replay.ts';
 import { LedgerFormatError, readLedger } from '../src/rows.ts';
 
-const LEDGER = new URL('../../../../shared/datasets/ar-late-payments.csv', import.meta.url);
+const LEDGER = new URL('../../../data/ar-late-payments.csv', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8');
 const text = readFileSync(LEDGER, 'utf8');
 const options: ReplayOptions = {

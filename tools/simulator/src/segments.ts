@@ -1,6 +1,6 @@
 // Payment behaviour segments. The mix (9:6:4:1 in every block of 20 customers) and the late shares are calibrated
 // so that the share of invoices settled after their due date is 35.6 %, as in the real ledger
-// (../shared/datasets/ar-late-payments.csv): (9*0.05 + 6*0.42 + 4*0.80 + 1*0.95) / 20 = 0.356.
+// (data/ar-late-payments.csv): (9*0.05 + 6*0.42 + 4*0.80 + 1*0.95) / 20 = 0.356.
 
 export type SegmentName = 'prompt' | 'slow' | 'chronicLate' | 'defaulter';
 
