@@ -16,6 +16,7 @@ import { RegistryClient } from '../contracts/registry.ts';
 import { EventSerde } from '../contracts/serde.ts';
 import { contractOf } from '../contracts/avro.ts';
 import type { Logger } from '../logger.ts';
+import { TransientError } from '../errors.ts';
 import { retryTransient, type RetryOptions } from '../retry.ts';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -159,4 +160,35 @@ export async function prepareContracts(options: PrepareContractsOptions): Promis
   await ensureTopics(options.kafka, Object.values(topics), { partitions: options.partitions });
   const schemaIds = await retryTransient(() => registerSchemas(registry, avroTopics(topics)), retry);
   return { serde: new EventSerde(registry, schemaIds), registry, schemaIds };
+}
+
+/** Whether kafkajs says a failed call may succeed if tried again (NOT_COORDINATOR while a new broker creates
+ * __consumer_offsets, a leader election, a connection refused by a broker still starting). */
+export function isRetriableKafkaError(error: unknown): boolean {
+  if (error instanceof kafkajs.KafkaJSNumberOfRetriesExceeded) return isRetriableKafkaError(error.cause);
+  if (error instanceof kafkajs.KafkaJSProtocolError) return error.retriable;
+  return error instanceof kafkajs.KafkaJSConnectionError || error instanceof kafkajs.KafkaJSRequestTimeoutError
+    || (error instanceof kafkajs.KafkaJSError && error.retriable);
+}
+
+/** Runs a start-up call to Kafka, retrying what kafkajs calls retriable for up to `withinMs` (default 120 s). */
+export function retryKafkaStartup<T>(
+  what: string,
+  fn: () => Promise<T>,
+  options: { withinMs?: number; logger?: Logger } = {},
+): Promise<T> {
+  return retryTransient(
+    async () => {
+      try {
+        return await fn();
+      } catch (error) {
+        if (isRetriableKafkaError(error)) throw new TransientError(`${what}: ${(error as Error).message}`, { cause: error });
+        throw error;
+      }
+    },
+    {
+      withinMs: options.withinMs ?? 120_000,
+      onRetry: (err, attempt, delayMs) => options.logger?.warn({ err: err.message, attempt, delayMs }, `${what} failed, retrying`),
+    },
+  );
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
-import { prepareContracts } from '../../../shared/kafka/admin.ts';
+import { prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
 import { createDlqPublisher } from '../../../shared/kafka/dlq.ts';
 import { fetchOptions, specDecoder, startRunner, type Runner } from '../../../shared/kafka/runner.ts';
@@ -92,7 +92,9 @@ export class ReportingService implements Service {
     const admin = (this.admin = kafka.admin());
     await admin.connect();
     const groupId = config.KAFKA_GROUP_ID;
-    await alignGroupWithStore({ kafka, admin, groupId, topics: names, stored: await readOffsets(pool, groupId), logger: log });
+    const stored = await readOffsets(pool, groupId);
+    await retryKafkaStartup('aligning the group offsets with the store', () =>
+      alignGroupWithStore({ kafka, admin, groupId, topics: names, stored, logger: log }), { logger: log });
 
     const registry = createRegistry(SERVICE);
     const runnerMetrics = createRunnerMetrics(registry, SERVICE);
