@@ -117,6 +117,10 @@ start_kafka() {
   if running_pid kafka >/dev/null; then
     return 0 # started earlier (maybe still starting): just wait for it below
   fi
+  if kafka_answers; then
+    log "Kafka already answers on $KAFKA_BROKERS (started elsewhere): using it as it is"
+    return 0
+  fi
   require_free_port "Kafka" "$KAFKA_PORT"
   require_free_port "the Kafka controller" "$KAFKA_CONTROLLER_PORT"
   rm -f "$(pid_file kafka)"
@@ -161,6 +165,10 @@ wait_kafka() {
 # ---------------------------------------------------------------- Apicurio Registry
 start_registry() {
   if running_pid registry >/dev/null; then
+    return 0
+  fi
+  if registry_answers; then
+    log "the schema registry already answers on $SCHEMA_REGISTRY_URL (started elsewhere): using it as it is"
     return 0
   fi
   require_free_port "the schema registry" "$REGISTRY_PORT"
@@ -285,14 +293,15 @@ mkdir -p "$RUN_DIR"
 exec 9> "$RUN_DIR/up.lock"
 flock -w 300 9 || die "another stack/up.sh is still running (lock $RUN_DIR/up.lock)."
 
-if kafka_answers && registry_answers && redis_answers && pg_answers && pg_db_exists \
-   && running_pid kafka >/dev/null && running_pid registry >/dev/null; then
+# A stack that answers is used as it is, wherever it was started from (another checkout, a service manager):
+# only what does not answer is started here.
+if kafka_answers && registry_answers && redis_answers && pg_answers && pg_db_exists; then
   log "already up"
 else
   check_prereqs
   ensure_redis
   ensure_postgres
-  if ! running_pid kafka >/dev/null || ! running_pid registry >/dev/null; then
+  if ! { running_pid kafka >/dev/null || kafka_answers; } || ! { running_pid registry >/dev/null || registry_answers; }; then
     ensure_binaries
   fi
   # Start both JVMs before waiting on either: their startups overlap.
