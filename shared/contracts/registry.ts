@@ -6,7 +6,8 @@
 // setCompatibility is one plain PUT /config/<subject>. Failures become:
 //   404 on /schemas/ids/<id>          SchemaNotFoundError (the serde makes it UnknownSchemaId poison)
 //   unreachable, 5xx, timeout         TransientError
-//   other 4xx (e.g. 409 incompatible) Error: a deployment problem, retrying will not fix it
+//   other 4xx (e.g. 409 incompatible) RegistryHttpError: a deployment problem, retrying will not fix it (except the
+//                                     409 of a concurrent first PUT /config, which setCompatibility resolves)
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { TransientError } from '../errors.ts';
@@ -54,7 +55,17 @@ export class RegistryClient implements SchemaSource {
   }
 
   async setCompatibility(subject: string, level: Compatibility): Promise<void> {
-    await this.http('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    // Apicurio creates the subject's rule on the first PUT and answers 409 "already exists" to a concurrent first
+    // PUT (another instance starting at the same instant): the rule is then there, and a second PUT updates it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.http('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+        return;
+      } catch (e) {
+        if (!(e instanceof RegistryHttpError && e.status === 409) || attempt >= 3) throw e;
+        if ((await this.compatibility(subject)) === level) return;
+      }
+    }
   }
 
   async compatibility(subject: string): Promise<string> {
@@ -98,7 +109,18 @@ export class RegistryClient implements SchemaSource {
     const text = await res.text();
     if (res.ok) return JSON.parse(text) as unknown;
     const message = `schema registry ${this.url}: ${method} ${path}: ${res.status} ${text}`;
-    throw res.status >= 500 ? new TransientError(message) : new Error(message);
+    throw res.status >= 500 ? new TransientError(message) : new RegistryHttpError(res.status, message);
+  }
+}
+
+/** A 4xx answer: a deployment problem, except the 409 of a concurrent first PUT /config (see setCompatibility). */
+export class RegistryHttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RegistryHttpError';
   }
 }
 

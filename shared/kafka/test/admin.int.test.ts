@@ -159,3 +159,24 @@ describe('prepareContracts', () => {
     expect(await serde.decode(topics.ORDERS, value)).toEqual(exampleEvent('OrderPlaced'));
   });
 });
+
+describe('three services starting at the same instant on a fresh namespace (what docker compose up does)', () => {
+  it('all prepare their contracts, five times in a row', async () => {
+    const stack = await getStack();
+    for (let round = 0; round < 5; round++) {
+      const topics = freshTopics();
+      // Each "service" with its own Kafka client and registry client, as separate processes would have.
+      const results = await Promise.allSettled(
+        [0, 1, 2].map(() =>
+          prepareContracts({ kafka: testKafka(stack), registry: new RegistryClient(stack.schemaRegistryUrl), topics, partitions: 3 }),
+        ),
+      );
+      const failures = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+      expect(failures, `round ${round}`).toEqual([]);
+      const ids = results.map((r) => (r.status === 'fulfilled' ? [...r.value.schemaIds.entries()].sort() : []));
+      expect(ids[1]).toEqual(ids[0]);
+      expect(ids[2]).toEqual(ids[0]);
+      for (const spec of avroTopics(topics)) expect(await registry.compatibility(spec.subject)).toBe('BACKWARD');
+    }
+  });
+});
