@@ -87,6 +87,30 @@ export function list(opts: Defaults<readonly string[]> = {}): Var<readonly strin
   };
 }
 
+/** Comma-separated `host:port` items (IPv6 hosts in brackets), each with a port in 1-65535; at least one. */
+export function hostPorts(opts: Defaults<readonly string[]> = {}): Var<readonly string[]> {
+  const expects = 'a comma-separated list of host:port';
+  const inner = list(opts);
+  return {
+    expects,
+    parse: (raw) => {
+      let items: readonly string[];
+      try {
+        items = inner.parse(raw);
+      } catch (e) {
+        if (raw === undefined) throw e;
+        throw new VarError(`must be ${expects} with at least one item`);
+      }
+      for (const item of items) {
+        const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
+        const port = m ? Number(m[2]) : 0;
+        if (!m || port < 1 || port > 65_535) throw new VarError(`must be ${expects} (e.g. kafka-1:9092,kafka-2:9092); "${item}" is not`);
+      }
+      return items;
+    },
+  };
+}
+
 export function oneOf<const T extends string>(values: readonly T[], opts: Defaults<T> = {}): Var<T> {
   const expects = `one of ${values.join(', ')}`;
   return {
@@ -156,7 +180,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export function commonSpec(service: string, defaults: { httpPort: number }) {
   return {
-    KAFKA_BROKERS: list(),
+    KAFKA_BROKERS: hostPorts(),
     KAFKA_CLIENT_ID: str({ default: service }),
     KAFKA_PARTITIONS: int({ default: 12, min: 1, max: 10_000 }),
     KAFKA_REPLICATION_FACTOR: int({ default: 1, min: 1, max: 32 }),

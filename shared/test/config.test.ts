@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, bool, commonSpec, int, list, loadConfig, oneOf, optional, redisSpec, str, url,
+  ConfigError, bool, commonSpec, hostPorts, int, list, loadConfig, oneOf, optional, redisSpec, str, url,
 } from '../config.ts';
 
 /** The ConfigError problems of loading `spec` from `env`. */
@@ -49,6 +49,16 @@ describe('combinators', () => {
     expect(loadConfig({ L: list() }, { L: ' a:1, b:2 ,,' }).L).toEqual(['a:1', 'b:2']);
     expect(problems({ L: list() }, { L: ' , ' })[0]).toMatch(/^L=" , " must be a comma-separated list/);
     expect(loadConfig({ L: list({ default: ['x'] }) }, {}).L).toEqual(['x']);
+  });
+
+  it('hostPorts: every item a host and a port in 1-65535', () => {
+    expect(loadConfig({ B: hostPorts() }, { B: 'kafka-1:9092, 10.0.0.2:19092,[::1]:9092' }).B)
+      .toEqual(['kafka-1:9092', '10.0.0.2:19092', '[::1]:9092']);
+    for (const bad of ['kafka', 'kafka:', 'kafka:0', 'kafka:65536', 'PLAINTEXT://kafka:9092', 'a b:9092', 'k:9092,kafka']) {
+      expect(problems({ B: hostPorts() }, { B: bad }), bad).toHaveLength(1);
+      expect(problems({ B: hostPorts() }, { B: bad })[0]).toMatch(/^B=".*" must be a comma-separated list of host:port/);
+    }
+    expect(problems({ B: hostPorts() }, {})).toEqual(['B is required']);
   });
 
   it('oneOf: only the listed values', () => {
