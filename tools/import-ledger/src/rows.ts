@@ -51,7 +51,9 @@ export function readLedger(text: string, mapping: LedgerMapping): LedgerRead {
     delimiter: mapping.delimiter,
     trim: true,
     skip_empty_lines: true,
-    relax_column_count: true,
+    // A row with another number of fields than the header is rejected with its line, never read with the missing
+    // fields empty (a short row would lose its settlement date and replay as unpaid).
+    relax_column_count: false,
     skip_records_with_error: true,
     on_skip: (err: CsvError | undefined) => {
       if (err !== undefined) rejected.push({ line: Number(err.lines), reasons: [err.message] });

@@ -177,6 +177,9 @@ describe('bad rows', () => {
       { line: 11, reasons: ['duplicate invoiceNumber 0000611365 (first on line 2)'] },
       { line: 12, reasons: ['Disputed "Maybe" is neither yes (yes/y/true/1) nor no'] },
       { line: 13, reasons: ['InvoiceAmount "51.555" has more than 2 decimals', 'SettledDate is before InvoiceDate'] },
+      // A short row is not an open invoice with its settlement date missing; a long one is not read either.
+      { line: 15, reasons: ['Invalid Record Length: columns length is 12, got 8 on line 15'] },
+      { line: 16, reasons: ['Invalid Record Length: columns length is 12, got 13 on line 16'] },
     ]);
     expect(bad.rows.map((r) => [r.line, r.invoiceId, r.amount])).toEqual([
       [2, '0000611365', 5594],
