@@ -1,7 +1,8 @@
 // Order-to-decision latency at a steady rate, the exposure service running and caught up: new OrderPlaced events
 // for known customers, paced by the wall clock, each timed from the moment it is handed to the producer (which
 // stamps the record then) to the CreateTime of its decision (OrderCreditApproved or OrderCreditHeld, whose
-// causationId is the order's eventId), both clocks being this machine's.
+// causationId is the order's eventId), both clocks being this machine's. The orders' event time continues the
+// history's clock by default (see orderClock); the wall clock is the other choice.
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import type { CreditHoldEvent } from '../../../shared/contracts/events.generated.ts';
@@ -11,7 +12,13 @@ import { sleep } from '../../lib/cli.ts';
 import type { EventProducer } from '../../lib/event-producer.ts';
 import type { OutRecord } from '../../lib/out-record.ts';
 
+export const LATENCY_CLOCKS = ['event', 'wall'] as const;
+export type LatencyClock = (typeof LATENCY_CLOCKS)[number];
+
 export interface LatencyRun {
+  readonly clock: LatencyClock;
+  /** Event time of the first order. */
+  readonly firstOrderAt: string;
   readonly orders: number;
   readonly decided: number;
   readonly p50Ms: number;
@@ -29,6 +36,18 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/**
+ * The event time of an order sent at wall time `now`, sending having begun at `start`. The event clock continues the
+ * history's: 1 ms after its last event (`historyEnd`, the latest event time pre-loaded), then as the wall clock
+ * moves, so every customer's state is taken at the size its history left it. The wall clock stamps `now` itself:
+ * after a simulated history that is years ahead, so each customer's first new order moves its clock past the
+ * retention horizon and its closed documents are swept, and later orders meet a smaller state than the history's.
+ */
+export function orderClock(clock: LatencyClock, historyEnd: number, start: number): (now: number) => number {
+  if (clock === 'wall') return (now) => now;
+  return (now) => historyEnd + 1 + Math.max(0, now - start);
+}
+
 export async function decisionLatency(o: {
   kafka: Kafka;
   serde: EventSerde;
@@ -39,6 +58,11 @@ export async function decisionLatency(o: {
   currency: string;
   rate: number;
   seconds: number;
+  clock: LatencyClock;
+  /** The latest event time of the history (for the event clock). */
+  historyEnd: number;
+  /** Gets the event id of every order sent, so what they caused can be told from what the history did. */
+  sent: Set<string>;
   signal: AbortSignal;
   onProgress: (sent: number, decided: number) => void;
 }): Promise<LatencyRun> {
@@ -64,6 +88,7 @@ export async function decisionLatency(o: {
 
     const total = o.rate * o.seconds;
     const start = Date.now();
+    const occurredAt = orderClock(o.clock, o.historyEnd, start);
     let sent = 0;
     let shown = start;
     while (sent < total) {
@@ -76,12 +101,13 @@ export async function decisionLatency(o: {
           const customerId = o.customers[n % o.customers.length]!;
           const eventId = randomUUID();
           sentAt.set(eventId, now);
+          o.sent.add(eventId);
           batch.push({
             topic: 'ORDERS',
             key: customerId,
             event: {
-              eventId, eventType: 'OrderPlaced', occurredAt: now, customerId, source: 'bench', causationId: null,
-              payload: { orderId: `BENCH-${n}`, amount: 100, currency: o.currency },
+              eventId, eventType: 'OrderPlaced', occurredAt: occurredAt(now), customerId, source: 'bench', causationId: null,
+              payload: { orderId: `BENCH-${o.clock}-${n}`, amount: 100, currency: o.currency },
             },
           });
         }
@@ -100,7 +126,11 @@ export async function decisionLatency(o: {
       await sleep(50);
     }
     const sorted = [...latencies].sort((a, b) => a - b);
-    return { orders: total, decided: sorted.length, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? Number.NaN };
+    return {
+      clock: o.clock,
+      firstOrderAt: new Date(occurredAt(start)).toISOString(),
+      orders: total,
+      decided: sorted.length, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? Number.NaN };
   } finally {
     await holds.disconnect();
   }

@@ -1,11 +1,12 @@
 // The bench's command line, parsed into a frozen options object; every bad flag is an error naming the flag.
 import { parseFlags, UsageError } from '../../lib/cli.ts';
+import { LATENCY_CLOCKS, type LatencyClock } from './decision-latency.ts';
 
 export const STEPS = ['consumer-perf', 'raw', 'exposure', 'delinquency', 'reporting', 'latency'] as const;
 export type Step = (typeof STEPS)[number];
 
 export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--seed N] [--rate N] [--latency-seconds N]
-       [--only ${STEPS.join(',')}]
+       [--latency-clock ${LATENCY_CLOCKS.join(',')}] [--only ${STEPS.join(',')}]
 
   --events           simulator events pre-loaded into the run's input topics (default 1,000,000)
   --customers        simulated customers (default: one per 100 events, at least 200; a customer's state grows
@@ -13,6 +14,8 @@ export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--se
   --seed             simulation seed (default 1)
   --rate             orders per second of the latency step (default 2000)
   --latency-seconds  how long the latency step sends (default 20)
+  --latency-clock    the orders' event time, comma-separated, one latency step each in this order: event (the
+                     history's clock continued, the default) or wall (this machine's clock, years after the history)
   --only             the steps to run, comma-separated (default: all)`;
 
 export interface BenchOptions {
@@ -21,6 +24,7 @@ export interface BenchOptions {
   readonly seed: number;
   readonly rate: number;
   readonly latencySeconds: number;
+  readonly latencyClocks: readonly LatencyClock[];
   readonly steps: ReadonlySet<Step>;
 }
 
@@ -49,6 +53,14 @@ function steps(raw: string | undefined): ReadonlySet<Step> {
   return new Set(wanted as Step[]);
 }
 
+function clocks(raw: string | undefined): readonly LatencyClock[] {
+  if (raw === undefined) return ['event'];
+  const wanted = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const bad = wanted.length === 0 || new Set(wanted).size < wanted.length || wanted.some((c) => !(LATENCY_CLOCKS as readonly string[]).includes(c));
+  if (bad) throw usageError(`--latency-clock takes ${LATENCY_CLOCKS.join(' and/or ')} once each, got ${JSON.stringify(raw)}`);
+  return Object.freeze(wanted as LatencyClock[]);
+}
+
 export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
   const values = parseFlags(
     argv,
@@ -58,6 +70,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       seed: { type: 'string' },
       rate: { type: 'string' },
       'latency-seconds': { type: 'string' },
+      'latency-clock': { type: 'string' },
       only: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -73,6 +86,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       seed: whole('seed', values.seed, 1, 0),
       rate: whole('rate', values.rate, 2000, 1),
       latencySeconds: whole('latency-seconds', values['latency-seconds'], 20, 1),
+      latencyClocks: clocks(values['latency-clock']),
       steps: steps(values.only),
     }),
   };

@@ -2,7 +2,9 @@
 // subjects, consumer groups under that prefix, a Redis key prefix and a Postgres database), the simulator's events
 // pre-loaded once, then each step over the same topics, one at a time (they would share the machine's cores):
 // ConsumerPerformance, the no-op kafkajs consumer, each service end to end from an empty state (with the decision
-// latency taken while the exposure service is up), and the namespace removed whatever happened.
+// latency taken while the exposure service is up), and the namespace removed whatever happened. Before a stateful
+// service runs, its core replays the same topics in memory; once it has stopped, what it published is compared
+// with that replay (determinism-check.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,18 +17,21 @@ import { createLogger } from '../../../shared/logger.ts';
 import { dayFromIso } from '../../../shared/time.ts';
 import { endProgress, formatCount, progressLine, sleep } from '../../lib/cli.ts';
 import { EventProducer } from '../../lib/event-producer.ts';
+import type { OutRecord } from '../../lib/out-record.ts';
 import { pump } from '../../lib/pump.ts';
 import { simulate, simulatedCustomers } from '../../simulator/src/simulate.ts';
 import { createDatabase, removeNamespace, serviceEnv, type DemoNamespace } from '../../demo/src/namespace.ts';
 import type { ServiceName, ServiceProcess } from '../../demo/src/service-process.ts';
 import { resolveStack } from '../../demo/src/stack-endpoints.ts';
 import { runConsumerPerf } from './consumer-perf.ts';
-import { decisionLatency, type LatencyRun } from './decision-latency.ts';
+import { decisionLatency } from './decision-latency.ts';
+import { delinquencyReference, exposureReference, type CheckContext, type DeterminismCheck, type Reference } from './determinism-check.ts';
 import type { BenchOptions } from './options.ts';
 import { rawConsume } from './raw-consumer.ts';
-import { thisMachine, throughput, type BenchResult, type Throughput } from './report.ts';
+import { redisFootprint } from './redis-footprint.ts';
+import { thisMachine, throughput, withRatios, type BenchResult, type LatencyResult, type Throughput } from './report.ts';
 import { endOffsetSums } from '../../lib/end-offsets.ts';
-import { runToCatchUp, SERVICE_INPUTS, startService } from './service-run.ts';
+import { readProcess, runToCatchUp, SERVICE_INPUTS, startService } from './service-run.ts';
 
 const PARTITIONS = 12;
 const START_DAY = dayFromIso('2024-01-01');
@@ -71,7 +76,13 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
     const events = new EventProducer(producer, serde, topics);
 
     const simulation = { seed: options.seed, customers: options.customers, startDay: START_DAY, partitions: PARTITIONS };
-    const loaded = await pump(simulate({ ...simulation, events: options.events }), (batch) => events.send(batch), {
+    // The latest event time pre-loaded: the event clock of the latency step continues from it.
+    let historyEnd = -Infinity;
+    const send = (batch: OutRecord[]) => {
+      for (const r of batch) historyEnd = Math.max(historyEnd, r.event.occurredAt);
+      return events.send(batch);
+    };
+    const loaded = await pump(simulate({ ...simulation, events: options.events }), send, {
       batchSize: PRELOAD_BATCH,
       rate: Infinity,
       clock: Date.now,
@@ -117,11 +128,23 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
       done(throughput('raw', run.records, run));
     }
 
-    let latency: (LatencyRun & { rate: number }) | undefined;
-    const serviceStep = async (name: ServiceName, during?: () => Promise<void>) => {
+    const latency: LatencyResult[] = [];
+    const determinism: DeterminismCheck[] = [];
+    /** Event ids of the orders the latency step added: what they caused is not the history's. */
+    const added = new Set<string>();
+    const serviceStep = async (name: ServiceName, during?: (service: ServiceProcess) => Promise<void>) => {
       const ends = await endOffsetSums(admin, SERVICE_INPUTS[name](topics).map((t) => t.name));
-      const startedAt = Date.now();
       const env = { ...ctx.env, LOG_LEVEL: 'warn', KAFKA_PARTITIONS: String(PARTITIONS), ...serviceEnv(ns, endpoints, name) };
+      let reference: Reference | undefined;
+      if (name === 'exposure' || name === 'delinquency') {
+        progressLine(`${name}: the core's replay of its inputs`);
+        const started = Date.now();
+        const check: CheckContext = { kafka, admin, serde, topics, serviceEnv: env, groupPrefix: `${ns.topicPrefix}${name}-check-`, signal: ctx.signal, samplesDir: logDir };
+        reference = await (name === 'exposure' ? exposureReference : delinquencyReference)(check);
+        endProgress();
+        ctx.say(`${name}: the core replayed ${formatCount(reference.inputs)} inputs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+      const startedAt = Date.now();
       const service = await startService(name, { repoRoot: ctx.repoRoot, logDir, env });
       running.push(service);
       const run = await runToCatchUp({
@@ -131,34 +154,57 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
         signal: ctx.signal,
         onProgress: (n, total) => progressLine(`${name} service: ${formatCount(n)} of ${formatCount(total)} records`),
       });
-      if (only.has(name)) done(throughput(name, run.records, run.measured, run.wallMs));
-      else endProgress();
-      await during?.();
+      if (only.has(name)) {
+        const redis = await redisFootprint(endpoints.REDIS_URL, ns.redisPrefix, name);
+        const figures = {
+          cpuMicrosPerEvent: run.cpuMicrosPerEvent,
+          rssBytes: run.rssBytes,
+          redisKeys: redis.keys,
+          redisBytes: redis.bytes,
+          redisBytesPerCustomer: Math.round(redis.bytes / options.customers),
+        };
+        done({ ...throughput(name, run.records, run.measured, run.wallMs), service: figures });
+      } else endProgress();
+      await during?.(service);
       const exit = await service.stop(STOP_GRACE_MS);
       if (exit.code !== 0) throw new Error(`${name} did not stop cleanly (exit ${exit.code ?? exit.signal}); see ${service.logFile}`);
+      if (reference) {
+        progressLine(`${name}: comparing what it published with the core's replay`);
+        const check = await reference.check({ exclude: added });
+        determinism.push(check);
+        endProgress();
+        ctx.say(`${name}: ${formatCount(check.differences)} differences from the core's replay${check.samplesFile ? ` (see ${check.samplesFile})` : ''}`);
+      }
     };
 
     if (only.has('exposure') || only.has('latency')) {
-      await serviceStep('exposure', async () => {
+      await serviceStep('exposure', async (service) => {
         if (!only.has('latency')) return;
-        latency = {
-          rate: options.rate,
-          ...(await decisionLatency({
+        const customers = simulatedCustomers(simulation).map((c) => c.id);
+        for (const clock of options.latencyClocks) {
+          const before = await readProcess(service);
+          const run = await decisionLatency({
             kafka,
             serde,
             topics,
             producer: events,
-            groupId: `${ns.topicPrefix}latency`,
-            customers: simulatedCustomers(simulation).map((c) => c.id),
+            groupId: `${ns.topicPrefix}latency-${clock}`,
+            customers,
             currency: 'EUR',
             rate: options.rate,
             seconds: options.latencySeconds,
+            clock,
+            historyEnd,
+            sent: added,
             signal: ctx.signal,
-            onProgress: (sent, decided) => progressLine(`latency: ${formatCount(sent)} orders sent, ${formatCount(decided)} decided`),
-          })),
-        };
-        endProgress();
-        ctx.say(`latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${formatCount(latency.decided)} of ${formatCount(latency.orders)} decided)`);
+            onProgress: (sent, decided) => progressLine(`latency (${clock} clock): ${formatCount(sent)} orders sent, ${formatCount(decided)} decided`),
+          });
+          const after = await readProcess(service);
+          const cpuMicrosPerOrder = Math.round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, run.orders));
+          latency.push({ ...run, rate: options.rate, cpuMicrosPerOrder, rssBytes: after.rssBytes });
+          endProgress();
+          ctx.say(`latency (${clock} clock): p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms (${formatCount(run.decided)} of ${formatCount(run.orders)} decided)`);
+        }
       });
     }
     if (only.has('delinquency')) await serviceStep('delinquency');
@@ -175,10 +221,17 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
         partitions: PARTITIONS,
         latencyRate: options.rate,
         latencySeconds: options.latencySeconds,
+        latencyClocks: options.latencyClocks,
       },
-      preload: { events: loaded.sent, seconds: loaded.elapsedMs / 1000, eventsPerSecond: Math.round((loaded.sent * 1000) / Math.max(1, loaded.elapsedMs)) },
-      throughput: rows,
-      ...(latency ? { latency } : {}),
+      preload: {
+        events: loaded.sent,
+        seconds: loaded.elapsedMs / 1000,
+        eventsPerSecond: Math.round((loaded.sent * 1000) / Math.max(1, loaded.elapsedMs)),
+        lastEventAt: new Date(historyEnd).toISOString(),
+      },
+      throughput: withRatios(rows),
+      determinism,
+      latency,
     };
   } finally {
     endProgress();

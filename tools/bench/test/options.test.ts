@@ -10,7 +10,7 @@ const options = (argv: string[]): BenchOptions => {
 describe('parseBenchArgs', () => {
   it('defaults to a million events, every step, 2000 orders/s for 20 s', () => {
     const o = options([]);
-    expect(o).toMatchObject({ events: 1_000_000, customers: 10_000, seed: 1, rate: 2000, latencySeconds: 20 });
+    expect(o).toMatchObject({ events: 1_000_000, customers: 10_000, seed: 1, rate: 2000, latencySeconds: 20, latencyClocks: ['event'] });
     expect([...o.steps]).toEqual([...STEPS]);
   });
 
@@ -24,7 +24,15 @@ describe('parseBenchArgs', () => {
     expect([...options(['--only', 'raw, latency']).steps]).toEqual(['raw', 'latency']);
   });
 
+  it("runs the latency step on the history's clock, the wall clock, or both in the order named", () => {
+    expect(options(['--latency-clock', 'wall']).latencyClocks).toEqual(['wall']);
+    expect(options(['--latency-clock', 'event, wall']).latencyClocks).toEqual(['event', 'wall']);
+  });
+
   it.each([
+    [['--latency-clock', 'event,event']],
+    [['--latency-clock', 'sim']],
+    [['--latency-clock', '']],
     [['--events', '0']],
     [['--events', '1e6']],
     [['--rate', '-5']],

@@ -1,0 +1,150 @@
+// The pure cores replayed in memory over the pre-loaded records, as the determinism check's reference: partition p
+// of the service's input topics merged in event-time order by the service's own aligner (shared/kafka/
+// event-time-aligner.ts: the earliest head first), each record applied in that order under the policy the service
+// runs with. A tie between two topics goes to the one listed first here, while the service gives it to the batch in
+// hand: the one order the service does not fix. It matters only for two events of one customer with the same event
+// time on two topics, which the default 1M-event simulation does not have (same time on one topic: offset order).
+//
+// Exposure: the core's applyEvent per customer. Delinquency: the service's PartitionDomain (the core plus the
+// partition clock and same-day order it needs) over one in-memory working set per partition, as the service keeps
+// a partition's states between batches; its outputs do not depend on the order topics are read in, so the merge
+// order is one valid order among many.
+import type { CreditHoldEvent, DelinquencyEvent, ExposureEvent } from '../../../shared/contracts/events.generated.ts';
+import type { AnyEvent } from '../../../shared/contracts/topics.ts';
+import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
+import { EventTimeAligner } from '../../../shared/kafka/event-time-aligner.ts';
+import type { ConsumedRecord } from '../../../shared/kafka/runner.ts';
+import { WorkingSet } from '../../../shared/stateful/working-set.ts';
+import { applyEvent, type CreditPolicy, type CustomerState, type ExposureInput } from '../../../services/exposure/src/domain/index.ts';
+import { DelinquencyDomain, type Entity, type InputEvent, type InputRecord } from '../../../services/delinquency/src/adapters/partition-domain.ts';
+import { HeldInputHeaders } from '../../../services/delinquency/src/adapters/dead-letters.ts';
+
+export interface LoggedRecord<E extends AnyEvent = AnyEvent> {
+  readonly offset: string;
+  readonly event: E;
+}
+
+/** The records of the input topics as read back: partition -> topic -> records in offset order. */
+export type InputLog<E extends AnyEvent = AnyEvent> = Map<number, Map<string, Array<LoggedRecord<E>>>>;
+
+export function addToLog<E extends AnyEvent>(log: InputLog<E>, topic: string, partition: number, record: LoggedRecord<E>): void {
+  let byTopic = log.get(partition);
+  if (!byTopic) log.set(partition, (byTopic = new Map()));
+  let records = byTopic.get(topic);
+  if (!records) byTopic.set(topic, (records = []));
+  records.push(record);
+}
+
+/** Where an input sits: the key of a rejected input on both sides (the DLQ's headers name it the same way). */
+export const inputAt = (topic: string, partition: number, offset: string): string => `${topic}/${partition}@${offset}`;
+
+/**
+ * The input a dead letter stands for, by its headers: where it was read, or (an input the delinquency core held and
+ * rejected later, whose offset may be unknown) its event id.
+ */
+export function deadLetterKey(headers: Readonly<Record<string, string | undefined>>): string {
+  const topic = headers[DlqHeaders.SOURCE_TOPIC] ?? '?';
+  const partition = Number(headers[DlqHeaders.SOURCE_PARTITION]);
+  const offset = headers[DlqHeaders.SOURCE_OFFSET];
+  return offset === undefined ? `${topic}/${partition}#${headers[HeldInputHeaders.EVENT_ID] ?? '?'}` : inputAt(topic, partition, offset);
+}
+
+/** Partition by partition (ascending), its records in the service's event-time merge order of `topics`. */
+export function* eventTimeOrder<E extends AnyEvent>(
+  log: InputLog<E>,
+  topics: readonly string[],
+): Generator<{ topic: string; partition: number; record: LoggedRecord<E> }> {
+  for (const partition of [...log.keys()].sort((a, b) => a - b)) {
+    const byTopic = log.get(partition)!;
+    const present = topics.filter((t) => (byTopic.get(t)?.length ?? 0) > 0);
+    const sequences = present.map((topic) => ({ topic, times: byTopic.get(topic)!.map((r) => r.event.occurredAt), more: false }));
+    const { order } = new EventTimeAligner(topics).merge(partition, sequences);
+    for (const { sequence, index } of order) {
+      const topic = present[sequence]!;
+      yield { topic, partition, record: byTopic.get(topic)![index]! };
+    }
+  }
+}
+
+/** What the core derives, each reduced to the digest it is compared by. */
+export interface Expected {
+  /** eventId -> digest of each event compared one for one. */
+  readonly events: Map<string, string>;
+  /** customerId -> digest of its final snapshot (exposure only). */
+  readonly snapshots: Map<string, string>;
+  /** Inputs (inputAt) the core rejects, to the DLQ. */
+  readonly rejected: Set<string>;
+  /** The events and snapshots asked for in `keep`, whole, to show what differs. */
+  readonly kept: Map<string, AnyEvent>;
+}
+
+export interface ExposureContent {
+  hold(event: CreditHoldEvent): Promise<string>;
+  snapshot(event: ExposureEvent): Promise<string>;
+}
+
+export async function replayExposure(
+  log: InputLog<ExposureInput>,
+  topics: readonly string[],
+  policy: CreditPolicy,
+  content: ExposureContent,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<Expected> {
+  const states = new Map<string, CustomerState>();
+  const last = new Map<string, ExposureEvent>();
+  const expected: Expected = { events: new Map(), snapshots: new Map(), rejected: new Set(), kept: new Map() };
+  for (const { topic, partition, record } of eventTimeOrder(log, topics)) {
+    const input = record.event;
+    if (input.customerId === '') continue; // a business-date tick: no customer's, changes nothing here
+    const result = applyEvent(states.get(input.customerId), input, policy);
+    if (result.rejected) expected.rejected.add(inputAt(topic, partition, record.offset));
+    if (result.changed) states.set(input.customerId, result.state);
+    for (const e of result.events) {
+      if (e.eventType === 'ExposureSnapshot') {
+        last.set(e.customerId, e);
+        continue;
+      }
+      expected.events.set(e.eventId, await content.hold(e));
+      if (keep.has(e.eventId)) expected.kept.set(e.eventId, e);
+    }
+  }
+  for (const [customerId, e] of last) {
+    expected.snapshots.set(customerId, await content.snapshot(e));
+    if (keep.has(customerId)) expected.kept.set(customerId, e);
+  }
+  return expected;
+}
+
+/** The delinquency service's input topics, by the name its domain gives them. */
+export type DelinquencyTopics = Readonly<Record<InputRecord['from'], string>>;
+
+export async function replayDelinquency(
+  log: InputLog<InputEvent>,
+  topics: DelinquencyTopics,
+  domain: DelinquencyDomain,
+  content: (event: DelinquencyEvent) => Promise<string>,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<Expected> {
+  const from = new Map(Object.entries(topics).map(([name, topic]) => [topic, name as InputRecord['from']]));
+  const order = [topics.invoices, topics.payments, topics.customers];
+  const sets = new Map<number, WorkingSet<Entity>>();
+  const expected: Expected = { events: new Map(), snapshots: new Map(), rejected: new Set(), kept: new Map() };
+  for (const { topic, partition, record } of eventTimeOrder(log, order)) {
+    let ws = sets.get(partition);
+    if (!ws) sets.set(partition, (ws = new WorkingSet<Entity>(new Map())));
+    // The domain reads the record's topic, offset and event; bytes and headers are the DLQ writer's, not the core's.
+    const consumed: ConsumedRecord<InputEvent> = { topic, partition, offset: record.offset, timestamp: 0, key: null, value: null, headers: {}, event: record.event };
+    const applied = domain.apply(ws, { from: from.get(topic)!, record: consumed }, { partition });
+    if (applied.rejected) expected.rejected.add(inputAt(topic, partition, record.offset));
+    for (const out of applied.out) {
+      if (out.topic !== undefined) {
+        expected.rejected.add(deadLetterKey(out.headers ?? {})); // a held input rejected on release, re-encoded
+        continue;
+      }
+      const e = out.event as DelinquencyEvent;
+      expected.events.set(e.eventId, await content(e));
+      if (keep.has(e.eventId)) expected.kept.set(e.eventId, e);
+    }
+  }
+  return expected;
+}
