@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
+          // Some unit tests spawn a CLI or run property checks: generous, since CI shares two cores.
+          testTimeout: 30_000,
           exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**', '.tools/**'],
         },
       },

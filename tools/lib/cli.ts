@@ -1,5 +1,7 @@
-// The small things the CLIs share: a progress line, running main() with exit codes, and usage errors.
+// The small things the CLIs share: a progress line, running main() with exit codes, usage errors and the parsing
+// of flag values (each bad value a UsageError naming its flag).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { dayFromIso } from '../../shared/time.ts';
 
 /** One progress line: rewritten in place on a terminal, one line per report otherwise. */
 export function progressLine(text: string): void {
@@ -14,14 +16,17 @@ export function endProgress(): void {
 
 export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-/** Runs main; a thrown error is printed (message only, no stack for expected failures) and exits non-zero. */
+/**
+ * Runs main; a thrown error is printed (message only, no stack for expected failures) and exits 1, or 2 for a
+ * UsageError (a flag value found bad only once a file was read, e.g. a date before the file's last one).
+ */
 export function runMain(main: () => Promise<number>): void {
   main().then(
     (code) => process.exit(code),
     (e: unknown) => {
       endProgress();
       process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
+      process.exit(e instanceof UsageError ? 2 : 1);
     },
   );
 }
@@ -42,6 +47,55 @@ export function parseFlags<O extends ParseArgsOptionsConfig>(argv: readonly stri
     return parseArgs({ args: [...argv], strict: true, allowPositionals: false, options }).values;
   } catch (e) {
     throw new UsageError((e as Error).message, usage);
+  }
+}
+
+/** As parseFlags, for a command that also takes positional arguments (checking their number is the caller's). */
+export function parseFlagsAndArguments<O extends ParseArgsOptionsConfig>(argv: readonly string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args: [...argv], strict: true, allowPositionals: true, options });
+  } catch (e) {
+    throw new UsageError((e as Error).message, usage);
+  }
+}
+
+/**
+ * A whole-number flag's value, at least `min` (thousands separators allowed: `1,000,000`, `1_000_000`);
+ * undefined when the flag is not given.
+ */
+export function integerFlag(flag: string, raw: string | undefined, min: number, usage: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^\d[\d,_]*$/.test(raw.trim()) ? Number(raw.trim().replace(/[,_]/g, '')) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${flag} must be an integer >= ${min}, got ${JSON.stringify(raw)}`, usage);
+  }
+  return n;
+}
+
+/** A decimal flag's value (`12`, `0.5`, `.5`) within [min, max]; undefined when the flag is not given. */
+export function numberFlag(
+  flag: string,
+  raw: string | undefined,
+  range: { readonly min: number; readonly max?: number },
+  usage: string,
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = /^(\d+(\.\d*)?|\.\d+)$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+  const max = range.max ?? Infinity;
+  if (!(n >= range.min && n <= max)) {
+    const bounds = Number.isFinite(max) ? `between ${range.min} and ${max}` : `>= ${range.min}`;
+    throw new UsageError(`--${flag} must be a number ${bounds}, got ${JSON.stringify(raw)}`, usage);
+  }
+  return n;
+}
+
+/** A YYYY-MM-DD flag's value as days since the epoch; undefined when the flag is not given. */
+export function dateFlag(flag: string, raw: string | undefined, usage: string): number | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return dayFromIso(raw);
+  } catch {
+    throw new UsageError(`--${flag} must be a date YYYY-MM-DD, got ${JSON.stringify(raw)}`, usage);
   }
 }
 

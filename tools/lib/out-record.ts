@@ -44,3 +44,16 @@ export function tickRecords(
   }
   return out;
 }
+
+/** Adds each record to the count of its topic's name in `registry` (the summary a generator prints per topic). */
+export function countByTopic(
+  records: Iterable<OutRecord>,
+  registry: TopicRegistry,
+  counts: Record<string, number> = {},
+): Record<string, number> {
+  for (const r of records) {
+    const name = registry[r.topic].name;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}

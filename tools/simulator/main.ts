@@ -1,113 +1,99 @@
 // npm run simulate -- [--seed 1] [--customers 200] [--events N | --days D | --forever] [--rate 1000]
 //                     [--days-per-second 1] [--start-date YYYY-MM-DD] [--orders-per-customer-day 0.5]
-//                     [--race-rate 0.005] [--no-credit-actions] [--partitions P] [--batch-size 500]
-// Produces simulated order-to-cash traffic to the input topics. Kafka and the registry come from KAFKA_BROKERS and
-// SCHEMA_REGISTRY_URL (default: the local stack); the partition count from KAFKA_PARTITIONS (default 12); the topics
-// are those of the namespace O2C_TOPIC_PREFIX names (default: the production names).
-// Without --events or --days it runs until interrupted; Ctrl-C stops it after the batch in flight is acknowledged.
-import { parseArgs } from 'node:util';
-import { dayFromIso, dayOf, isoFromDay, startOfDay } from '../../shared/time.ts';
-import { endProgress, formatCount, progressLine, runMain, sleep } from '../lib/cli.ts';
-import { loadToolConfig, openEventSink, toolLogger, toolTopics } from '../lib/kafka-sink.ts';
+//                     [--race-rate 0.005] [--no-credit-actions] [--partitions P] [--batch-size 500] [--json]
+// Produces simulated order-to-cash traffic to the input topics of the namespace O2C_TOPIC_PREFIX names (default: the
+// production names), on KAFKA_BROKERS with schemas in SCHEMA_REGISTRY_URL (default: the local stack's addresses);
+// the partition count from KAFKA_PARTITIONS (default 12). Without --events or --days it runs until interrupted;
+// Ctrl-C stops it after the batch in flight is acknowledged. Prints a live progress line and a summary (with --json,
+// one JSON object on stdout and no progress line). Exit 0 when done or interrupted, 1 on a failure, 2 on a bad flag.
+import { dayOf, isoFromDay, startOfDay } from '../../shared/time.ts';
+import { endProgress, formatCount, parseCommandLine, progressLine, runMain, sleep } from '../lib/cli.ts';
+import { openEventSink, toolLogger } from '../lib/kafka-sink.ts';
+import { countByTopic } from '../lib/out-record.ts';
 import { pump } from '../lib/pump.ts';
+import { loadToolConfig, toolTopics } from '../lib/tool-config.ts';
 import { releaseAt } from './src/business-clock.ts';
+import { parseSimulatorArgs, USAGE } from './src/options.ts';
 import { simulate } from './src/simulate.ts';
 
-const USAGE = `usage: npm run simulate -- [--seed N] [--customers N] [--events N | --days N | --forever] [--rate N]
-       [--days-per-second X] [--start-date YYYY-MM-DD] [--orders-per-customer-day X] [--race-rate X]
-       [--no-credit-actions] [--partitions N] [--batch-size N]
---rate 0 sends as fast as the broker acknowledges; --days-per-second 0 does not pace the business clock.`;
-
-function number(flags: Record<string, unknown>, name: string, fallback: number, min = 0): number {
-  const raw = flags[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}, got ${String(raw)}\n${USAGE}`);
-  return n;
-}
-
-function integer(flags: Record<string, unknown>, name: string, fallback: number, min = 0): number {
-  const n = number(flags, name, fallback, min);
-  if (!Number.isSafeInteger(n)) throw new Error(`--${name} must be an integer, got ${String(flags[name])}\n${USAGE}`);
-  return n;
-}
-
 runMain(async () => {
-  const { values: flags } = parseArgs({
-    options: {
-      seed: { type: 'string' },
-      customers: { type: 'string' },
-      events: { type: 'string' },
-      days: { type: 'string' },
-      forever: { type: 'boolean' },
-      rate: { type: 'string' },
-      'days-per-second': { type: 'string' },
-      'start-date': { type: 'string' },
-      'orders-per-customer-day': { type: 'string' },
-      'race-rate': { type: 'string' },
-      'no-credit-actions': { type: 'boolean' },
-      partitions: { type: 'string' },
-      'batch-size': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if ([flags.events, flags.days, flags.forever].filter((f) => f !== undefined).length > 1) {
-    throw new Error(`give at most one of --events, --days, --forever\n${USAGE}`);
-  }
+  const options = parseCommandLine(() => parseSimulatorArgs(process.argv.slice(2)), USAGE);
+  if (typeof options === 'number') return options;
   const config = loadToolConfig('simulator');
-  const partitions = integer(flags, 'partitions', config.KAFKA_PARTITIONS, 1);
-  const startDay = flags['start-date'] === undefined ? dayOf(Date.now()) : dayFromIso(flags['start-date']);
-  const options = {
-    seed: integer(flags, 'seed', 1),
-    customers: integer(flags, 'customers', 200, 1),
-    startDay,
-    partitions,
-    ...(flags.events === undefined ? {} : { events: integer(flags, 'events', 0, 1) }),
-    ...(flags.days === undefined ? {} : { days: integer(flags, 'days', 0, 1) }),
-    ordersPerCustomerPerDay: number(flags, 'orders-per-customer-day', 0.5),
-    raceRate: number(flags, 'race-rate', 0.005),
-    creditActions: !flags['no-credit-actions'],
-  };
-  const rate = number(flags, 'rate', 1000);
-  const daysPerSecond = number(flags, 'days-per-second', 1);
-  const batchSize = integer(flags, 'batch-size', 500, 1);
+  const partitions = options.partitions ?? config.KAFKA_PARTITIONS;
+  const startDay = options.startDay ?? dayOf(Date.now());
+  const { rate, daysPerSecond } = options;
+  const say = (text: string) => (options.json ? process.stderr : process.stdout).write(`${text}\n`);
 
   const logger = toolLogger('simulator', config);
-  const sink = await openEventSink({ ...config, KAFKA_PARTITIONS: partitions }, logger, toolTopics(config));
+  const topics = toolTopics(config);
+  const sink = await openEventSink({ ...config, KAFKA_PARTITIONS: partitions }, logger, topics);
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
 
   const until = options.events ? `${formatCount(options.events)} events` : options.days ? `${options.days} days` : 'interrupted';
-  process.stdout.write(
+  say(
     `simulating ${options.customers} customers, seed ${options.seed}, from ${isoFromDay(startDay)} at ` +
-      `${daysPerSecond || 'unpaced'} day(s)/s, at most ${rate || 'unlimited'} events/s, until ${until}\n`,
+      `${daysPerSecond || 'unpaced'} day(s)/s, at most ${rate || 'unlimited'} events/s, until ${until}`,
   );
   const clock = { simStart: startOfDay(startDay), wallStart: Date.now(), daysPerSecond };
+  const perTopic: Record<string, number> = {};
   try {
-    const done = await pump(simulate(options), (batch) => sink.producer.send(batch), {
-      batchSize,
-      rate: rate === 0 ? Infinity : rate,
-      releaseAt: (r) => releaseAt(clock, r.event.occurredAt),
-      clock: Date.now,
-      sleep,
-      signal: stop.signal,
-      onProgress: (p) =>
-        progressLine(
-          `${formatCount(p.sent)} events, ${formatCount((p.sent * 1000) / p.elapsedMs)}/s, ` +
-            `business date ${isoFromDay(dayOf(p.lastOccurredAt))}`,
-        ),
+    const records = simulate({
+      seed: options.seed,
+      customers: options.customers,
+      startDay,
+      partitions,
+      events: options.events,
+      days: options.days,
+      ordersPerCustomerPerDay: options.ordersPerCustomerPerDay,
+      raceRate: options.raceRate,
+      creditActions: options.creditActions,
     });
-    endProgress();
-    process.stdout.write(
-      `produced ${formatCount(done.sent)} events in ${(done.elapsedMs / 1000).toFixed(1)} s ` +
-        `(${formatCount((done.sent * 1000) / Math.max(1, done.elapsedMs))}/s), business date reached ` +
-        `${done.sent > 0 ? isoFromDay(dayOf(done.lastOccurredAt)) : isoFromDay(startDay)}\n`,
+    const done = await pump(
+      records,
+      async (batch) => {
+        await sink.producer.send(batch);
+        countByTopic(batch, topics, perTopic);
+      },
+      {
+        batchSize: options.batchSize,
+        rate: rate === 0 ? Infinity : rate,
+        releaseAt: (r) => releaseAt(clock, r.event.occurredAt),
+        clock: Date.now,
+        sleep,
+        signal: stop.signal,
+        onProgress: options.json
+          ? undefined
+          : (p) =>
+              progressLine(
+                `${formatCount(p.sent)} events, ${formatCount((p.sent * 1000) / p.elapsedMs)}/s, ` +
+                  `business date ${isoFromDay(dayOf(p.lastOccurredAt))}`,
+              ),
+      },
     );
+    if (!options.json) endProgress();
+    const summary = {
+      seed: options.seed,
+      customers: options.customers,
+      startDate: isoFromDay(startDay),
+      businessDateReached: done.sent > 0 ? isoFromDay(dayOf(done.lastOccurredAt)) : isoFromDay(startDay),
+      events: done.sent,
+      elapsedSeconds: Number((done.elapsedMs / 1000).toFixed(1)),
+      eventsPerSecond: Math.round((done.sent * 1000) / Math.max(1, done.elapsedMs)),
+      partitions,
+      topics: perTopic,
+      interrupted: stop.signal.aborted,
+    };
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      process.stdout.write(
+        `produced ${formatCount(summary.events)} events in ${summary.elapsedSeconds.toFixed(1)} s ` +
+          `(${formatCount(summary.eventsPerSecond)}/s), business date reached ${summary.businessDateReached}\n` +
+          Object.entries(perTopic).map(([topic, n]) => `  ${topic}: ${formatCount(n)}\n`).join(''),
+      );
+    }
   } finally {
     await sink.close();
   }

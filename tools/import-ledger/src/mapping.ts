@@ -47,6 +47,9 @@ export const AR_LATE_PAYMENTS: LedgerMapping = Object.freeze({
   disputedNo: Object.freeze(['no', 'n', 'false', '0', '']),
 });
 
+/** The most decimal digits a mapping's amountScale may name. */
+export const MAX_AMOUNT_SCALE = 6;
+
 const REQUIRED_COLUMNS = ['customerId', 'invoiceId', 'invoiceDate', 'dueDate', 'amount'] as const;
 const OPTIONAL_COLUMNS = ['settledDate', 'disputed'] as const;
 
@@ -77,7 +80,9 @@ export function parseMapping(json: string): LedgerMapping {
 
   const d = AR_LATE_PAYMENTS;
   const scale = raw.amountScale ?? d.amountScale;
-  if (!Number.isInteger(scale) || (scale as number) < 0 || (scale as number) > 6) bad('amountScale', 'must be an integer 0..6');
+  if (!Number.isInteger(scale) || (scale as number) < 0 || (scale as number) > MAX_AMOUNT_SCALE) {
+    bad('amountScale', `must be an integer 0..${MAX_AMOUNT_SCALE}`);
+  }
   const currency = str('currency', raw.currency ?? d.currency);
   if (!/^[A-Z]{3}$/.test(currency)) bad('currency', 'must be an ISO 4217 code');
   const decimalSeparator = str('decimalSeparator', raw.decimalSeparator ?? d.decimalSeparator);

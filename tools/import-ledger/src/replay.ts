@@ -78,6 +78,11 @@ export function endOfMonth(day: number): number {
   return (m === 12 ? dayFromIso(`${y + 1}-01-01`) : dayFromIso(`${y}-${String(m + 1).padStart(2, '0')}-01`)) - 1;
 }
 
+/** The last date any row's events fall on: the earliest end date a replay of these rows accepts. */
+export function lastLedgerDay(rows: readonly LedgerRow[]): number {
+  return rows.reduce((max, r) => Math.max(max, lastEventDay(r)), -Infinity);
+}
+
 export function ledgerReplay(rows: readonly LedgerRow[], options: ReplayOptions): Replay {
   if (rows.length === 0) throw new RangeError('no valid rows to replay');
   const { sourceId, currency } = options;
@@ -105,7 +110,7 @@ export function ledgerReplay(rows: readonly LedgerRow[], options: ReplayOptions)
   }
 
   const firstDay = rows.reduce((min, r) => Math.min(min, r.invoiceDay), Infinity);
-  const lastDay = rows.reduce((max, r) => Math.max(max, lastEventDay(r)), -Infinity);
+  const lastDay = lastLedgerDay(rows);
   const endDay = options.endDay ?? endOfMonth(lastDay);
   if (endDay < lastDay) {
     throw new RangeError(`end date ${isoFromDay(endDay)} is before the last event date ${isoFromDay(lastDay)}`);

@@ -8,7 +8,8 @@ import { collect, deleteTopics, testKafka, uniqueId, type CollectedMessage } fro
 import { getStack, type Stack } from '../../../test/stack.ts';
 import { simulate } from '../../simulator/src/simulate.ts';
 import { sleep } from '../cli.ts';
-import { loadToolConfig, openEventSink, type EventSink } from '../kafka-sink.ts';
+import { openEventSink, type EventSink } from '../kafka-sink.ts';
+import { loadToolConfig } from '../tool-config.ts';
 import type { OutRecord } from '../out-record.ts';
 import { pump } from '../pump.ts';
 
