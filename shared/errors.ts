@@ -12,6 +12,13 @@ export type PoisonClass =
   | 'InvalidEvent' // decodes, but breaks an invariant (negative amount, missing id, wrong currency, ...)
   | 'UnknownReference'; // refers to something that cannot exist (a service may choose to DLQ it)
 
+const POISON_CLASS_SET: Record<PoisonClass, true> = {
+  RecordTooShort: true, InvalidMagicByte: true, UnknownSchemaId: true, SchemaMismatch: true, CorruptAvro: true,
+  InvalidEvent: true, UnknownReference: true,
+};
+/** Every PoisonClass (the record above fails to compile when one is missing): for counters shown at zero. */
+export const POISON_CLASSES = Object.keys(POISON_CLASS_SET) as readonly PoisonClass[];
+
 export class PoisonRecordError extends Error {
   readonly retriable = false;
   constructor(

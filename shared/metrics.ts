@@ -2,6 +2,7 @@
 // Our own metrics are named o2c_<service>_<noun>_<unit|total>; the default process_* and nodejs_* metrics keep their
 // standard names (each service has its own registry and /metrics, and a `service` label tells them apart).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { POISON_CLASSES } from './errors.ts';
 
 /** `o2c_<service>_`, with the service name made a valid metric name part (exposure-replay -> exposure_replay). */
 export const metricPrefix = (service: string): string => `o2c_${service.replace(/[^a-zA-Z0-9_]/g, '_')}_`;
@@ -83,4 +84,19 @@ export function createRunnerMetrics(registry: Registry, service: string): Runner
       registers,
     }),
   };
+}
+
+/** The stages of a record the runner counts transient failures of. */
+export const RUNNER_STAGES = ['decode', 'handle', 'dlq'] as const;
+
+/**
+ * Creates every series of the runner's labelled counters for `topics` at zero (dead letters per error class, transient
+ * errors per stage, records consumed), so a dashboard shows 0 rather than "No data" before the first one.
+ */
+export function initialiseRunnerCounters(metrics: RunnerMetrics, topics: readonly string[]): void {
+  for (const topic of topics) {
+    metrics.recordsConsumed.inc({ topic }, 0);
+    for (const error_class of POISON_CLASSES) metrics.dlqRecords.inc({ topic, error_class }, 0);
+    for (const stage of RUNNER_STAGES) metrics.transientErrors.inc({ topic, stage }, 0);
+  }
 }

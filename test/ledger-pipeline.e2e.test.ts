@@ -37,6 +37,8 @@ const CATCH_UP_WITHIN_MS = 120_000;
 const STOP_GRACE_MS = 30_000;
 /** The policy the importer is run with: three times the customer's average monthly sales over the file. */
 const LIMIT_MULTIPLE = 3;
+/** The currency the importer is told the file's amounts are in (the source names none). */
+const CURRENCY = 'EUR';
 
 interface CliRun {
   code: number | null;
@@ -120,7 +122,8 @@ beforeAll(async () => {
   ns = { runId: id, topicPrefix: `${id}.`, redisPrefix: `o2c-${id}`, database: db.name };
   logDir = await mkdtemp(join(tmpdir(), 'o2c-ledger-'));
 
-  imported = await runImporter([fileURLToPath(LEDGER), '--credit-limit', `${LIMIT_MULTIPLE}x-monthly`], {
+  const args = [fileURLToPath(LEDGER), '--credit-limit', `${LIMIT_MULTIPLE}x-monthly`, '--currency', CURRENCY];
+  imported = await runImporter(args, {
     ...process.env,
     ...stack.env,
     O2C_TOPIC_PREFIX: ns.topicPrefix,
@@ -181,7 +184,7 @@ describe('the AR ledger through the importer and the three services', () => {
 
   it.each(['2012-06-30', '2012-12-31', '2013-09-30'])('ages the ledger at %s as the file says', async (asOf) => {
     const { rows } = await pool.query('SELECT * FROM reporting.ar_aging($1::date) ORDER BY customer_id', [asOf]);
-    const expected = expectedAgingRows(invoices, asOf);
+    const expected = expectedAgingRows(invoices, asOf, CURRENCY);
     expect(expected.length).toBeGreaterThan(10);
     expect(rows).toEqual(expected);
   });
@@ -190,7 +193,7 @@ describe('the AR ledger through the importer and the three services', () => {
     const { rows } = await pool.query(KPI_MONTHLY_SQL);
     const expected = monthlyKpis(invoices);
     expect(rows.map((r) => r.month_iso)).toEqual(expected.map((k) => k.month));
-    expect(rows.map(kpiOfRow)).toEqual(kpiMatcher(expected));
+    expect(rows.map(kpiOfRow)).toEqual(kpiMatcher(expected, CURRENCY));
   });
 
   it('records one payment per invoice, for its amount on its settlement date', async () => {

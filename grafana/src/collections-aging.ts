@@ -1,7 +1,8 @@
-import { dashboard, layout, POSTGRES, sql, sqlTarget, type Dashboard } from './panels.ts';
+import { CURRENCY, currencyVariable, dashboard, layout, POSTGRES, sql, sqlTarget, type Dashboard } from './panels.ts';
 
 // For collections: how receivables age, how fast they are collected, and who is furthest behind. Every figure is
-// as of event dates, so a replayed ledger shows its own history: set the time range to the ledger's years.
+// as of event dates, so a replayed ledger shows its own history: set the time range to the ledger's years. Money is
+// in the selected currency only.
 
 export const collectionsAging: Dashboard = dashboard({
   uid: 'o2c-collections-aging',
@@ -9,28 +10,33 @@ export const collectionsAging: Dashboard = dashboard({
   description: 'AR aging, DSO, best possible DSO, average days delinquent, CEI, delinquent customers and dunning.',
   refresh: '5m',
   time: { from: 'now-180d', to: 'now' },
+  variables: [currencyVariable],
   panels: layout(POSTGRES, [
     [
       { type: 'stat', title: 'Open AR', description: 'Open receivables at the end of the time range.', w: 6, h: 4 },
-      [sqlTarget(sql`SELECT coalesce(sum(total), 0) / 100.0 AS "Open AR" FROM reporting.ar_aging($__timeTo()::date)`, 'table')],
+      [sqlTarget(sql`
+        SELECT coalesce(sum(total), 0) / 100.0 AS "Open AR"
+        FROM reporting.ar_aging($__timeTo()::date)
+        WHERE currency = ${CURRENCY}`, 'table')],
     ],
     [
       { type: 'stat', title: 'Overdue AR', description: 'Past-due receivables at the end of the time range.', w: 6, h: 4 },
       [sqlTarget(sql`
         SELECT coalesce(sum(total - current), 0) / 100.0 AS "Overdue AR"
-        FROM reporting.ar_aging($__timeTo()::date)`, 'table')],
+        FROM reporting.ar_aging($__timeTo()::date)
+        WHERE currency = ${CURRENCY}`, 'table')],
     ],
     [
       { type: 'stat', title: 'DSO', description: 'Days sales outstanding of the last month in the range.', w: 6, h: 4, unit: 'd' },
       [sqlTarget(sql`
         SELECT dso AS "DSO" FROM reporting.kpi_monthly
-        WHERE month <= $__timeTo()::date ORDER BY month DESC LIMIT 1`, 'table')],
+        WHERE currency = ${CURRENCY} AND month <= $__timeTo()::date ORDER BY month DESC LIMIT 1`, 'table')],
     ],
     [
       { type: 'stat', title: 'Average days delinquent', description: 'DSO minus best possible DSO, last month in the range.', w: 6, h: 4, unit: 'd' },
       [sqlTarget(sql`
         SELECT add AS "Average days delinquent" FROM reporting.kpi_monthly
-        WHERE month <= $__timeTo()::date ORDER BY month DESC LIMIT 1`, 'table')],
+        WHERE currency = ${CURRENCY} AND month <= $__timeTo()::date ORDER BY month DESC LIMIT 1`, 'table')],
     ],
     [
       {
@@ -47,6 +53,7 @@ export const collectionsAging: Dashboard = dashboard({
                greatest(interval '1 day', date_trunc('day', ($__timeTo()::timestamptz - $__timeFrom()::timestamptz) / 200))
              ) AS d
         CROSS JOIN LATERAL reporting.ar_aging(d::date) a
+        WHERE a.currency = ${CURRENCY}
         GROUP BY d
         ORDER BY d`, 'time_series')],
     ],
@@ -59,7 +66,8 @@ export const collectionsAging: Dashboard = dashboard({
         SELECT month::timestamptz AS "time", dso AS "DSO", best_possible_dso AS "Best possible DSO",
                add AS "ADD"
         FROM reporting.kpi_monthly
-        WHERE month >= date_trunc('month', $__timeFrom()::timestamptz) AND month <= $__timeTo()::date
+        WHERE currency = ${CURRENCY}
+          AND month >= date_trunc('month', $__timeFrom()::timestamptz) AND month <= $__timeTo()::date
         ORDER BY 1`, 'time_series')],
     ],
     [
@@ -70,7 +78,8 @@ export const collectionsAging: Dashboard = dashboard({
       [sqlTarget(sql`
         SELECT month::timestamptz AS "time", cei AS "CEI", avg_days_late_paid AS "Mean days late (paid)"
         FROM reporting.kpi_monthly
-        WHERE month >= date_trunc('month', $__timeFrom()::timestamptz) AND month <= $__timeTo()::date
+        WHERE currency = ${CURRENCY}
+          AND month >= date_trunc('month', $__timeFrom()::timestamptz) AND month <= $__timeTo()::date
         ORDER BY 1`, 'time_series')],
     ],
     [
@@ -83,6 +92,7 @@ export const collectionsAging: Dashboard = dashboard({
         SELECT customer_id AS "Customer", worst_dpd AS "Worst days past due", overdue_minor / 100.0 AS "Overdue",
                overdue_count AS "Overdue invoices", open_minor / 100.0 AS "Open"
         FROM reporting.delinquent_customers($__timeTo()::date)
+        WHERE currency = ${CURRENCY}
         ORDER BY worst_dpd DESC, overdue_minor DESC
         LIMIT 20`, 'table')],
     ],

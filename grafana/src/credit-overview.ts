@@ -1,15 +1,15 @@
-import { dashboard, layout, POSTGRES, sql, sqlTarget, type Dashboard } from './panels.ts';
+import { CURRENCY, currencyVariable, dashboard, layout, POSTGRES, sql, sqlTarget, type Dashboard } from './panels.ts';
 
 // For the credit team: who is near or over their limit, what is held and for how long.
-// Money is shown in major units (minor / 100).
+// Money is shown in major units (minor / 100) of the selected currency; the customer list is that currency's.
 
 const customerVariable = {
   type: 'query',
   name: 'customer',
   label: 'Customer',
   datasource: POSTGRES,
-  query: 'SELECT customer_id FROM reporting.customers ORDER BY customer_id',
-  definition: 'SELECT customer_id FROM reporting.customers ORDER BY customer_id',
+  query: `SELECT customer_id FROM reporting.customers WHERE currency = ${CURRENCY} ORDER BY customer_id`,
+  definition: `SELECT customer_id FROM reporting.customers WHERE currency = ${CURRENCY} ORDER BY customer_id`,
   refresh: 2,
   multi: true,
   includeAll: true,
@@ -22,25 +22,36 @@ export const creditOverview: Dashboard = dashboard({
   description: 'Exposure against limits, utilisation, credit holds and releases.',
   refresh: '1m',
   time: { from: 'now-30d', to: 'now' },
-  variables: [customerVariable],
+  variables: [currencyVariable, customerVariable],
   panels: layout(POSTGRES, [
     [
-      { type: 'stat', title: 'Held order value', description: 'Orders on credit hold now, not cancelled.', w: 6, h: 4 },
+      {
+        type: 'stat', title: 'Held order value', w: 6, h: 4,
+        description: 'Orders in the currency on credit hold now, not cancelled.',
+      },
       [sqlTarget(sql`
         -- Held orders are not part of exposure: this is the value waiting on a credit decision.
         SELECT coalesce(sum(amount_minor), 0) / 100.0 AS "Held order value"
-        FROM reporting.held_orders`, 'table')],
+        FROM reporting.held_orders
+        WHERE currency = ${CURRENCY}`, 'table')],
     ],
     [
-      { type: 'stat', title: 'Held orders', description: 'Number of orders on credit hold now.', w: 6, h: 4 },
-      [sqlTarget(sql`SELECT count(*) AS "Held orders" FROM reporting.held_orders`, 'table')],
+      { type: 'stat', title: 'Held orders', description: 'Orders in the currency on credit hold now.', w: 6, h: 4 },
+      [sqlTarget(sql`
+        SELECT count(*) AS "Held orders" FROM reporting.held_orders WHERE currency = ${CURRENCY}`, 'table')],
     ],
     [
-      { type: 'stat', title: 'Customers on hold', description: 'Customers with a customer-level credit hold in force.', w: 6, h: 4 },
+      {
+        type: 'stat', title: 'Customers on hold', w: 6, h: 4,
+        description: 'Customers (of every currency) with a customer-level credit hold in force.',
+      },
       [sqlTarget(sql`SELECT count(*) FILTER (WHERE on_hold) AS "Customers on hold" FROM reporting.customers`, 'table')],
     ],
     [
-      { type: 'stat', title: 'Over limit', description: 'Customers whose exposure exceeds their effective limit.', w: 6, h: 4 },
+      {
+        type: 'stat', title: 'Over limit', w: 6, h: 4,
+        description: 'Customers (of every currency) whose exposure exceeds their effective limit.',
+      },
       [sqlTarget(sql`SELECT count(*) FILTER (WHERE utilization > 1) AS "Over limit" FROM reporting.customers`, 'table')],
     ],
     [
@@ -51,24 +62,24 @@ export const creditOverview: Dashboard = dashboard({
       [sqlTarget(sql`
         SELECT at AS "time", customer_id || ' exposure' AS metric, exposure_minor / 100.0 AS value
         FROM reporting.exposure_history
-        WHERE $__timeFilter(at) AND customer_id IN ($customer)
+        WHERE $__timeFilter(at) AND customer_id IN ($customer) AND currency = ${CURRENCY}
         UNION ALL
         SELECT at, customer_id || ' limit', limit_minor / 100.0
         FROM reporting.exposure_history
-        WHERE $__timeFilter(at) AND customer_id IN ($customer)
+        WHERE $__timeFilter(at) AND customer_id IN ($customer) AND currency = ${CURRENCY}
         ORDER BY 1`, 'time_series')],
     ],
     [
       {
         type: 'table', title: 'Top utilisation', w: 8, h: 9,
-        description: 'Customers by exposure / effective limit, latest snapshot.',
+        description: 'Customers of the currency by exposure / effective limit, latest snapshot.',
         columnUnits: { 'Utilisation': 'percentunit', 'Exposure': 'short', 'Limit': 'short' },
       },
       [sqlTarget(sql`
         SELECT customer_id AS "Customer", utilization AS "Utilisation", exposure_minor / 100.0 AS "Exposure",
                effective_limit_minor / 100.0 AS "Limit", on_hold AS "On hold", delinquency_status AS "Delinquency"
         FROM reporting.customers
-        WHERE utilization IS NOT NULL
+        WHERE utilization IS NOT NULL AND currency = ${CURRENCY}
         ORDER BY utilization DESC, customer_id
         LIMIT 20`, 'table')],
     ],
@@ -105,7 +116,7 @@ export const creditOverview: Dashboard = dashboard({
     [
       {
         type: 'table', title: 'Held orders', w: 24, h: 8,
-        description: 'Orders waiting on credit, oldest first, with the reasons they were held.',
+        description: 'Orders in the currency waiting on credit, oldest first, with the reasons they were held.',
         columnUnits: { 'Amount': 'short', 'Hours held': 'h' },
       },
       [sqlTarget(sql`
@@ -113,6 +124,7 @@ export const creditOverview: Dashboard = dashboard({
                array_to_string(reasons, ', ') AS "Reasons", held_since AS "Held since",
                extract(epoch FROM ($__timeTo()::timestamptz - held_since)) / 3600 AS "Hours held"
         FROM reporting.held_orders
+        WHERE currency = ${CURRENCY}
         ORDER BY held_since
         LIMIT 100`, 'table')],
     ],

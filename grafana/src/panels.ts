@@ -49,6 +49,29 @@ export interface PanelSpec {
   bars?: boolean;
 }
 
+/**
+ * Panel SQL's reference to the selected currency, as a quoted and escaped literal. Every money figure is filtered by
+ * it: amounts in minor units of different currencies cannot be summed.
+ */
+export const CURRENCY = '${currency:sqlstring}';
+
+const CURRENCIES_SQL =
+  'SELECT currency FROM (SELECT currency FROM reporting.customers UNION SELECT currency FROM reporting.invoices ' +
+  'UNION SELECT currency FROM reporting.orders) c WHERE currency IS NOT NULL ORDER BY 1';
+
+/** The dashboard variable `currency`: one currency at a time (no multi-select, no All), the first by default. */
+export const currencyVariable = {
+  type: 'query',
+  name: 'currency',
+  label: 'Currency',
+  datasource: POSTGRES,
+  query: CURRENCIES_SQL,
+  definition: CURRENCIES_SQL,
+  refresh: 2,
+  multi: false,
+  includeAll: false,
+};
+
 /** Trims the indentation of a template literal so the SQL in the JSON reads as it was written. */
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): string {
   const text = String.raw({ raw: strings }, ...values);

@@ -15,7 +15,7 @@ import { createDlqPublisher } from '../../../shared/kafka/dlq.ts';
 import { fetchOptions, specDecoder, startRunner, type Runner } from '../../../shared/kafka/runner.ts';
 import type { Service } from '../../../shared/lifecycle.ts';
 import type { Logger } from '../../../shared/logger.ts';
-import { createRegistry, createRunnerMetrics } from '../../../shared/metrics.ts';
+import { createRegistry, createRunnerMetrics, initialiseRunnerCounters } from '../../../shared/metrics.ts';
 import { migrate } from '../../../shared/pg/migrate.ts';
 import { createPool, type Pool } from '../../../shared/pg/pool.ts';
 import { migrationSettings, SERVICE, type ReportingConfig } from './adapters/config.ts';
@@ -83,6 +83,7 @@ export class ReportingService implements Service {
       topics.ORDERS,
       topics.INVOICES,
       topics.PAYMENTS,
+      topics.CREDIT_ACTIONS,
       topics.CREDIT_HOLDS,
       topics.DELINQUENCY,
       topics.EXPOSURE,
@@ -98,6 +99,7 @@ export class ReportingService implements Service {
 
     const registry = createRegistry(SERVICE);
     const runnerMetrics = createRunnerMetrics(registry, SERVICE);
+    initialiseRunnerCounters(runnerMetrics, names);
     // The runner starts and stops it; the sink sends undecodable records through it inside its transactions.
     const dlq = createDlqPublisher({ kafka, service: SERVICE, topic: topics.DLQ.name });
     this.runner = await startRunner<SinkInput>({
@@ -112,7 +114,7 @@ export class ReportingService implements Service {
           const offsets = await admin.fetchTopicOffsets(topic);
           return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
         },
-        metrics: createSinkMetrics(registry, SERVICE),
+        metrics: createSinkMetrics(registry, SERVICE, names),
         dlq,
         dlqRecords: runnerMetrics.dlqRecords,
         logger,

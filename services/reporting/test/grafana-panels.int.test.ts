@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../../../shared/pg/pool.ts';
-import { MS_PER_DAY } from '../../../shared/time.ts';
+import { dayOf, MS_PER_DAY } from '../../../shared/time.ts';
 import { ALL_EVENTS, T0 } from './scenario.ts';
 import { event, reportingDatabase, sink, type ReportingDb } from './support.ts';
 
@@ -23,7 +23,10 @@ interface Dashboard { title: string; panels: Panel[]; templating: { list: Array<
 
 const FROM = new Date(T0 - MS_PER_DAY);
 const TO = new Date(T0 + 60 * MS_PER_DAY);
+/** The customers of CURRENCY, as the customer variable lists them. */
 const CUSTOMERS = ['C1', 'C2'];
+/** The dashboards' currency: money of another currency must never reach their panels. */
+const CURRENCY = 'EUR';
 // Grafana sends instants without milliseconds.
 const grafanaTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -49,7 +52,8 @@ function expand(rawSql: string): string {
     .replace(/\$__unixEpochFilter\(([^)]+)\)/g, (_, col) => `${col} >= ${FROM.getTime() / 1000} AND ${col} <= ${TO.getTime() / 1000}`)
     .replace(/\$__timeFrom\(\)/g, from)
     .replace(/\$__timeTo\(\)/g, to)
-    .replace(/\$customer\b/g, CUSTOMERS.map((c) => `'${c}'`).join(','));
+    .replace(/\$customer\b/g, CUSTOMERS.map((c) => `'${c}'`).join(','))
+    .replace(/\$\{currency:sqlstring\}/g, `'${CURRENCY}'`);
   if (/\$\w/.test(out)) throw new Error(`unexpanded macro or variable in: ${out}`);
   return out;
 }
@@ -77,13 +81,25 @@ beforeAll(async () => {
       .map(async (f) => JSON.parse(await readFile(new URL(f, DASHBOARDS_DIR), 'utf8')) as Dashboard),
   );
   rdb = await reportingDatabase();
-  // The scenario plus an order still on hold, so every panel has rows to show.
+  // The scenario plus an order still on hold, so every panel has rows to show, and a customer in another currency
+  // with a held order and an overdue invoice, which the EUR figures must leave out.
+  const breakdown = (limit: number, shortfall: number) => ({ openOrders: 0, openReceivables: 0, unappliedCash: 0,
+    exposure: 0, heldOrders: 0, creditLimit: limit, tempLimit: 0, effectiveLimit: limit, shortfall, policyVersion: 'v1' });
   await sink(rdb.pool, [ALL_EVENTS, [
     event('o4', 'OrderPlaced', 'C1', T0 + 50 * MS_PER_DAY, { orderId: 'O4', amount: 500_000, currency: 'EUR' }),
     event('d9', 'OrderCreditHeld', 'C1', T0 + 50 * MS_PER_DAY, {
-      orderId: 'O4', amount: 500_000, currency: 'EUR', reasons: ['OVER_LIMIT'],
-      exposure: { openOrders: 0, openReceivables: 0, unappliedCash: 0, exposure: 0, heldOrders: 0, creditLimit: 150_000,
-        tempLimit: 0, effectiveLimit: 150_000, shortfall: 350_000, policyVersion: 'v1' },
+      orderId: 'O4', amount: 500_000, currency: 'EUR', reasons: ['OVER_LIMIT'], exposure: breakdown(150_000, 350_000),
+    }),
+    event('p9', 'CustomerCreditProfile', 'C3', T0, {
+      creditLimit: 10_000, currency: 'USD', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: 10,
+      riskClass: 'B', manualHold: false, parentCustomerId: null, changedBy: 'credit-desk', changeReason: null,
+    }),
+    event('o9', 'OrderPlaced', 'C3', T0 + 2 * MS_PER_DAY, { orderId: 'O9', amount: 70_000, currency: 'USD' }),
+    event('d10', 'OrderCreditHeld', 'C3', T0 + 2 * MS_PER_DAY, {
+      orderId: 'O9', amount: 70_000, currency: 'USD', reasons: ['OVER_LIMIT'], exposure: breakdown(10_000, 60_000),
+    }),
+    event('i9', 'InvoiceIssued', 'C3', T0 + MS_PER_DAY, {
+      invoiceId: 'I9', orderId: null, amount: 40_000, currency: 'USD', issueDate: dayOf(T0) + 1, dueDate: dayOf(T0) + 11,
     }),
   ]]);
 });
@@ -146,10 +162,28 @@ describe('grafana postgres panels', () => {
     expect((await runAsGrafana(expand(panel('Dunning stages')))).rows).toEqual([{ Stage: 'REMINDER_1', Invoices: '1' }]);
   });
 
+  it('leave out money of other currencies than the one selected', async () => {
+    const panel = (title: string) => postgresPanels().find((p) => p.panel.title === title)!.panel.targets[0]!.rawSql!;
+    expect((await runAsGrafana(expand(panel('Open AR')))).rows).toEqual([{ 'Open AR': '300.0000000000000000' }]);
+    expect((await runAsGrafana(expand(panel('Held orders')))).rows).toEqual([{ 'Held orders': '1' }]);
+    expect((await runAsGrafana(expand(panel('Held orders')).replace(`'${CURRENCY}'`, "'USD'"))).rows)
+      .toEqual([{ 'Held orders': '1' }]);
+    expect((await runAsGrafana(expand(panel('Worst delinquent customers')).replace(`'${CURRENCY}'`, "'USD'"))).rows)
+      .toEqual([
+        { Customer: 'C3', 'Worst days past due': 49, Overdue: '400.0000000000000000', 'Overdue invoices': '1', Open: '400.0000000000000000' },
+      ]);
+  });
+
   it('fill their template variables', async () => {
-    const variables = dashboards.flatMap((d) => d.templating.list);
-    expect(variables.map((v) => v.name)).toEqual(['customer']);
-    const { rows } = await runAsGrafana(variables[0]!.query);
-    expect(rows.map((r) => r.customer_id)).toEqual(CUSTOMERS);
+    const variables = Object.fromEntries(dashboards.map((d) => [d.title, d.templating.list.map((v) => v.name)]));
+    expect(variables).toEqual({
+      'Credit overview': ['currency', 'customer'], 'Collections and aging': ['currency'], 'Pipeline health': [],
+    });
+    const values = async (name: string) => {
+      const variable = dashboards.flatMap((d) => d.templating.list).find((v) => v.name === name)!;
+      return (await runAsGrafana(expand(variable.query))).rows.map((r) => Object.values(r)[0]);
+    };
+    expect(await values('customer')).toEqual(CUSTOMERS);
+    expect(await values('currency')).toEqual(['EUR', 'USD']);
   });
 });

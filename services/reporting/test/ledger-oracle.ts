@@ -59,12 +59,16 @@ export function agingAt(invoices: readonly LedgerInvoice[], asOf: number): Map<s
   return byCustomer;
 }
 
-/** agingAt as `SELECT * FROM reporting.ar_aging($1) ORDER BY customer_id` returns it (bigints as strings). */
-export function expectedAgingRows(invoices: readonly LedgerInvoice[], asOfIso: string): Array<Record<string, string>> {
+/**
+ * agingAt as `SELECT * FROM reporting.ar_aging($1) ORDER BY customer_id` returns it (bigints as strings), the file's
+ * amounts being in `currency` (the source names none; whoever loaded it chose one).
+ */
+export function expectedAgingRows(invoices: readonly LedgerInvoice[], asOfIso: string, currency: string): Array<Record<string, string>> {
   return [...agingAt(invoices, Date.parse(asOfIso) / 86_400_000)]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([customer_id, b]) => ({
       customer_id,
+      currency,
       ...Object.fromEntries(Object.entries(b).map(([k, v]) => [k, String(v)])),
     }));
 }
@@ -118,24 +122,24 @@ export function monthlyKpis(invoices: readonly LedgerInvoice[]): Kpi[] {
   return out;
 }
 
-/** The query whose rows kpiOfRow reads. */
-export const KPI_MONTHLY_SQL = 'SELECT k.*, k.month::text AS month_iso FROM reporting.kpi_monthly k ORDER BY k.month';
+/** The query whose rows kpiOfRow reads: every currency's months, so a second currency would show as extra rows. */
+export const KPI_MONTHLY_SQL = 'SELECT k.*, k.month::text AS month_iso FROM reporting.kpi_monthly k ORDER BY k.currency, k.month';
 
-/** A reporting.kpi_monthly row (numeric columns arrive as strings) in the oracle's shape. */
-export function kpiOfRow(r: Record<string, string | null>): Kpi {
+/** A reporting.kpi_monthly row (numeric columns arrive as strings) in the oracle's shape, with its currency. */
+export function kpiOfRow(r: Record<string, string | null>): Kpi & { currency: string } {
   const num = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
   return {
-    month: r.month_iso!, sales: Number(r.credit_sales_minor), endingAr: Number(r.ending_ar_minor),
+    currency: r.currency!, month: r.month_iso!, sales: Number(r.credit_sales_minor), endingAr: Number(r.ending_ar_minor),
     endingCurrent: Number(r.ending_current_ar_minor), dso: num(r.dso), bpdso: num(r.best_possible_dso),
     add: num(r.add), cei: num(r.cei), avgDaysLate: num(r.avg_days_late_paid),
   };
 }
 
-/** The oracle's months as a toEqual matcher: money exact, ratios to 9 decimal places. */
-export function kpiMatcher(expected: readonly Kpi[]): unknown[] {
+/** The oracle's months, all in `currency`, as a toEqual matcher: money exact, ratios to 9 decimal places. */
+export function kpiMatcher(expected: readonly Kpi[], currency: string): unknown[] {
   const close = (v: number | null) => (v === null ? null : expect.closeTo(v, 9));
   return expected.map((k) => ({
-    ...k, dso: close(k.dso), bpdso: close(k.bpdso), add: close(k.add), cei: close(k.cei),
+    currency, ...k, dso: close(k.dso), bpdso: close(k.bpdso), add: close(k.add), cei: close(k.cei),
     avgDaysLate: close(k.avgDaysLate),
   }));
 }

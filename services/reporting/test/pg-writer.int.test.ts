@@ -58,6 +58,20 @@ describe('pg writer', () => {
       (SELECT count(*) FROM reporting.delinquency_events)::int AS delinquency,
       (SELECT count(*) FROM reporting.exposure_history)::int AS exposure`);
     expect(counts).toEqual([{ payments: 4, allocations: 3, credit: 8, delinquency: 6, exposure: 4 }]);
+    // Who changed a profile or took a credit action, when and why.
+    expect(await q(`SELECT occurred_at, customer_id, event_type, action, actor, reason, order_id, credit_limit_minor
+                      FROM reporting.audit_log ORDER BY occurred_at, customer_id`)).toEqual([
+      { occurred_at: new Date(T0), customer_id: 'C1', event_type: 'CustomerCreditProfile', action: 'PROFILE_CHANGE',
+        actor: 'credit-desk', reason: null, order_id: null, credit_limit_minor: '100000' },
+      { occurred_at: new Date(T0), customer_id: 'C2', event_type: 'CustomerCreditProfile', action: 'PROFILE_CHANGE',
+        actor: 'credit-desk', reason: null, order_id: null, credit_limit_minor: '50000' },
+      { occurred_at: new Date(T0 + 2 * MS_PER_DAY), customer_id: 'C1', event_type: 'CreditActionTaken', action: 'REJECT',
+        actor: 'bob', reason: 'too big', order_id: 'O2', credit_limit_minor: null },
+      { occurred_at: new Date(T0 + 3 * MS_PER_DAY), customer_id: 'C2', event_type: 'CreditActionTaken', action: 'RELEASE',
+        actor: 'ann', reason: 'paid by wire', order_id: 'O3', credit_limit_minor: null },
+      { occurred_at: new Date(T0 + 5 * MS_PER_DAY), customer_id: 'C1', event_type: 'CustomerCreditProfile',
+        action: 'PROFILE_CHANGE', actor: 'credit-desk', reason: 'annual review', order_id: null, credit_limit_minor: '150000' },
+    ]);
   });
 
   it('ages receivables as of a day from event dates', async () => {
@@ -65,14 +79,14 @@ describe('pg writer', () => {
       (await rdb.pool.query('SELECT * FROM reporting.ar_aging($1::date) ORDER BY customer_id', [isoFromDay(day)])).rows;
     // Day 25: I1 has 25,000 left (not due until day 31), I2 30,000 not due, I3 voided on day 6.
     expect(await aging(D0 + 25)).toEqual([
-      { customer_id: 'C1', current: '25000', d1_30: '0', d31_60: '0', d61_90: '0', d90_plus: '0', total: '25000' },
-      { customer_id: 'C2', current: '30000', d1_30: '0', d31_60: '0', d61_90: '0', d90_plus: '0', total: '30000' },
+      { customer_id: 'C1', currency: 'EUR', current: '25000', d1_30: '0', d31_60: '0', d61_90: '0', d90_plus: '0', total: '25000' },
+      { customer_id: 'C2', currency: 'EUR', current: '30000', d1_30: '0', d31_60: '0', d61_90: '0', d90_plus: '0', total: '30000' },
     ]);
     // Day 5: the credit note (day 10) not yet counted, I3 not yet voided.
     expect((await aging(D0 + 5)).map((r) => [r.customer_id, r.total])).toEqual([['C1', '60000'], ['C2', '31000']]);
     // Day 50: I1 settled on day 40; I2 open again after the reversal, 16 days past due.
     expect(await aging(D0 + 50)).toEqual([
-      { customer_id: 'C2', current: '0', d1_30: '30000', d31_60: '0', d61_90: '0', d90_plus: '0', total: '30000' },
+      { customer_id: 'C2', currency: 'EUR', current: '0', d1_30: '30000', d31_60: '0', d61_90: '0', d90_plus: '0', total: '30000' },
     ]);
   });
 
@@ -160,6 +174,16 @@ describe('roles', () => {
       /permission denied/,
     );
     await expect(asRole('grafana_reader', 'SELECT * FROM o2c_meta.migrations')).rejects.toThrow(/permission denied/);
+  });
+
+  it('lets o2c_writer append to the audit log but never change or delete an entry', async () => {
+    const entry = `INSERT INTO reporting.audit_log (event_id, occurred_at, customer_id, event_type, action, actor)
+                   VALUES (gen_random_uuid(), now(), 'C9', 'CreditActionTaken', 'RELEASE', 'eve')`;
+    await expect(asRole('o2c_writer', entry)).resolves.toEqual([]);
+    await expect(asRole('o2c_writer', "UPDATE reporting.audit_log SET actor = 'mallory'")).rejects.toThrow(/permission denied/);
+    await expect(asRole('o2c_writer', 'DELETE FROM reporting.audit_log')).rejects.toThrow(/permission denied/);
+    await expect(asRole('o2c_writer', 'TRUNCATE reporting.audit_log')).rejects.toThrow(/permission denied/);
+    await expect(asRole('grafana_reader', 'SELECT count(*) FROM reporting.audit_log')).resolves.toBeDefined();
   });
 
   it('lets o2c_writer write rows but not change the schema', async () => {

@@ -16,10 +16,12 @@ const exposure = (value: number, limit: number): ExposureBreakdown => ({
   tempLimit: 0, effectiveLimit: limit, shortfall: 0, policyVersion: 'v1',
 });
 
-const profile = (name: string, customerId: string, t: number, creditLimit: number, riskClass: string) =>
+const profile = (
+  name: string, customerId: string, t: number, creditLimit: number, riskClass: string, changeReason: string | null = null,
+) =>
   event(name, 'CustomerCreditProfile', customerId, t, {
     creditLimit, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: 30, riskClass,
-    manualHold: false, parentCustomerId: null, changedBy: 'credit-desk', changeReason: null,
+    manualHold: false, parentCustomerId: null, changedBy: 'credit-desk', changeReason,
   });
 
 const snapshot = (name: string, customerId: string, t: number, value: number, limit: number, onHold: boolean) =>
@@ -36,7 +38,7 @@ export const SCENARIO: Readonly<Record<string, readonly SinkEvent[]>> = {
     profile('p1', 'C1', at(0), 100_000, 'B'),
     profile('p2', 'C2', at(0), 50_000, 'C'),
     // A later profile wins over the earlier one.
-    profile('p3', 'C1', at(5), 150_000, 'A'),
+    profile('p3', 'C1', at(5), 150_000, 'A', 'annual review'),
   ],
   orders: [
     event('o1', 'OrderPlaced', 'C1', at(0, 1), { orderId: 'O1', amount: 50_000, currency: 'EUR' }),
@@ -78,6 +80,13 @@ export const SCENARIO: Readonly<Record<string, readonly SinkEvent[]>> = {
       allocations: [{ invoiceId: 'I2', amount: 30_000 }],
     }),
     event('pay3r', 'PaymentReversed', 'C2', at(50), { paymentId: 'P3', reason: 'chargeback' }),
+  ],
+  // The credit controllers' decisions that released O3 and rejected O2 (d5, d7 below).
+  creditActions: [
+    event('a1', 'CreditActionTaken', 'C1', at(2), { orderId: 'O2', action: 'REJECT', actor: 'bob', reason: 'too big' }),
+    event('a2', 'CreditActionTaken', 'C2', at(3), {
+      orderId: 'O3', action: 'RELEASE', actor: 'ann', reason: 'paid by wire',
+    }),
   ],
   creditHolds: [
     event('d1', 'OrderCreditApproved', 'C1', at(0, 1), {

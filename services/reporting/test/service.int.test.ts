@@ -5,13 +5,15 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { POISON_CLASSES } from '../../../shared/errors.ts';
+import { RUNNER_STAGES } from '../../../shared/metrics.ts';
 import { createPool, type Pool } from '../../../shared/pg/pool.ts';
 import { createTempDatabase, type TempDatabase } from '../../../shared/pg/testing.ts';
 import { uniqueId, waitUntil } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import type { ReportingService } from '../src/service.ts';
 import {
-  dlqCount, endOffsets, fatalErrors, metricSum, produceStream, sinkEnv, sinkTopics, startSink, totals, waitForSinkAt,
+  dlqCount, endOffsets, fatalErrors, metricSeries, metricSum, produceStream, sinkEnv, sinkTopics, startSink, totals, waitForSinkAt,
   resetGroupToEarliest, type SinkTopics } from './sink-stack.ts';
 import { buildStream, streamEvents } from './stream.ts';
 import { closePool, dumpTables, REPORTING_TABLES, reportingDatabase, sink, type ReportingDb } from './support.ts';
@@ -88,8 +90,8 @@ afterAll(async () => {
 });
 
 describe('reporting service', () => {
-  it('writes the rows toRowOps and the writer give for every event of the seven topics', async () => {
-    expect(ends.size).toBe(7 * 3); // every input topic has events on every partition
+  it('writes the rows toRowOps and the writer give for every event of the eight topics', async () => {
+    expect(ends.size).toBe(8 * 3); // every input topic has events on every partition
     const { url, pool } = await emptyDatabase();
     const group = uniqueId('reporting');
     const service = await start(sinkEnv(stack, t, url, group));
@@ -103,6 +105,27 @@ describe('reporting service', () => {
     expect(await metricSum(service.httpPort!, 'o2c_reporting_committed_offset')).toBe(
       Number([...ends.values()].reduce((a, b) => a + b, 0n)),
     );
+  });
+
+  it('shows its dead letters and other labelled counters at zero before the first one', async () => {
+    const { url } = await emptyDatabase();
+    // Topics of their own, empty: nothing is consumed, so every series there is the initial one.
+    const empty = await sinkTopics(stack);
+    try {
+      const service = await start(sinkEnv(stack, empty, url, uniqueId('reporting')));
+      const series = (name: string) => metricSeries(service.httpPort!, name);
+      const zeros = (labels: string[][]) => new Map(labels.map((l) => [l.sort().join(','), 0]));
+      const perTopic = (label: string, values: readonly string[]) =>
+        empty.inputs.flatMap((topic) => values.map((v) => [`topic="${topic}"`, `${label}="${v}"`]));
+      expect(await series('o2c_reporting_dlq_records_total')).toEqual(zeros(perTopic('error_class', POISON_CLASSES)));
+      expect(await series('o2c_reporting_transient_errors_total')).toEqual(zeros(perTopic('stage', RUNNER_STAGES)));
+      for (const name of ['records_consumed_total', 'rows_written_total', 'records_skipped_total']) {
+        expect(await series(`o2c_reporting_${name}`), name).toEqual(zeros(empty.inputs.map((topic) => [`topic="${topic}"`])));
+      }
+    } finally {
+      await Promise.all(services.splice(0).map((s) => s.stop()));
+      await empty.drop();
+    }
   });
 
   it('skips every record of a full redelivery: same rows, same offsets, nothing written', async () => {

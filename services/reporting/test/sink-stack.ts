@@ -30,7 +30,7 @@ export async function sinkTopics(stack: Stack): Promise<SinkTopics> {
   const topics = topicRegistry(prefix);
   const kafka = testKafka(stack);
   const { serde } = await prepareContracts({ kafka, registry: stack.schemaRegistryUrl, topics, partitions: PARTITIONS });
-  const inputs = avroTopics(topics).filter((t) => t !== topics.CREDIT_ACTIONS).map((t) => t.name);
+  const inputs = avroTopics(topics).map((t) => t.name);
   return { prefix, topics, kafka, serde, inputs, drop: () => deleteTopics(kafka, Object.values(topics).map((t) => t.name)) };
 }
 
@@ -133,6 +133,19 @@ export async function dlqCount(t: SinkTopics): Promise<number> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The series of a metric in the service's /metrics, as `label="value",...` (the service label left out) -> value. */
+export async function metricSeries(port: number, name: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const series = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
+    if (m?.[1] !== name) continue;
+    const labels = m[2]!.split(',').filter((l) => !l.startsWith('service=')).sort().join(',');
+    series.set(labels, Number(m[3]));
+  }
+  return series;
 }
 
 /** A sample of the service's /metrics: the value of a series, summed over its labels. */

@@ -66,8 +66,8 @@ const dlq = {
   },
 };
 
-const handler = (logStart = 0n, pool = rdb.pool) =>
-  createSink({ pool, group: GROUP, logStartOffset: async () => logStart, metrics, dlq, dlqRecords, logger });
+const handler = (logStart = 0n, pool = rdb.pool, log = logger) =>
+  createSink({ pool, group: GROUP, logStartOffset: async () => logStart, metrics, dlq, dlqRecords, logger: log });
 
 const stored = async () => (await readOffsets(rdb.pool, GROUP)).map((o) => o.nextOffset);
 const counter = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0);
@@ -172,6 +172,18 @@ describe('sink', () => {
     await h([undecodable(5)], at(5));
     expect(await stored()).toEqual(['6']);
     expect(sent.map((l) => l.offset)).toEqual(['2', '4', '5']);
+  });
+
+  it('logs each dead letter at warn, where it came from and why, without its bytes', async () => {
+    const lines: string[] = [];
+    const log = createLogger('sink-test', { level: 'info', destination: { write: (line: string) => lines.push(line) } });
+    await handler(0n, rdb.pool, log)([...records([0]), undecodable(1), undecodable(2)], at(0));
+    const letters = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'poison record sent to the DLQ');
+    expect(letters).toEqual([1, 2].map((offset) => expect.objectContaining({
+      level: 'warn', topic: TOPIC, partition: 0, offset: String(offset), errorClass: 'InvalidMagicByte',
+    })));
+    expect(lines.join('')).not.toMatch(/garbage/);
+    expect(await counter('o2c_reporting_dlq_records_total')).toBe(2);
   });
 
   it('commits nothing while the DLQ is down, then sends each letter once', async () => {

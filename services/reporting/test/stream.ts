@@ -5,7 +5,7 @@ import type { SinkEvent } from '../src/domain/to-row-ops.ts';
 import { event } from './support.ts';
 
 // A deterministic stream for the sink's stack tests: `customers` customers, each with a short order-to-cash life that
-// touches every event type of the seven topics the sink reads (about 27 events per customer). Event times are distinct
+// touches every event type of the eight topics the sink reads (about 28 events per customer). Event times are distinct
 // per customer, so no two versions of a row tie whatever order the topics are consumed in.
 
 const T0 = Date.UTC(2024, 2, 1, 8, 0, 0);
@@ -16,20 +16,23 @@ const exposure = (value: number, limit: number): ExposureBreakdown => ({
   tempLimit: 0, effectiveLimit: limit, shortfall: Math.max(0, value - limit), policyVersion: 'v1',
 });
 
-export type StreamTopic = 'customers' | 'orders' | 'invoices' | 'payments' | 'creditHolds' | 'delinquency' | 'exposure';
+export type StreamTopic =
+  | 'customers' | 'orders' | 'invoices' | 'payments' | 'creditActions' | 'creditHolds' | 'delinquency' | 'exposure';
 export type Stream = Record<StreamTopic, SinkEvent[]>;
 
 export function specOf(topics: TopicRegistry, topic: StreamTopic): TopicSpec {
   const byName: Record<StreamTopic, TopicSpec> = {
     customers: topics.CUSTOMERS, orders: topics.ORDERS, invoices: topics.INVOICES, payments: topics.PAYMENTS,
-    creditHolds: topics.CREDIT_HOLDS, delinquency: topics.DELINQUENCY, exposure: topics.EXPOSURE,
+    creditActions: topics.CREDIT_ACTIONS, creditHolds: topics.CREDIT_HOLDS, delinquency: topics.DELINQUENCY, exposure: topics.EXPOSURE,
   };
   return byName[topic];
 }
 
 /** The lives of customers `from` .. `from + customers - 1`; two calls over disjoint ranges make one longer stream. */
 export function buildStream(customers: number, from = 0): Stream {
-  const s: Stream = { customers: [], orders: [], invoices: [], payments: [], creditHolds: [], delinquency: [], exposure: [] };
+  const s: Stream = {
+    customers: [], orders: [], invoices: [], payments: [], creditActions: [], creditHolds: [], delinquency: [], exposure: [],
+  };
   for (let i = from; i < from + customers; i++) {
     const c = `C${i}`;
     const n = (name: string) => `${c}-${name}`;
@@ -56,6 +59,12 @@ export function buildStream(customers: number, from = 0): Stream {
       event(n('ob'), 'OrderPlaced', c, at(0, 3), { orderId: n('OB'), amount: limit * 3, currency: 'EUR' }),
       event(n('oc'), 'OrderPlaced', c, at(1), { orderId: n('OC'), amount: 2_000, currency: 'EUR' }),
       event(n('occ'), 'OrderCancelled', c, at(2), { orderId: n('OC'), reason: 'customer request' }),
+    );
+    s.creditActions.push(
+      event(n('ca'), 'CreditActionTaken', c, at(3) - 60_000, {
+        orderId: n('OB'), action: i % 2 === 0 ? 'RELEASE' : 'REJECT', actor: i % 2 === 0 ? 'ann' : 'bob',
+        reason: i % 2 === 0 ? 'guarantee received' : 'too big',
+      }),
     );
     s.creditHolds.push(
       event(n('da'), 'OrderCreditApproved', c, at(0, 1), { orderId: n('OA'), amount, currency: 'EUR', exposure: exposure(0, limit) }),

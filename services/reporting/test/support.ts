@@ -81,6 +81,7 @@ export const REPORTING_TABLES = [
   'credit_events',
   'delinquency_events',
   'exposure_history',
+  'audit_log',
 ] as const;
 
 /** Every row of every reporting table, in key order, as text: what "the same rows" means. */

@@ -24,6 +24,23 @@ describe('toRowOps', () => {
     expect(ops.reversedPaymentIds).toEqual(['P3']);
   });
 
+  it('keeps who changed a profile or took a credit action, and why, as one audit row each', () => {
+    const ops = toRowOps([...SCENARIO.customers!, ...SCENARIO.creditActions!]);
+    expect(ops.rows.auditEntry.map((r) => [r.customer_id, r.event_type, r.action, r.actor, r.actor_role, r.reason, r.order_id]))
+      .toEqual([
+        ['C1', 'CustomerCreditProfile', 'PROFILE_CHANGE', 'credit-desk', null, null, null],
+        ['C2', 'CustomerCreditProfile', 'PROFILE_CHANGE', 'credit-desk', null, null, null],
+        ['C1', 'CustomerCreditProfile', 'PROFILE_CHANGE', 'credit-desk', null, 'annual review', null],
+        ['C1', 'CreditActionTaken', 'REJECT', 'bob', null, 'too big', 'O2'],
+        ['C2', 'CreditActionTaken', 'RELEASE', 'ann', null, 'paid by wire', 'O3'],
+      ]);
+    // The profile as it was changed to: what a later row of the customer changed it from.
+    expect(ops.rows.auditEntry[2]).toMatchObject({
+      event_id: SCENARIO.customers![2]!.eventId, occurred_at: new Date(T0 + 5 * 86_400_000).toISOString(),
+      currency: 'EUR', credit_limit_minor: 150_000, risk_class: 'A', payment_terms_days: 30, manual_hold: false,
+    });
+  });
+
   it('folds a redelivered event into the row it already made', () => {
     const payment = SCENARIO.payments![0]!;
     const ops = toRowOps([payment, payment]);

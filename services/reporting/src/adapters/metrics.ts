@@ -9,10 +9,11 @@ export interface SinkMetrics {
   committedOffset: Gauge<'topic' | 'partition'>;
 }
 
-export function createSinkMetrics(registry: Registry, service: string): SinkMetrics {
+/** The sink's metrics; the per-topic counters of `topics` start at zero, so dashboards show 0 rather than no data. */
+export function createSinkMetrics(registry: Registry, service: string, topics: readonly string[] = []): SinkMetrics {
   const p = metricPrefix(service);
   const registers = [registry];
-  return {
+  const metrics: SinkMetrics = {
     rowsWritten: new Counter({
       name: `${p}rows_written_total`,
       help: 'Rows inserted or updated in the reporting schema, by source topic.',
@@ -39,4 +40,9 @@ export function createSinkMetrics(registry: Registry, service: string): SinkMetr
       registers,
     }),
   };
+  for (const topic of topics) {
+    metrics.rowsWritten.inc({ topic }, 0);
+    metrics.recordsSkipped.inc({ topic }, 0);
+  }
+  return metrics;
 }

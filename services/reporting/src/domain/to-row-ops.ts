@@ -1,4 +1,5 @@
 import type {
+  CreditActionEvent,
   CreditHoldEvent,
   CustomerEvent,
   DelinquencyEvent,
@@ -19,6 +20,7 @@ export type SinkEvent =
   | OrderEvent
   | InvoiceEvent
   | PaymentEvent
+  | CreditActionEvent
   | CreditHoldEvent
   | DelinquencyEvent
   | ExposureEvent;
@@ -75,6 +77,11 @@ const NO_CREDIT_DETAIL = {
   order_id: null, amount_minor: null, currency: null, reasons: null, release_type: null, held_ms: null,
   trigger_type: null, actor: null, reason: null, exposure_minor: null, effective_limit_minor: null,
   shortfall_minor: null, held_orders_minor: null, utilization_bp: null, band_percent: null,
+} as const;
+
+const NO_PROFILE = {
+  currency: null, credit_limit_minor: null, temp_limit_minor: null, temp_limit_expires_at: null, risk_class: null,
+  payment_terms_days: null, manual_hold: null,
 } as const;
 
 const NO_DELINQUENCY_DETAIL = {
@@ -134,11 +141,25 @@ function addEvent(out: Collector, e: SinkEvent): void {
 
     case 'CustomerCreditProfile': {
       const p = e.payload;
-      out.add('customerProfile', {
-        customer_id, currency: p.currency, credit_limit_minor: p.creditLimit, temp_limit_minor: p.tempLimit,
+      const profile = {
+        currency: p.currency, credit_limit_minor: p.creditLimit, temp_limit_minor: p.tempLimit,
         temp_limit_expires_at: p.tempLimitExpiresAt === null ? null : iso(p.tempLimitExpiresAt),
         risk_class: p.riskClass, payment_terms_days: p.paymentTermsDays, manual_hold: p.manualHold,
-        parent_customer_id: p.parentCustomerId, profile_at: at,
+      };
+      out.add('customerProfile', { customer_id, ...profile, parent_customer_id: p.parentCustomerId, profile_at: at });
+      // Roles are not in the events yet (issue 13 adds them).
+      out.add('auditEntry', {
+        event_id: e.eventId, occurred_at: at, customer_id, event_type: e.eventType, action: 'PROFILE_CHANGE',
+        actor: p.changedBy, actor_role: null, reason: p.changeReason, order_id: null, ...profile,
+      });
+      return;
+    }
+
+    case 'CreditActionTaken': {
+      const p = e.payload;
+      out.add('auditEntry', {
+        event_id: e.eventId, occurred_at: at, customer_id, event_type: e.eventType, action: p.action, actor: p.actor,
+        actor_role: null, reason: p.reason, order_id: p.orderId, ...NO_PROFILE,
       });
       return;
     }
