@@ -4,12 +4,12 @@
 // order, not event order: an order decided before its customer's profile was read, invoices aged months ahead of
 // their orders.
 //
-// The runner holds, per partition, the decoded records fetched and not yet handled, per topic (a sequence). merge()
-// picks from them in event-time order, the earliest head first, as long as no other topic may still deliver an
-// earlier record: a topic with nothing in memory that is behind (records wait in it: next < end) may deliver one
-// as early as the last record it handled, so nothing later than that goes before it is fetched. The runner then
-// pauses what cannot go and wakes it when a fetch brings more. A topic whose position is behind its log end is never
-// gone ahead of, however long it takes to deliver (KIP-695: Kafka Streams enforces processing after
+// The runner (runner/alignment.ts) holds, per partition, the decoded records fetched and not yet handled, per topic
+// (a sequence). merge() picks from them in event-time order, the earliest head first, as long as no other topic may
+// still deliver an earlier record: a topic with nothing in memory that is behind (records wait in it: next < end)
+// may deliver one as early as the last record it handled, so nothing later than that goes before it is fetched. The
+// runner then pauses what cannot go and wakes it when a fetch brings more. A topic whose position is behind its log
+// end is never gone ahead of, however long it takes to deliver (KIP-695: Kafka Streams enforces processing after
 // max.task.idle.ms only when the lag is zero or unknown), so a replay decides the same on a loaded machine as on an
 // idle one. A topic that is caught up, or whose lag is unknown, holds nothing back: live, arrival order is event
 // order up to the producers' clocks. Ties go to the sequence listed first.
