@@ -12,7 +12,9 @@
 // end is never gone ahead of, however long it takes to deliver (KIP-695: Kafka Streams enforces processing after
 // max.task.idle.ms only when the lag is zero or unknown), so a replay decides the same on a loaded machine as on an
 // idle one. A topic that is caught up, or whose lag is unknown, holds nothing back: live, arrival order is event
-// order up to the producers' clocks. Ties go to the sequence listed first.
+// order up to the producers' clocks. Ties go to the topic listed first in the constructor, whether or not the other
+// is in memory yet (an unfetched topic listed earlier may still deliver a record at its last handled time), so records
+// with the same event time are handled in the same order whatever the fetch timing.
 //
 // Pure bookkeeping: no Kafka calls and no timers here.
 
@@ -36,10 +38,30 @@ export interface Merge {
   order: Array<{ sequence: number; index: number }>;
 }
 
+/** The earliest record some topic not in memory may still deliver: its time, and its topic's rank for ties. */
+interface Bound {
+  time: number;
+  rank: number;
+}
+const NO_BOUND: Bound = { time: Infinity, rank: Infinity };
+const lower = (a: Bound, b: Bound): Bound => (b.time < a.time || (b.time === a.time && b.rank < a.rank) ? b : a);
+/** Whether a record at (time, rank) comes before everything `bound` may still deliver; one without a time always. */
+const before = (time: number, rank: number, bound: Bound): boolean =>
+  time === -Infinity || time < bound.time || (time === bound.time && rank < bound.rank);
+
 export class EventTimeAligner {
   private readonly lanes = new Map<number, Map<string, Position>>();
 
-  constructor(private readonly topics: readonly string[]) {}
+  /** Rank of each topic in the constructor's list: the tie-break between equal event times. */
+  private readonly rank: ReadonlyMap<string, number>;
+
+  constructor(private readonly topics: readonly string[]) {
+    this.rank = new Map(topics.map((t, i) => [t, i]));
+  }
+
+  private rankOf(topic: string): number {
+    return this.rank.get(topic) ?? this.topics.length;
+  }
 
   /** Forgets everything (a rebalance may have moved partitions) and seeds what is known of the new assignment. */
   reset(seeds: ReadonlyArray<{ topic: string; partition: number; next: bigint; end: bigint }> = []): void {
@@ -67,11 +89,13 @@ export class EventTimeAligner {
   }
 
   /**
-   * K-way merge by head time while heads are at or before `bound`; a head without a time goes at once. A sequence
-   * with more behind it that runs out lowers the bound to its last time: its next record may come that early.
+   * K-way merge by (head time, topic rank) while heads come before `bound`; a head without a time goes at once. A
+   * sequence with more behind it that runs out lowers the bound to its last time: its next record may come that early.
    */
-  private pick(partition: number, sequences: readonly Sequence[], bound: number, limit: number): Merge['order'] {
+  private pick(partition: number, sequences: readonly Sequence[], initial: Bound, limit: number): Merge['order'] {
+    let bound = initial;
     const heads = sequences.map(() => 0);
+    const ranks = sequences.map((s) => this.rankOf(s.topic));
     const lastTimes = sequences.map((s) => this.position(s.topic, partition).lastTime);
     const order: Merge['order'] = [];
     while (order.length < limit) {
@@ -80,26 +104,26 @@ export class EventTimeAligner {
       for (const [i, s] of sequences.entries()) {
         if (heads[i]! >= s.times.length) continue;
         const t = s.times[heads[i]!] ?? -Infinity;
-        if (best === -1 || t < bestTime) [best, bestTime] = [i, t];
+        if (best === -1 || t < bestTime || (t === bestTime && ranks[i]! < ranks[best]!)) [best, bestTime] = [i, t];
       }
-      if (best === -1 || bestTime > bound) return order;
+      if (best === -1 || !before(bestTime, ranks[best]!, bound)) return order;
       const s = sequences[best]!;
       order.push({ sequence: best, index: heads[best]!++ });
       if (bestTime > lastTimes[best]!) lastTimes[best] = bestTime;
-      if (s.more && heads[best] === s.times.length) bound = Math.min(bound, lastTimes[best]!);
+      if (s.more && heads[best] === s.times.length) bound = lower(bound, { time: lastTimes[best]!, rank: ranks[best]! });
     }
     return order;
   }
 
-  /** The earliest event time a topic with nothing in memory may still deliver (+Infinity when none is behind). */
-  private bound(partition: number, sequences: readonly Sequence[]): number {
-    let bound = Infinity;
+  /** The earliest (event time, rank) a topic with nothing in memory may still deliver (none: nothing is behind). */
+  private bound(partition: number, sequences: readonly Sequence[]): Bound {
+    let bound: Bound = NO_BOUND;
     const inMemory = new Set(sequences.filter((s) => s.times.length > 0).map((s) => s.topic));
     for (const topic of this.topics) {
       if (inMemory.has(topic)) continue;
       const pos = this.lanes.get(partition)?.get(topic);
       if (!pos || pos.next === undefined || pos.end === undefined || pos.next >= pos.end) continue;
-      bound = Math.min(bound, pos.lastTime);
+      bound = lower(bound, { time: pos.lastTime, rank: this.rankOf(topic) });
     }
     return bound;
   }

@@ -38,6 +38,24 @@ describe('EventTimeAligner', () => {
     expect(merged(a, [seq('orders', [40, 50, 51])]).picked).toEqual([['orders', 40], ['orders', 50]]);
   });
 
+  it('breaks ties by topic rank even against a topic not fetched yet, so fetch timing never reorders equal times', () => {
+    // customers (rank 0) lags with its last handled record at 50: its next may be at 50 too, and goes first.
+    const a = new EventTimeAligner(TOPICS);
+    a.fetched('customers', 0, 0n, 20n);
+    a.handled('customers', 0, 10n, 50);
+    expect(merged(a, [seq('orders', [40, 50, 51])]).picked).toEqual([['orders', 40]]);
+    // invoices (rank 2) lags at 50: orders (rank 1) at 50 goes before anything invoices may still bring at 50.
+    const b = new EventTimeAligner(TOPICS);
+    b.fetched('invoices', 0, 0n, 20n);
+    b.handled('invoices', 0, 10n, 50);
+    expect(merged(b, [seq('orders', [40, 50, 51])]).picked).toEqual([['orders', 40], ['orders', 50]]);
+    // In memory, ties go by rank whatever order the sequences come in.
+    const c = new EventTimeAligner(TOPICS);
+    expect(merged(c, [seq('invoices', [5, 7]), seq('customers', [5]), seq('orders', [5, 7])]).picked).toEqual([
+      ['customers', 5], ['orders', 5], ['invoices', 5], ['orders', 7], ['invoices', 7],
+    ]);
+  });
+
   it('stops at the last record of a sequence whose topic has more records not in memory', () => {
     const a = new EventTimeAligner(TOPICS);
     expect(merged(a, [seq('orders', [10, 30]), seq('invoices', [20], true)]).picked).toEqual([['orders', 10], ['invoices', 20]]);
