@@ -17,7 +17,8 @@ type Spec =
   | { kind: 'note'; inv: number; after: number; amount: number }
   | { kind: 'void'; inv: number; after: number }
   | { kind: 'dispute'; inv: number; after: number; lasts: number | null }
-  | { kind: 'reverse'; payment: number; after: number };
+  | { kind: 'reverse'; payment: number; after: number }
+  | { kind: 'reissue'; inv: number; after: number };
 
 const invoiceArb = fc.record({
   issue: fc.integer({ min: 0, max: 40 }),
@@ -47,6 +48,8 @@ const specArb: fc.Arbitrary<Spec> = fc.oneof(
     lasts: fc.option(fc.nat(40), { nil: null }),
   }),
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('reverse' as const), payment: fc.nat(6), after: fc.nat(30) }) },
+  // The same invoice id issued again (after a void, a credit, a settlement, or while open): always a duplicate.
+  fc.record({ kind: fc.constant('reissue' as const), inv: fc.nat(5), after: fc.nat(70) }),
 );
 
 interface History {
@@ -115,6 +118,12 @@ const historyArb: fc.Arbitrary<History> = fc
         case 'void':
           inv.push(env('InvoiceVoided', at(n).issue + s.after, { invoiceId, reason: null }));
           break;
+        case 'reissue': {
+          const day = at(n).issue + s.after;
+          const again = { invoiceId, orderId: null, amount: at(n).amount, currency: CUR, issueDate: BASE + day, dueDate: BASE + day + 10 };
+          inv.push(env('InvoiceIssued', day, again));
+          break;
+        }
         case 'dispute': {
           const disputeId = `D${seq}`;
           inv.push(env('InvoiceDisputed', at(n).issue + s.after, { invoiceId, disputeId, reason: null }));
@@ -176,8 +185,9 @@ const sorted = (events: Array<ModelEvent | DelinquencyEvent>): string[] => event
 function check(h: History, s: Schedule, policy: DelinquencyPolicy): void {
   const inputs = arrival(h, s.merge);
   const model = runModel(inputs.map((x) => x.input), h.finalAsOf, policy);
-  const dense = drive(withTicks(inputs, h.finalAsOf, s, true), policy);
-  const sparse = drive(withTicks(inputs, h.finalAsOf, s, false), policy);
+  // Frozen states: the core shares what did not change with the state it was given, and must never write it.
+  const dense = drive(withTicks(inputs, h.finalAsOf, s, true), policy, { freeze: true });
+  const sparse = drive(withTicks(inputs, h.finalAsOf, s, false), policy, { freeze: true });
 
   expect(sorted(dense.events)).toEqual(sorted(model.events));
   expect(dense.states.get(CUSTOMER)?.status ?? 'CURRENT').toBe(model.status);
@@ -188,6 +198,11 @@ function check(h: History, s: Schedule, policy: DelinquencyPolicy): void {
   // Jumping the clock over days gives the same events, ids included.
   expect(sparse.events.map((e) => e.eventId).sort()).toEqual([...ids].sort());
   expect(sorted(sparse.events)).toEqual(sorted(dense.events));
+  // Written in place, as the adapter has the core do: the same events in the same order, the same final state.
+  const inPlace = drive(withTicks(inputs, h.finalAsOf, s, true), policy, { inPlace: true });
+  expect(inPlace.events).toEqual(dense.events);
+  expect(inPlace.rejected).toEqual(dense.rejected);
+  expect(inPlace.states).toEqual(dense.states);
 }
 
 describe('delinquency core against the reference model', () => {

@@ -17,6 +17,7 @@ import {
   type Outcome,
 } from '../src/domain/index.ts';
 import { adjusted, CUSTOMER, d, disputed, issued, paid, resolved, reversed, voided } from './fixtures.ts';
+import { runModel } from './model.ts';
 
 /** One line per event: what a collections reader would check. */
 function line(e: DelinquencyEvent): string {
@@ -426,6 +427,47 @@ describe('rejected inputs', () => {
       expect(c.last.rejected).toEqual([{ event: input, errorClass, message: expect.stringMatching(message) }]);
       expect(c.state).toEqual(before);
     }
+  });
+});
+
+describe('document ids', () => {
+  const reissue = (invoiceId: string, iso: string) => issued(invoiceId, iso, '2013-12-31', 999);
+
+  it('an invoice id re-issued after a void, a full credit or its settlement is forgotten is a duplicate', () => {
+    const cases: Array<[string, (c: Customer) => void, string]> = [
+      ['voided', (c) => c.send(voided('I1', '2013-01-05')), '2013-01-06'],
+      ['credited', (c) => c.send(adjusted('I1', '2013-01-05', -100)), '2013-01-06'],
+      ['settled, then past the reversal window', (c) => c.send(paid('P1', '2013-01-05', [['I1', 100]])), '2013-06-01'],
+    ];
+    for (const [how, close, reissueOn] of cases) {
+      const c = new Customer();
+      c.tick('2013-01-01');
+      c.send(issued('I1', '2013-01-01', '2013-01-31', 100));
+      c.tick('2013-01-05');
+      close(c);
+      c.tick(reissueOn);
+      expect(c.state.open, how).toEqual({});
+      const before = structuredClone(c.state);
+      const again = reissue('I1', reissueOn);
+      expect(c.send(again), how).toEqual([]);
+      expect(c.last.rejected, how).toEqual([{ event: again, errorClass: 'InvalidEvent', message: 'invoice I1 issued twice' }]);
+      expect(c.state, how).toEqual(before);
+      expect(c.tick('2014-03-01'), how).toEqual([]); // nothing re-opened to age or dun
+    }
+  });
+
+  it('the reference model refuses the same re-issues', () => {
+    const inputs = [
+      issued('I1', '2013-01-01', '2013-01-31', 100),
+      issued('I2', '2013-01-01', '2013-01-31', 100),
+      voided('I1', '2013-01-05'),
+      adjusted('I2', '2013-01-05', -100),
+      reissue('I1', '2013-01-06'),
+      reissue('I2', '2013-01-06'),
+    ];
+    const model = runModel(inputs, d('2014-03-01'), defaultPolicy);
+    expect(model.rejected).toEqual([inputs[4]!.eventId, inputs[5]!.eventId]);
+    expect(model.events.filter((e) => e.eventType !== 'InvoiceCured')).toEqual([]);
   });
 });
 

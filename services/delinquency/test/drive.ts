@@ -24,11 +24,27 @@ export interface Driven {
   rejected: RejectedInput[];
 }
 
-/** `onAsOf` sees the states each time the as-of date moves, before the inputs that follow the tick. */
+export interface DriveOptions {
+  /** Sees the states each time the as-of date moves, before the inputs that follow the tick. */
+  onAsOf?: (asOf: number, states: ReadonlyMap<string, CustomerState>) => void;
+  /** Deep-freezes every state before the core sees it: a core that writes a state it was given throws. */
+  freeze?: boolean;
+  /** Gives the core each state to write in place, as the adapter does. */
+  inPlace?: boolean;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 export function drive(
   items: Iterable<Item>,
   policy: DelinquencyPolicy,
-  onAsOf?: (asOf: number, states: ReadonlyMap<string, CustomerState>) => void,
+  { onAsOf, freeze = false, inPlace = false }: DriveOptions = {},
 ): Driven {
   const states = new Map<string, CustomerState>();
   const events: DelinquencyEvent[] = [];
@@ -45,7 +61,7 @@ export function drive(
       for (const [customerId, state] of states) {
         const due = nextDueDay(state, policy);
         if (due === null || due > asOf) continue;
-        const out = advanceTo(state, customerId, asOf, policy, tickId);
+        const out = advanceTo(freeze ? deepFreeze(state) : state, customerId, asOf, policy, tickId, { inPlace });
         states.set(customerId, out.state);
         events.push(...out.events);
         rejected.push(...out.rejected);
@@ -53,7 +69,8 @@ export function drive(
       onAsOf?.(asOf, states);
     } else {
       const { customerId } = item.input;
-      const out = applyEvent(states.get(customerId) ?? emptyState(), item.input, asOfDate(wm), policy);
+      const state = states.get(customerId) ?? emptyState();
+      const out = applyEvent(freeze ? deepFreeze(state) : state, item.input, asOfDate(wm), policy, { inPlace });
       states.set(customerId, out.state);
       events.push(...out.events);
       rejected.push(...out.rejected);

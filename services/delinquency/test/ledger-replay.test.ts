@@ -99,13 +99,13 @@ describe('replay of the real AR ledger', () => {
     replay.events.filter((e): e is Extract<DelinquencyEvent, { eventType: T }> => e.eventType === t);
 
   beforeAll(() => {
-    replay = drive(items, defaultPolicy, (asOf, states) => {
+    replay = drive(items, defaultPolicy, { onAsOf: (asOf, states) => {
       for (const [customerId, state] of states) {
         for (const inv of Object.values(state.open)) {
           worstReached.set(customerId, Math.max(worstReached.get(customerId) ?? 0, asOf - inv.dueDate));
         }
       }
-    });
+    } });
   });
 
   it('reads the ledger the README describes', () => {

@@ -46,8 +46,8 @@ const balance = (inv: Inv): number =>
 
 /**
  * Every dated input of one customer, in the order the service read them, and the final as-of date. Assumes the
- * clock promise (no input arrives after the as-of date passed its day), one currency, invoice ids never re-used
- * and no payment older than the reversal window.
+ * clock promise (no input arrives after the as-of date passed its day), one currency and no payment older than the
+ * reversal window. An invoice id issued again is refused, whatever became of the first invoice.
  */
 export function runModel(inputs: DatedInput[], finalAsOf: number, policy: DelinquencyPolicy): ModelResult {
   const events: ModelEvent[] = [];
@@ -138,7 +138,7 @@ export function runModel(inputs: DatedInput[], finalAsOf: number, policy: Delinq
     switch (e.eventType) {
       case 'InvoiceIssued': {
         const p = e.payload;
-        if (invoices.has(p.invoiceId) && known(p.invoiceId)) return false;
+        if (invoices.has(p.invoiceId)) return false; // a document id is used once, whatever became of it
         if (currency !== null && currency !== p.currency) return false;
         currency ??= p.currency;
         const inv: Inv = {

@@ -4,7 +4,11 @@
 // the partition's watermark (latest tick per ticked topic, hence the as-of date) and its count of open invoices.
 // An input needs its customer and the clock; a tick needs the clock plus every customer the due-date index says is
 // due by the tick's date. After every change a customer's index score is its nextDueDay (removed when nothing is due),
-// so a tick touches only what is due.
+// so a tick touches only what is due, and within a due customer the core looks at and changes only the invoices due.
+//
+// The core writes the customers' states in place (CallOptions.inPlace) rather than copying what it changes: the
+// states of a WorkingSet are the batch processor's own, committed to Redis at the end of the batch or dropped with
+// the partition's cache when the batch fails or goes stale, so nothing else relies on their previous contents.
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { CustomerEvent, InvoiceEvent, PaymentEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
@@ -133,6 +137,10 @@ export class DelinquencyDomain implements PartitionDomain<InputRecord, Entity> {
 
 }
 
+const IN_PLACE = { inPlace: true } as const;
+
+const openCount = (s: CustomerState): number => Object.keys(s.open).length;
+
 /** An input in hand and its source offset. */
 interface Sourced {
   event: DatedInput;
@@ -186,7 +194,8 @@ class Step {
       const entity = this.customer(id)!;
       const due = nextDueDay(entity.s, this.policy);
       if (due === null || due > asOf) continue;
-      out.push(...this.store(id, entity, advanceTo(entity.s, id, asOf, this.policy, null)));
+      const open = openCount(entity.s);
+      out.push(...this.store(id, entity, open, advanceTo(entity.s, id, asOf, this.policy, null, IN_PLACE)));
     }
     return { out };
   }
@@ -203,9 +212,10 @@ class Step {
       this.put(event.customerId, { ...entity, waiting: [...(entity.waiting ?? []), current] });
       return { out: [] };
     }
-    const outcome = applyEvent(entity.s, event, asOfDate(this.clock.wm), this.policy);
+    const open = openCount(entity.s);
+    const outcome = applyEvent(entity.s, event, asOfDate(this.clock.wm), this.policy, IN_PLACE);
     const own = outcome.rejected.find((r) => r.event === event);
-    const out = this.store(event.customerId, entity, outcome, current, own?.event);
+    const out = this.store(event.customerId, entity, open, outcome, current, own?.event);
     return own ? this.reject({ errorClass: own.errorClass, message: own.message }, out) : { out };
   }
 
@@ -233,7 +243,8 @@ class Step {
     entity = { ...entity, ...(waiting.length > 0 ? { waiting } : { waiting: undefined }) };
     const out: DerivedRecord[] = [];
     for (const w of ready) {
-      out.push(...this.store(id, entity, applyEvent(entity.s, w.event, asOf, this.policy), w));
+      const open = openCount(entity.s);
+      out.push(...this.store(id, entity, open, applyEvent(entity.s, w.event, asOf, this.policy, IN_PLACE), w));
       entity = this.customer(id)!;
     }
     return out;
@@ -242,8 +253,16 @@ class Step {
   /**
    * Writes the customer's new state and index score, and turns the outcome into records: its events, and a
    * re-encoded dead letter for each input rejected other than `own` (the record in hand, which keeps its bytes).
+   * `openBefore`: the customer's open invoices before the core ran (it wrote the state in place).
    */
-  private store(id: string, entity: CustomerEntity, outcome: Outcome, current?: Sourced, own?: DelinquencyInput): DerivedRecord[] {
+  private store(
+    id: string,
+    entity: CustomerEntity,
+    openBefore: number,
+    outcome: Outcome,
+    current?: Sourced,
+    own?: DelinquencyInput,
+  ): DerivedRecord[] {
     const { state } = outcome;
     const origin = (e: DelinquencyInput) => (e === current?.event ? current.offset : entity.heldAt?.[e.eventId]);
     const heldAt: Record<string, string> = {};
@@ -256,7 +275,7 @@ class Step {
       ...(entity.waiting ? { waiting: entity.waiting } : {}),
       ...(state.early.length > 0 ? { heldAt } : {}),
     });
-    const openDelta = Object.keys(state.open).length - Object.keys(entity.s.open).length;
+    const openDelta = openCount(state) - openBefore;
     if (openDelta !== 0) {
       this.clock.open += openDelta;
       this.clockChanged = true;

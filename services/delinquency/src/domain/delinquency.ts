@@ -36,6 +36,15 @@ export interface Outcome {
 export const inputDay = (e: DelinquencyInput): number => dayOf(e.occurredAt);
 
 /**
+ * How a call may treat the state it is given. By default it is never written: the new state shares what did not
+ * change with it (copy-on-write). `inPlace`: the caller gives the state up (it keeps no copy it relies on), so the
+ * call writes it instead of copying what it changes, and returns it as the new state.
+ */
+export interface CallOptions {
+  inPlace?: boolean;
+}
+
+/**
  * Applies one input of this customer, first advancing the state to the partition's as-of date (null while the
  * clock has not started). An input dated after the as-of date is held until the as-of date reaches its day; a
  * rejected input leaves the state as it was apart from that advance.
@@ -45,13 +54,14 @@ export function applyEvent(
   event: DelinquencyInput,
   asOfDate: number | null,
   policy: DelinquencyPolicy,
+  options: CallOptions = {},
 ): Outcome {
-  const run = new Run(structuredClone(state), event.customerId, policy);
+  const run = new Run(state, event.customerId, policy, options);
   if (asOfDate !== null) run.advance(asOfDate, event.eventId);
   const invalid = validate(event);
   if (invalid !== null) run.reject(event, 'InvalidEvent', invalid);
   else if (event.eventType === 'CustomerCreditProfile') run.s.currency = event.payload.currency;
-  else if (run.s.asOf === null || inputDay(event) > run.s.asOf) run.s.early.push(event);
+  else if (run.s.asOf === null || inputDay(event) > run.s.asOf) run.hold(event);
   else run.apply(event);
   return run.outcome();
 }
@@ -59,6 +69,7 @@ export function applyEvent(
 /**
  * Moves the customer's as-of date forward to `asOfDate`, day by day over the days where something is due, so the
  * events are the same whether the clock steps one day at a time or jumps. `causationId`: the tick that moved it.
+ * On each due day only the invoices due that day are evaluated and copied (found by a scan of their due days).
  */
 export function advanceTo(
   state: CustomerState,
@@ -66,8 +77,9 @@ export function advanceTo(
   asOfDate: number,
   policy: DelinquencyPolicy,
   causationId: string | null,
+  options: CallOptions = {},
 ): Outcome {
-  const run = new Run(structuredClone(state), customerId, policy);
+  const run = new Run(state, customerId, policy, options);
   run.advance(asOfDate, causationId);
   return run.outcome();
 }
@@ -83,13 +95,7 @@ export function nextDueDay(state: CustomerState, policy: DelinquencyPolicy): num
     let earliestDue = Number.POSITIVE_INFINITY;
     for (const inv of Object.values(state.open)) {
       earliestDue = Math.min(earliestDue, inv.dueDate);
-      if (!inv.overdue) next = Math.min(next, inv.dueDate + policy.graceDays + 1);
-      const nextBucket = BUCKETS[bucketRank(inv.bucket) + 1];
-      if (nextBucket) next = Math.min(next, inv.dueDate + nextBucket[1]);
-      if (inv.disputes.length === 0) {
-        const step = policy.dunningLadder.find((st) => !inv.stages.includes(st.stage));
-        if (step) next = Math.min(next, inv.dueDate + step.daysPastDue);
-      }
+      next = Math.min(next, invoiceDueDay(inv, policy));
     }
     // The status follows the oldest open invoice.
     if (earliestDue !== Number.POSITIVE_INFINITY) {
@@ -98,6 +104,21 @@ export function nextDueDay(state: CustomerState, policy: DelinquencyPolicy): num
     }
   }
   return next === Number.POSITIVE_INFINITY ? null : next;
+}
+
+/**
+ * The earliest as-of date at which the clock changes this open invoice (it goes overdue, changes bucket or reaches
+ * a dunning stage), +Infinity when never: before it, evaluating the invoice emits and changes nothing.
+ */
+function invoiceDueDay(inv: InvoiceState, policy: DelinquencyPolicy): number {
+  let next = inv.overdue ? Number.POSITIVE_INFINITY : inv.dueDate + policy.graceDays + 1;
+  const nextBucket = BUCKETS[bucketRank(inv.bucket) + 1];
+  if (nextBucket) next = Math.min(next, inv.dueDate + nextBucket[1]);
+  if (inv.disputes.length === 0) {
+    const step = policy.dunningLadder.find((st) => !inv.stages.includes(st.stage));
+    if (step) next = Math.min(next, inv.dueDate + step.daysPastDue);
+  }
+  return next;
 }
 
 function validate(e: DelinquencyInput): string | null {
@@ -119,16 +140,36 @@ function validate(e: DelinquencyInput): string | null {
   }
 }
 
-/** One call's working copy of the state and what it emits. */
+/** The collections of a state that a run copies before its first write. */
+type Collection = 'open' | 'closed' | 'payments' | 'held';
+
+/**
+ * One call's working copy of the state and what it emits. Copy-on-write: the caller's state is never written; a
+ * collection, an invoice or a held entry is copied the first time this run changes it (`owned` holds the copies),
+ * so a call costs what it changes, not the size of the customer's state. In place, everything counts as owned.
+ */
 class Run {
+  readonly s: CustomerState;
   readonly events: DelinquencyEvent[] = [];
   readonly rejected: RejectedInput[] = [];
+  private readonly owned = new Set<object>();
+  private readonly inPlace: boolean;
 
   constructor(
-    readonly s: CustomerState,
+    state: CustomerState,
     private readonly customerId: string,
     private readonly policy: DelinquencyPolicy,
-  ) {}
+    { inPlace = false }: CallOptions,
+  ) {
+    this.inPlace = inPlace;
+    this.s = inPlace ? state : { ...state };
+    this.s.retired ??= []; // states stored before it existed have none
+  }
+
+  hold(event: DatedInput): void {
+    if (this.owns(this.s.early)) this.s.early.push(event);
+    else this.s.early = [...this.s.early, event];
+  }
 
   outcome(): Outcome {
     return { state: this.s, events: this.events, rejected: this.rejected };
@@ -146,12 +187,17 @@ class Run {
     this.prune();
   }
 
-  /** Day d's clock transitions (state = every input before d), then the held inputs of day d. */
+  /**
+   * Day d's clock transitions (state = every input before d), then the held inputs of day d. Only the invoices due
+   * by d are evaluated: the others would emit and change nothing.
+   */
   private processDay(d: number, causationId: string | null): void {
     this.s.asOf = d;
     const at: Emission = { customerId: this.customerId, occurredAt: startOfDay(d), causationId };
-    for (const id of Object.keys(this.s.open).sort()) this.evaluateInvoice(id, at);
+    const dueIds = Object.keys(this.s.open).filter((id) => invoiceDueDay(this.s.open[id]!, this.policy) <= d);
+    for (const id of dueIds.sort()) this.evaluateInvoice(id, at);
     this.evaluateStatus(at, { clockDay: d });
+    if (!this.s.early.some((e) => inputDay(e) <= d)) return;
     const due = this.s.early.filter((e) => inputDay(e) <= d);
     this.s.early = this.s.early.filter((e) => inputDay(e) > d);
     for (const e of due) this.apply(e);
@@ -180,7 +226,7 @@ class Run {
         const id = e.payload.invoiceId;
         const open = this.s.open[id];
         if (open) this.cure(id, open, 'VOIDED', day, at);
-        else if (this.closedInvoice(id)) delete this.s.closed[id];
+        else if (this.closedInvoice(id)) this.forget(id);
         else return unknownInvoice(id);
         return null;
       }
@@ -188,14 +234,15 @@ class Run {
         const { invoiceId, disputeId } = e.payload;
         const inv = this.s.open[invoiceId] ?? this.closedInvoice(invoiceId);
         if (!inv) return unknownInvoice(invoiceId);
-        if (!inv.disputes.includes(disputeId)) inv.disputes.push(disputeId);
+        if (!inv.disputes.includes(disputeId)) this.writeInvoice(invoiceId).disputes.push(disputeId);
         return null;
       }
       case 'DisputeResolved': {
         const { invoiceId, disputeId } = e.payload;
-        const inv = this.s.open[invoiceId] ?? this.closedInvoice(invoiceId);
-        if (!inv) return unknownInvoice(invoiceId);
-        if (!inv.disputes.includes(disputeId)) return ['UnknownReference', `no open dispute ${disputeId} on ${invoiceId}`];
+        const known = this.s.open[invoiceId] ?? this.closedInvoice(invoiceId);
+        if (!known) return unknownInvoice(invoiceId);
+        if (!known.disputes.includes(disputeId)) return ['UnknownReference', `no open dispute ${disputeId} on ${invoiceId}`];
+        const inv = this.writeInvoice(invoiceId);
         inv.disputes = inv.disputes.filter((d) => d !== disputeId);
         if (this.s.open[invoiceId]) this.evaluateInvoice(invoiceId, at);
         return null;
@@ -204,7 +251,8 @@ class Run {
   }
 
   private issue(p: InvoiceIssued, at: Emission): [PoisonClass, string] | null {
-    if (this.s.open[p.invoiceId] || this.closedInvoice(p.invoiceId)) {
+    // A document id is used once: open, closed, or voided, credited or settled and forgotten since.
+    if (this.s.open[p.invoiceId] || this.s.closed[p.invoiceId] || this.s.retired.includes(p.invoiceId)) {
       return ['InvalidEvent', `invoice ${p.invoiceId} issued twice`];
     }
     const wrong = this.currencyMismatch(p.currency);
@@ -223,6 +271,7 @@ class Run {
       bucket: 'CURRENT',
       stages: [],
     };
+    this.owned.add(inv);
     // Cash that arrived before its invoice counts from the day it was received.
     let lastReceived: number | null = null;
     for (const [paymentId, amount] of Object.entries(this.s.held[p.invoiceId] ?? {})) {
@@ -231,21 +280,22 @@ class Run {
       inv.paid[paymentId] = amount;
       lastReceived = Math.max(lastReceived ?? payment.receivedDate, payment.receivedDate);
     }
-    delete this.s.held[p.invoiceId];
+    if (p.invoiceId in this.s.held) delete this.write('held')[p.invoiceId];
     if (lastReceived !== null && balanceOf(inv) <= 0) {
       this.cure(p.invoiceId, inv, 'SETTLED', lastReceived, at);
       return null;
     }
-    this.s.open[p.invoiceId] = inv;
+    this.write('open')[p.invoiceId] = inv;
     this.evaluateInvoice(p.invoiceId, at);
     return null;
   }
 
   private adjust(p: InvoiceAdjusted, day: number, at: Emission): [PoisonClass, string] | null {
-    const open = this.s.open[p.invoiceId];
-    const inv = open ?? this.closedInvoice(p.invoiceId);
-    if (!inv) return unknownInvoice(p.invoiceId);
-    if (p.currency !== inv.currency) return ['InvalidEvent', `adjustment in ${p.currency}, invoice in ${inv.currency}`];
+    const open = this.s.open[p.invoiceId] !== undefined;
+    const known = this.s.open[p.invoiceId] ?? this.closedInvoice(p.invoiceId);
+    if (!known) return unknownInvoice(p.invoiceId);
+    if (p.currency !== known.currency) return ['InvalidEvent', `adjustment in ${p.currency}, invoice in ${known.currency}`];
+    const inv = this.writeInvoice(p.invoiceId);
     inv.adjusted += p.amount;
     if (open && balanceOf(inv) <= 0) this.cure(p.invoiceId, inv, 'CREDITED', day, at);
     else if (!open && balanceOf(inv) > 0) this.reopen(p.invoiceId, inv, at);
@@ -256,18 +306,18 @@ class Run {
     if (this.s.payments[p.paymentId]) return ['InvalidEvent', `payment ${p.paymentId} received twice`];
     const wrong = this.currencyMismatch(p.currency);
     if (wrong) return wrong;
-    this.s.payments[p.paymentId] = {
+    this.write('payments')[p.paymentId] = {
       receivedDate: p.receivedDate,
       allocations: p.allocations.map((a) => ({ invoiceId: a.invoiceId, amount: a.amount })),
     };
     for (const { invoiceId, amount } of p.allocations) {
-      const open = this.s.open[invoiceId];
-      const inv = open ?? this.closedInvoice(invoiceId);
-      if (inv) {
+      const open = this.s.open[invoiceId] !== undefined;
+      if (open || this.closedInvoice(invoiceId)) {
+        const inv = this.writeInvoice(invoiceId);
         inv.paid[p.paymentId] = (inv.paid[p.paymentId] ?? 0) + amount;
-        if (open && balanceOf(open) <= 0) this.cure(invoiceId, open, 'SETTLED', p.receivedDate, at);
+        if (open && balanceOf(inv) <= 0) this.cure(invoiceId, inv, 'SETTLED', p.receivedDate, at);
       } else {
-        const held = (this.s.held[invoiceId] ??= {});
+        const held = this.writeHeld(invoiceId);
         held[p.paymentId] = (held[p.paymentId] ?? 0) + amount;
       }
     }
@@ -278,18 +328,16 @@ class Run {
   private reverse(paymentId: string, at: Emission): [PoisonClass, string] | null {
     const payment = this.reversible(paymentId);
     if (!payment) return ['UnknownReference', `payment ${paymentId} is unknown or past the reversal window`];
-    delete this.s.payments[paymentId];
+    delete this.write('payments')[paymentId];
     for (const invoiceId of new Set(payment.allocations.map((a) => a.invoiceId))) {
-      const open = this.s.open[invoiceId];
-      const closed = this.s.closed[invoiceId];
-      const held = this.s.held[invoiceId];
-      if (open) delete open.paid[paymentId];
-      else if (closed) {
+      if (this.s.open[invoiceId]) {
+        if (paymentId in this.s.open[invoiceId].paid) delete this.writeInvoice(invoiceId).paid[paymentId];
+      } else if (this.s.closed[invoiceId]) {
+        const closed = this.writeInvoice(invoiceId);
         delete closed.paid[paymentId];
         if (balanceOf(closed) > 0) this.reopen(invoiceId, closed, at);
-      } else if (held) {
-        delete held[paymentId];
-        if (Object.keys(held).length === 0) delete this.s.held[invoiceId];
+      } else if (this.s.held[invoiceId]) {
+        this.unhold(invoiceId, paymentId);
       }
     }
     return null;
@@ -298,17 +346,18 @@ class Run {
   private cure(id: string, inv: InvoiceState, cure: CureKind, curedDate: number, at: Emission): void {
     const daysLate = Math.max(0, daysPastDue(inv.dueDate, curedDate));
     this.events.push(emit.invoiceCured(at, inv.cycle, { invoiceId: id, cure, curedDate, daysLate }));
-    delete this.s.open[id];
-    if (cure !== 'VOIDED' && Object.keys(inv.paid).length > 0) this.s.closed[id] = inv;
+    if (id in this.s.open) delete this.write('open')[id];
+    if (cure !== 'VOIDED' && Object.keys(inv.paid).length > 0) this.write('closed')[id] = inv;
+    else this.retire(id);
   }
 
   /** A new cycle: it goes overdue and changes bucket again (from CURRENT); dunning resumes past stages reached. */
   private reopen(id: string, inv: InvoiceState, at: Emission): void {
-    delete this.s.closed[id];
+    delete this.write('closed')[id];
     inv.cycle += 1;
     inv.overdue = false;
     inv.bucket = 'CURRENT';
-    this.s.open[id] = inv;
+    this.write('open')[id] = inv;
     this.evaluateInvoice(id, at);
   }
 
@@ -324,19 +373,19 @@ class Run {
     const dpd = daysPastDue(inv.dueDate, asOfDate);
     const facts = { invoiceId: id, asOfDate, daysPastDue: dpd, openAmount: balanceOf(inv), currency: inv.currency };
     if (!inv.overdue && dpd > this.policy.graceDays) {
-      inv.overdue = true;
+      this.writeInvoice(id).overdue = true;
       this.events.push(emit.invoiceOverdue(at, inv.cycle, { ...facts, dueDate: inv.dueDate }));
     }
     const bucket = bucketOf(dpd);
     if (bucketRank(bucket) > bucketRank(inv.bucket)) {
       this.events.push(emit.bucketChanged(at, inv.cycle, { ...facts, fromBucket: inv.bucket, toBucket: bucket }));
-      inv.bucket = bucket;
+      this.writeInvoice(id).bucket = bucket;
     }
     if (inv.disputes.length > 0) return;
     const passed = this.policy.dunningLadder.filter((st) => st.daysPastDue <= dpd && !inv.stages.includes(st.stage));
     const highest = passed.at(-1);
     if (!highest) return;
-    inv.stages.push(...passed.map((st) => st.stage));
+    this.writeInvoice(id).stages.push(...passed.map((st) => st.stage));
     this.events.push(emit.dunningStageReached(at, { ...facts, stage: highest.stage }));
   }
 
@@ -344,18 +393,16 @@ class Run {
     const asOfDate = this.s.asOf;
     if (asOfDate === null) return;
     let worst = 0;
+    for (const inv of Object.values(this.s.open)) worst = Math.max(worst, daysPastDue(inv.dueDate, asOfDate));
+    const toStatus = statusOf(worst, this.policy);
+    if (toStatus === this.s.status) return;
     let overdueAmount = 0;
     let overdueCount = 0;
     for (const inv of Object.values(this.s.open)) {
-      const dpd = daysPastDue(inv.dueDate, asOfDate);
-      worst = Math.max(worst, dpd);
-      if (dpd > this.policy.graceDays) {
-        overdueAmount += balanceOf(inv);
-        overdueCount += 1;
-      }
+      if (daysPastDue(inv.dueDate, asOfDate) <= this.policy.graceDays) continue;
+      overdueAmount += balanceOf(inv);
+      overdueCount += 1;
     }
-    const toStatus = statusOf(worst, this.policy);
-    if (toStatus === this.s.status) return;
     this.events.push(
       emit.delinquencyChanged(at, trigger, {
         fromStatus: this.s.status,
@@ -386,20 +433,73 @@ class Run {
   /** A closed invoice counts only while a payment on it can be reversed, however late pruning runs. */
   private closedInvoice(id: string): InvoiceState | undefined {
     const inv = this.s.closed[id];
-    return inv && Object.keys(inv.paid).some((pid) => this.reversible(pid)) ? inv : undefined;
+    if (inv) for (const pid in inv.paid) if (this.reversible(pid)) return inv;
+    return undefined;
   }
 
   /** Forgets payments past the reversal window (with their held allocations) and the closed invoices they kept. */
   private prune(): void {
     for (const paymentId of Object.keys(this.s.payments)) {
       if (this.reversible(paymentId)) continue;
-      delete this.s.payments[paymentId];
-      for (const [invoiceId, held] of Object.entries(this.s.held)) {
-        delete held[paymentId];
-        if (Object.keys(held).length === 0) delete this.s.held[invoiceId];
-      }
+      delete this.write('payments')[paymentId];
+      for (const [invoiceId, held] of Object.entries(this.s.held)) if (paymentId in held) this.unhold(invoiceId, paymentId);
     }
-    for (const id of Object.keys(this.s.closed)) if (!this.closedInvoice(id)) delete this.s.closed[id];
+    for (const id of Object.keys(this.s.closed)) if (!this.closedInvoice(id)) this.forget(id);
+  }
+
+  /** A closed invoice leaves the state for good; its id stays used. */
+  private forget(id: string): void {
+    delete this.write('closed')[id];
+    this.retire(id);
+  }
+
+  private retire(id: string): void {
+    if (!this.owns(this.s.retired)) {
+      this.s.retired = [...this.s.retired];
+      this.owned.add(this.s.retired);
+    }
+    this.s.retired.push(id);
+  }
+
+  private unhold(invoiceId: string, paymentId: string): void {
+    const held = this.writeHeld(invoiceId);
+    delete held[paymentId];
+    if (Object.keys(held).length === 0) delete this.write('held')[invoiceId];
+  }
+
+  private owns(o: object): boolean {
+    return this.inPlace || this.owned.has(o);
+  }
+
+  /** The state's collection, copied first if this run has not written it yet. */
+  private write<K extends Collection>(k: K): CustomerState[K] {
+    const c = this.s[k];
+    if (this.owns(c)) return c;
+    const copy = { ...c };
+    this.owned.add(copy);
+    this.s[k] = copy;
+    return copy;
+  }
+
+  /** The open (else closed) invoice `id`, copied into its collection first if this run has not written it yet. */
+  private writeInvoice(id: string): InvoiceState {
+    const where = this.s.open[id] ? 'open' : 'closed';
+    const inv = this.s[where][id]!;
+    if (this.owns(inv)) return inv;
+    const copy: InvoiceState = { ...inv, paid: { ...inv.paid }, disputes: [...inv.disputes], stages: [...inv.stages] };
+    this.owned.add(copy);
+    this.write(where)[id] = copy;
+    return copy;
+  }
+
+  /** The allocations held for a not yet issued invoice (created empty), copied first if not yet written. */
+  private writeHeld(invoiceId: string): Record<string, number> {
+    const entry = this.s.held[invoiceId];
+    if (entry && this.owns(entry)) return entry;
+    const copy = { ...entry };
+    this.owned.add(copy);
+    this.write('held')[invoiceId] = copy;
+    return copy;
   }
 }
 

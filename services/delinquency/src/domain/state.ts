@@ -54,6 +54,11 @@ export interface CustomerState {
   payments: Record<string, PaymentState>;
   /** Allocations to invoices not issued yet: invoiceId -> paymentId -> amount. */
   held: Record<string, Record<string, number>>;
+  /**
+   * Ids of invoices that left for good (voided, credited or settled and forgotten): a document id is used once, so
+   * issuing one of them again is a duplicate. Absent in states stored before it existed.
+   */
+  retired: string[];
   /** Inputs dated after the as-of date, in arrival order; applied when the as-of date reaches them. */
   early: DatedInput[];
   /** The last status emitted. */
@@ -67,6 +72,7 @@ export const emptyState = (): CustomerState => ({
   closed: {},
   payments: {},
   held: {},
+  retired: [],
   early: [],
   status: 'CURRENT',
 });
