@@ -10,11 +10,12 @@ export type PoisonClass =
   | 'SchemaMismatch' // a registered schema, but not this topic's
   | 'CorruptAvro' // the bytes do not decode with the writer's schema
   | 'InvalidEvent' // decodes, but breaks an invariant (negative amount, missing id, wrong currency, ...)
+  | 'KeyMismatch' // a customer's event whose Kafka key is not its customerId (or is missing): on the wrong partition
   | 'UnknownReference'; // refers to something that cannot exist (a service may choose to DLQ it)
 
 const POISON_CLASS_SET: Record<PoisonClass, true> = {
   RecordTooShort: true, InvalidMagicByte: true, UnknownSchemaId: true, SchemaMismatch: true, CorruptAvro: true,
-  InvalidEvent: true, UnknownReference: true,
+  InvalidEvent: true, KeyMismatch: true, UnknownReference: true,
 };
 /** Every PoisonClass (the record above fails to compile when one is missing): for counters shown at zero. */
 export const POISON_CLASSES = Object.keys(POISON_CLASS_SET) as readonly PoisonClass[];

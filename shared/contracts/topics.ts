@@ -10,7 +10,7 @@
 //
 // Every topic is keyed by customerId and has the same partition count, so one customer's events land on the same
 // partition number everywhere (co-partitioning). Business-date ticks carry customerId '' and are written to an
-// explicit partition, one per partition of the orders, invoices and payments topics.
+// explicit partition, one per partition of the orders, invoices and payments topics: they have no key to check.
 import {
   CreditActionEventTypes,
   CreditHoldEventTypes,
@@ -93,6 +93,14 @@ function avroTopic<E extends AnyEvent>(
     subject: `${full}-value`,
     eventTypes,
   });
+}
+
+/**
+ * The Kafka key a record of this event must carry: its customerId, which puts it on its customer's partition; none
+ * for a BusinessDateTick, which belongs to no customer and is written to an explicit partition.
+ */
+export function recordKeyOf(event: AnyEvent): string | undefined {
+  return event.eventType === 'BusinessDateTick' ? undefined : event.customerId;
 }
 
 /** The topic registry with every name (and so every subject) prefixed; '' gives the production names. */

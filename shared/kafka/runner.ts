@@ -10,7 +10,8 @@
 // event-time-aligner.ts). This file wires them to a kafkajs consumer and is the public entry.
 import type { Consumer, EachBatchPayload, Kafka, PartitionAssigner } from 'kafkajs';
 import type { EventSerde } from '../contracts/serde.ts';
-import type { EventOf, TopicSpec } from '../contracts/topics.ts';
+import { recordKeyOf, type AnyEvent, type EventOf, type TopicSpec } from '../contracts/topics.ts';
+import { PoisonRecordError } from '../errors.ts';
 import { ConsumerHealth } from '../health.ts';
 import type { Logger } from '../logger.ts';
 import type { RunnerMetrics } from '../metrics.ts';
@@ -206,12 +207,33 @@ export function fetchOptions(config: {
   };
 }
 
-/** The Decode of a service: the serde over its input topics' specs. A topic outside them is a wiring bug. */
+/**
+ * The Decode of a service: the serde over its input topics' specs, then the key check. A customer's event keyed by
+ * anything but its customerId (or by nothing) is poison, KeyMismatch: applied, it would put part of the customer's
+ * state on another partition. A topic outside the specs is a wiring bug.
+ */
 export function specDecoder<S extends TopicSpec>(serde: Pick<EventSerde, 'decode'>, specs: readonly S[]): Decode<EventOf<S>> {
   const byName = new Map<string, S>(specs.map((s) => [s.name, s]));
-  return async (topic, value) => {
+  return async (topic, value, key) => {
     const spec = byName.get(topic);
     if (!spec) throw new Error(`no topic spec for ${topic}`);
-    return (await serde.decode(spec, value)) as EventOf<S>;
+    const event: AnyEvent = await serde.decode(spec, value);
+    const expected = recordKeyOf(event);
+    if (expected !== undefined && !key?.equals(Buffer.from(expected))) {
+      throw new PoisonRecordError(
+        'KeyMismatch',
+        `${event.eventType} ${event.eventId} of customer ${JSON.stringify(expected)} has ${keyText(key)}, not its customerId`,
+      );
+    }
+    return event as EventOf<S>;
   };
+}
+
+/** Keys are ids, so short: a longer one is cut in the error message. */
+const MAX_KEY_TEXT = 100;
+
+function keyText(key: Buffer | null): string {
+  if (key === null) return 'no key';
+  const text = key.toString('utf8');
+  return `key ${JSON.stringify(text.length > MAX_KEY_TEXT ? `${text.slice(0, MAX_KEY_TEXT)}...` : text)}`;
 }

@@ -6,7 +6,8 @@ import { frame, type EventSerde } from '../serde.ts';
 import type { AnyEvent, TopicRegistry, TopicSpec } from '../topics.ts';
 import { exampleEvent } from './examples.ts';
 
-export type DecodePoisonClass = Exclude<PoisonClass, 'UnknownReference'>;
+/** What the serde finds from a value alone (a key mismatch takes the record's key too, see specDecoder). */
+export type DecodePoisonClass = Exclude<PoisonClass, 'UnknownReference' | 'KeyMismatch'>;
 
 /** Avro-encodes an event with the topic's registered schema id and no invariant check, as a faulty producer would. */
 export async function encodeUnchecked(serde: EventSerde, spec: TopicSpec, event: AnyEvent): Promise<Buffer> {

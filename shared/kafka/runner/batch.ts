@@ -37,8 +37,11 @@ export interface BatchContext {
   fromOffsets: Readonly<Record<string, string>>;
 }
 
-/** Turns a record value into an event, or throws PoisonRecordError (DLQ) or TransientError (retry). */
-export type Decode<E> = (topic: string, value: Buffer | null) => Promise<E>;
+/**
+ * Turns a record's value into an event, checked against the record's key, or throws PoisonRecordError (DLQ) or
+ * TransientError (retry).
+ */
+export type Decode<E> = (topic: string, value: Buffer | null, key: Buffer | null) => Promise<E>;
 
 /**
  * Applies a chunk of one topic-partition's records, in offset order (with align.mixedTopics: of several topics of one

@@ -80,7 +80,7 @@ export function createSettler<E>(o: SettlerOptions<E>): Settler<E> {
       const items: Array<Item<E>> = [];
       for (const m of chunk) {
         try {
-          const record = toRecord(topic, partition, m, await decode(topic, m.value));
+          const record = toRecord(topic, partition, m, await decode(topic, m.value, m.key ?? null));
           items.push({ topic, offset: m.offset, record, ...(eventTime ? { time: eventTime(record.event) } : {}) });
         } catch (error) {
           if (!isPoison(error)) return { items, failure: { stage: 'decode', error } };

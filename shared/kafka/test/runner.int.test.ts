@@ -241,12 +241,12 @@ describe('runner: transient failures', () => {
     // The registry "fails" twice while the record at offset 3 is decoded.
     const serdeDecode = specDecoder(serde, [topics.ORDERS]);
     let registryFailures = 2;
-    const decode: Decode<OrderEvent> = async (topic, value) => {
+    const decode: Decode<OrderEvent> = async (topic, value, key) => {
       if (value?.equals(encoded[2]!) && registryFailures > 0) {
         registryFailures--;
         throw new TransientError('registry unreachable');
       }
-      return serdeDecode(topic, value);
+      return serdeDecode(topic, value, key);
     };
     const calls: string[][] = [];
     const dlq = await collect(kafka, topics.DLQ.name);

@@ -16,9 +16,9 @@ export type SinkInput = SinkEvent | Undecodable;
 
 /** `decode`, with a poison record returned as Undecodable instead of thrown; a TransientError still throws (retry). */
 export function keepUndecodable(decode: Decode<SinkEvent>): Decode<SinkInput> {
-  return async (topic, value) => {
+  return async (topic, value, key) => {
     try {
-      return await decode(topic, value);
+      return await decode(topic, value, key);
     } catch (error) {
       if (isPoison(error)) return new Undecodable(error);
       throw error;
