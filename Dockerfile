@@ -25,6 +25,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 USER node
+# /metrics and /healthz for whatever scrapes the container over its network (outside a container: loopback).
+ENV HTTP_HOST=0.0.0.0
 EXPOSE 9464
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/services/exposure/src/main.js"]

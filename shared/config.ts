@@ -1,6 +1,12 @@
 // Configuration is read from the environment once, at start-up, into a frozen typed object. Every variable is
 // checked before the service touches the network, and all problems are reported together, each naming its variable,
 // so a bad deployment fails in one round trip instead of one variable at a time.
+//
+// Secrets: a variable marked `secret()` (or named like one: *_PASSWORD, *_TOKEN, DATABASE_URL, REDIS_URL, ...) may
+// instead be given as a file, `<NAME>_FILE` (the Docker and Kubernetes secrets convention); its value is never echoed
+// in an error, and every secret loaded is remembered so that maskSecrets() (the logger's filter) removes it from any
+// text, a library's error message included.
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 
 /** Thrown when a variable cannot be turned into the value its spec wants; `loadConfig` prefixes the name. */
 class VarError extends Error {}
@@ -10,6 +16,10 @@ export interface Var<T> {
   parse(raw: string | undefined): T;
   /** Human description of what is accepted, for error messages. */
   readonly expects: string;
+  /** Also read from `<NAME>_FILE`; never echoed; masked wherever it appears in a log line. */
+  readonly secret?: boolean;
+  /** Rules across variables, run once every variable parsed: each problem names the variables it is about. */
+  check?(value: T, config: Readonly<Record<string, unknown>>): readonly string[];
 }
 
 interface Defaults<T> {
@@ -125,7 +135,36 @@ export function oneOf<const T extends string>(values: readonly T[], opts: Defaul
 
 /** The variable may be absent; when present it must still be valid. */
 export function optional<T>(inner: Var<T>): Var<T | undefined> {
-  return { expects: inner.expects, parse: (raw) => (raw === undefined ? undefined : inner.parse(raw)) };
+  return { ...inner, parse: (raw) => (raw === undefined ? undefined : inner.parse(raw)) };
+}
+
+/** Marks a variable as a secret (see the header): `<NAME>_FILE` is accepted and the value is never shown. */
+export function secret<T>(inner: Var<T>): Var<T> {
+  return { ...inner, secret: true };
+}
+
+/** Adds rules across variables to a variable (see Var.check). */
+export function checked<T>(inner: Var<T>, check: (value: T, config: Readonly<Record<string, unknown>>) => readonly string[]): Var<T> {
+  return { ...inner, check };
+}
+
+/** The path of a readable regular file (a CA bundle, a certificate), checked at start-up rather than at first use. */
+export function file(opts: Defaults<string> = {}): Var<string> {
+  const expects = 'the path of a readable file';
+  return {
+    expects,
+    parse: (raw) =>
+      required(raw, opts, (path) => {
+        try {
+          if (!statSync(path).isFile()) throw new VarError(`must be ${expects}; it is not a regular file`);
+          accessSync(path, fsConstants.R_OK);
+        } catch (e) {
+          if (e instanceof VarError) throw e;
+          throw new VarError(`must be ${expects} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+        return path;
+      }),
+  };
 }
 
 export type Spec = Record<string, Var<unknown>>;
@@ -139,16 +178,84 @@ export class ConfigError extends Error {
 }
 
 const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE/i;
+/** Connection URLs that carry a password by convention. */
+const SECRET_URL_NAME = /(^|_)(DATABASE|REDIS)_URL$/;
+
+/** Whether a variable is a secret: marked so, or named like one (which covers specs that predate the marker). */
+export function isSecret(name: string, v?: Pick<Var<unknown>, 'secret'>): boolean {
+  return v?.secret === true || SECRET_NAME.test(name) || SECRET_URL_NAME.test(name);
+}
 
 /** What an error message may echo of a value: nothing for secrets, URLs with their password masked. */
-export function displayValue(name: string, raw: string): string {
+export function displayValue(name: string, raw: string, v?: Pick<Var<unknown>, 'secret'>): string {
   if (SECRET_NAME.test(name)) return '<redacted>';
-  return JSON.stringify(maskUrlPasswords(raw));
+  // A secret URL is shown with its password masked, so long as it parses: an unparsed one has no known password.
+  if (isSecret(name, v) && !(raw.includes('://') && URL.canParse(raw))) return '<redacted>';
+  return JSON.stringify(maskSecrets(raw));
 }
 
 /** Replaces the password of every `scheme://user:password@` in a string with `***`. */
 export function maskUrlPasswords(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s/]*@/gi, '$1***@');
+}
+
+// Secret values loaded in this process, longest first (so a secret containing another is masked whole). Shorter
+// ones are not remembered: masking every "abc" in every log line would garble the logs and protect little.
+const MIN_REMEMBERED_SECRET = 4;
+let knownSecrets: string[] = [];
+
+/** Remembers a secret value (and, for a URL, its password) so maskSecrets() removes it from any text. */
+export function rememberSecret(value: string): void {
+  const found = [value];
+  if (value.includes('://') && URL.canParse(value)) {
+    const password = new URL(value).password;
+    found.splice(0, 1, password);
+    try {
+      found.push(decodeURIComponent(password));
+    } catch {
+      // a malformed escape: the raw form is remembered
+    }
+  }
+  const fresh = found.filter((s) => s.length >= MIN_REMEMBERED_SECRET && !knownSecrets.includes(s));
+  if (fresh.length > 0) knownSecrets = [...knownSecrets, ...fresh].sort((a, b) => b.length - a.length);
+}
+
+/** maskUrlPasswords, and every remembered secret replaced with `***`. */
+export function maskSecrets(text: string): string {
+  let out = maskUrlPasswords(text);
+  for (const s of knownSecrets) if (out.includes(s)) out = out.split(s).join('***');
+  return out;
+}
+
+/** A secret file's content: the value, without the one final newline editors and `echo` add. */
+function readSecretFile(path: string): string {
+  return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+}
+
+/** The raw value of one variable: from the environment, or for a secret from `<NAME>_FILE`; a problem otherwise. */
+function rawValue(
+  name: string,
+  v: Var<unknown>,
+  env: Record<string, string | undefined>,
+): { raw: string | undefined } | { problem: string } {
+  const raw = env[name] === '' ? undefined : env[name];
+  if (!isSecret(name, v)) return { raw };
+  const fileName = `${name}_FILE`;
+  const path = env[fileName] === '' ? undefined : env[fileName];
+  if (path === undefined) {
+    if (raw !== undefined) rememberSecret(raw);
+    return { raw };
+  }
+  if (raw !== undefined) return { problem: `${name} and ${fileName} are both set: set one of them` };
+  let content: string;
+  try {
+    content = readSecretFile(path);
+  } catch (e) {
+    return { problem: `${fileName}=${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  if (content === '') return { problem: `${fileName}=${JSON.stringify(path)} is empty` };
+  rememberSecret(content);
+  return { raw: content };
 }
 
 /**
@@ -159,13 +266,22 @@ export function loadConfig<S extends Spec>(spec: S, env: Record<string, string |
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, v] of Object.entries(spec)) {
-    const raw = env[name] === '' ? undefined : env[name];
+    const value = rawValue(name, v, env);
+    if ('problem' in value) {
+      problems.push(value.problem);
+      continue;
+    }
+    const { raw } = value;
     try {
       out[name] = v.parse(raw);
     } catch (e) {
       if (!(e instanceof VarError)) throw e;
-      problems.push(raw === undefined ? `${name} ${e.message}` : `${name}=${displayValue(name, raw)} ${e.message}`);
+      problems.push(raw === undefined ? `${name} ${e.message}` : `${name}=${displayValue(name, raw, v)} ${e.message}`);
     }
+  }
+  // Rules across variables only once each variable is valid on its own: a rule about a bad value would say it twice.
+  if (problems.length === 0) {
+    for (const [name, v] of Object.entries(spec)) problems.push(...(v.check?.(out[name], out) ?? []));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out) as Config<S>;
@@ -174,14 +290,75 @@ export function loadConfig<S extends Spec>(spec: S, env: Record<string, string |
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+const isSet = (v: unknown): boolean => v !== undefined;
+
 /**
- * What every service reads: Kafka and the registry, its HTTP port for /metrics and /healthz, logging, and the
- * topic layout (one partition count for every topic, so customers stay co-partitioned).
+ * How a client authenticates to Kafka and protects the connection: SASL (SCRAM or PLAIN) with a username and
+ * password, TLS with a CA bundle (the system CAs without one) and optionally a client certificate. Unset: plaintext,
+ * unauthenticated, as the local stack's default broker.
+ */
+export const kafkaSecuritySpec = {
+  KAFKA_SASL_MECHANISM: checked(optional(oneOf(SASL_MECHANISMS)), (mechanism, c) => {
+    if (mechanism === undefined) {
+      const given = ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'].filter((n) => isSet(c[n]));
+      return given.length === 0 ? [] : [`${given.join(' and ')} set but KAFKA_SASL_MECHANISM is not: set it (e.g. scram-sha-512)`];
+    }
+    const missing = [
+      ...(isSet(c.KAFKA_SASL_USERNAME) ? [] : ['KAFKA_SASL_USERNAME']),
+      ...(isSet(c.KAFKA_SASL_PASSWORD) ? [] : ['KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)']),
+    ];
+    return [
+      ...(missing.length === 0 ? [] : [`KAFKA_SASL_MECHANISM=${mechanism} needs ${missing.join(' and ')}`]),
+      // PLAIN sends the password as it is: only inside TLS.
+      ...(mechanism === 'plain' && c.KAFKA_TLS !== true ? ['KAFKA_SASL_MECHANISM=plain needs KAFKA_TLS=true (PLAIN sends the password in clear)'] : []),
+    ];
+  }),
+  KAFKA_SASL_USERNAME: optional(str()),
+  KAFKA_SASL_PASSWORD: secret(optional(str())),
+  KAFKA_TLS: checked(bool({ default: false }), (tls, c) => {
+    const files = ['KAFKA_TLS_CA_FILE', 'KAFKA_TLS_CERT_FILE', 'KAFKA_TLS_KEY_FILE'].filter((n) => isSet(c[n]));
+    return [
+      ...(!tls && files.length > 0 ? [`${files.join(', ')} set but KAFKA_TLS is not true`] : []),
+      ...(isSet(c.KAFKA_TLS_CERT_FILE) !== isSet(c.KAFKA_TLS_KEY_FILE)
+        ? ['KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (a client certificate and its key): set both or neither']
+        : []),
+    ];
+  }),
+  /** PEM CA bundle the brokers' certificates must chain to; unset: the system CAs. */
+  KAFKA_TLS_CA_FILE: optional(file()),
+  /** PEM client certificate and key, for brokers that ask for one. */
+  KAFKA_TLS_CERT_FILE: optional(file()),
+  KAFKA_TLS_KEY_FILE: optional(file()),
+};
+
+/** The schema registry: its URL, basic-auth credentials, and a CA bundle for an https URL. */
+export const registrySpec = {
+  SCHEMA_REGISTRY_URL: url({ protocols: ['http', 'https'] }),
+  SCHEMA_REGISTRY_USERNAME: checked(optional(str()), (username, c) =>
+    isSet(username) === isSet(c.SCHEMA_REGISTRY_PASSWORD)
+      ? []
+      : ['SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE) go together: set both or neither'],
+  ),
+  SCHEMA_REGISTRY_PASSWORD: secret(optional(str())),
+  SCHEMA_REGISTRY_CA_FILE: checked(optional(file()), (ca, c) =>
+    isSet(ca) && !String(c.SCHEMA_REGISTRY_URL).startsWith('https:')
+      ? ['SCHEMA_REGISTRY_CA_FILE set but SCHEMA_REGISTRY_URL is not an https URL']
+      : [],
+  ),
+};
+
+/**
+ * What every service reads: Kafka and the registry (where and how to authenticate), its HTTP address for /metrics
+ * and /healthz, logging, and the topic layout (one partition count for every topic, so customers stay co-partitioned).
  */
 export function commonSpec(service: string, defaults: { httpPort: number }) {
   return {
     KAFKA_BROKERS: hostPorts(),
     KAFKA_CLIENT_ID: str({ default: service }),
+    ...kafkaSecuritySpec,
     KAFKA_PARTITIONS: int({ default: 12, min: 1, max: 10_000 }),
     KAFKA_REPLICATION_FACTOR: int({ default: 1, min: 1, max: 32 }),
     // Fetch tuning: a fetch returns as soon as minBytes are there, or after maxWait. minBytes 1 keeps decisions fast
@@ -189,13 +366,15 @@ export function commonSpec(service: string, defaults: { httpPort: number }) {
     KAFKA_FETCH_MIN_BYTES: int({ default: 1, min: 1 }),
     KAFKA_FETCH_MAX_WAIT_MS: int({ default: 500, min: 0, max: 60_000 }),
     KAFKA_MAX_BYTES_PER_PARTITION: int({ default: 1_048_576, min: 1024 }),
-    SCHEMA_REGISTRY_URL: url({ protocols: ['http', 'https'] }),
+    ...registrySpec,
+    // Loopback unless told otherwise: /metrics is for a local scraper or a container network (compose sets 0.0.0.0).
+    HTTP_HOST: str({ default: '127.0.0.1' }),
     HTTP_PORT: int({ default: defaults.httpPort, min: 0, max: 65_535 }),
     LOG_LEVEL: oneOf(LOG_LEVELS, { default: 'info' }),
   };
 }
 
-export const redisSpec = { REDIS_URL: url({ protocols: ['redis', 'rediss'] }) };
-export const databaseSpec = { DATABASE_URL: url({ protocols: ['postgres', 'postgresql'] }) };
+export const redisSpec = { REDIS_URL: secret(url({ protocols: ['redis', 'rediss'] })) };
+export const databaseSpec = { DATABASE_URL: secret(url({ protocols: ['postgres', 'postgresql'] })) };
 
 export type CommonConfig = Config<ReturnType<typeof commonSpec>>;

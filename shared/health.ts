@@ -1,14 +1,18 @@
 // The HTTP side of a service: GET /metrics for Prometheus, GET /healthz (liveness: restart me if 503) and GET /readyz
 // (readiness: I hold my partitions and process them). State comes from kafkajs instrumentation events via
-// ConsumerHealth, never from parsing logs.
+// ConsumerHealth, never from parsing logs. The probes say healthy or not and why in one word: never an error's
+// text, which may carry a host name, a query or worse to whoever can reach the port; the log has the details.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
+/** Why a check is not healthy or not ready, in one word. */
+export type HealthReason = 'starting' | 'rebalancing' | 'restarting' | 'crashed' | 'stopped';
+
 export interface HealthStatus {
   healthy: boolean;
   ready: boolean;
-  reason?: string;
+  reason?: HealthReason;
 }
 
 export interface HealthCheck {
@@ -20,8 +24,8 @@ type ConsumerState =
   | { kind: 'starting' }
   | { kind: 'joined' }
   | { kind: 'rebalancing' }
-  | { kind: 'restarting'; error: string }
-  | { kind: 'crashed'; error: string }
+  | { kind: 'restarting' }
+  | { kind: 'crashed' }
   | { kind: 'stopped' };
 
 /**
@@ -42,8 +46,9 @@ export class ConsumerHealth implements HealthCheck {
     if (this.state.kind === 'joined') this.state = { kind: 'rebalancing' };
   }
 
-  crashed(error: Error, restart: boolean): void {
-    this.state = { kind: restart ? 'restarting' : 'crashed', error: error.message };
+  /** The error itself is the runner's to log; health only says that it crashed. */
+  crashed(_error: Error, restart: boolean): void {
+    this.state = { kind: restart ? 'restarting' : 'crashed' };
   }
 
   stopped(): void {
@@ -58,11 +63,11 @@ export class ConsumerHealth implements HealthCheck {
       case 'rebalancing':
         return { healthy: true, ready: false, reason: 'rebalancing' };
       case 'starting':
-        return { healthy: false, ready: false, reason: 'has not joined its group yet' };
+        return { healthy: false, ready: false, reason: 'starting' };
       case 'restarting':
-        return { healthy: false, ready: false, reason: `restarting after a crash: ${s.error}` };
+        return { healthy: false, ready: false, reason: 'restarting' };
       case 'crashed':
-        return { healthy: false, ready: false, reason: `crashed: ${s.error}` };
+        return { healthy: false, ready: false, reason: 'crashed' };
       case 'stopped':
         return { healthy: false, ready: false, reason: 'stopped' };
     }
@@ -70,6 +75,8 @@ export class ConsumerHealth implements HealthCheck {
 }
 
 export interface HealthServer {
+  /** The bound address (HTTP_HOST, loopback by default). */
+  readonly address: string;
   /** The bound port (the real one when asked for port 0). */
   readonly port: number;
   close(): Promise<void>;
@@ -77,6 +84,7 @@ export interface HealthServer {
 
 export interface HealthServerOptions {
   port: number;
+  /** The address to bind (HTTP_HOST); loopback by default. */
   host?: string;
   registry: Registry;
   checks: readonly HealthCheck[];
@@ -88,10 +96,18 @@ function reply(res: ServerResponse, code: number, contentType: string, body: str
 }
 
 function probe(res: ServerResponse, checks: readonly HealthCheck[], key: 'healthy' | 'ready'): void {
-  const statuses = Object.fromEntries(checks.map((c) => [c.name, c.status()]));
+  // Only the fields of HealthStatus: a check cannot leak more than a word through the probe.
+  const statuses = Object.fromEntries(
+    checks.map((c) => {
+      const { healthy, ready, reason } = c.status();
+      return [c.name, reason === undefined ? { healthy, ready } : { healthy, ready, reason }];
+    }),
+  );
   const ok = Object.values(statuses).every((s) => s[key]);
   reply(res, ok ? 200 : 503, 'application/json', JSON.stringify({ status: ok ? 'ok' : 'unavailable', checks: statuses }));
 }
+
+const DEFAULT_HOST = '127.0.0.1';
 
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -109,17 +125,19 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     }
   };
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => reply(res, 500, 'text/plain', `${(e as Error).message}\n`));
+    handle(req, res).catch(() => reply(res, 500, 'text/plain', 'internal error\n'));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
+    server.listen(opts.port, opts.host ?? DEFAULT_HOST, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  const bound = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    address: bound.address,
+    port: bound.port,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));

@@ -1,16 +1,17 @@
 // pino JSON logs for every service, kafkajs' own logs included. Conventions: no payloads at info, no secrets: fields
-// named like secrets are censored and passwords inside URLs are masked wherever they appear in a log line.
+// named like secrets are censored, and passwords inside URLs and every secret the config loaded (see maskSecrets)
+// are masked wherever they appear in a log line, a library's error message included.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
-import { LOG_LEVELS, maskUrlPasswords } from './config.ts';
+import { LOG_LEVELS, maskSecrets } from './config.ts';
 
 export type { Logger } from 'pino';
 
 const SECRET_KEYS = ['password', 'passwd', 'secret', 'token', 'apiKey', 'authorization', 'sasl'];
 
-/** Masks URL passwords in every string of a logged object (bounded depth: log objects are small). */
+/** Masks secrets in every string of a logged object (bounded depth: log objects are small). */
 function maskDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return maskUrlPasswords(value);
+  if (typeof value === 'string') return maskSecrets(value);
   if (depth > 5 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
   if (value instanceof Error || Buffer.isBuffer(value)) return value;
@@ -48,7 +49,7 @@ export function createLogger(service: string, opts: LoggerOptions = {}): Logger 
     },
     hooks: {
       logMethod(args, method) {
-        const masked = args.map((a: unknown) => (typeof a === 'string' ? maskUrlPasswords(a) : a));
+        const masked = args.map((a: unknown) => (typeof a === 'string' ? maskSecrets(a) : a));
         method.apply(this, masked as Parameters<typeof method>);
       },
     },

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Stop the Kafka broker and the schema registry started by stack/up.sh. Redis and PostgreSQL belong to
+# Stop the Kafka brokers and the schema registry started by stack/up.sh. Redis and PostgreSQL belong to
 # the machine and are left running. --wipe also deletes Kafka's data and the registry's schemas
 # (they belong together: records carry schema ids), keeping the downloaded jars.
+# STACK_SECURE=1 stops only the secure broker (--wipe: its data, certificates, passwords and env files),
+# leaving the plaintext stack to whoever uses it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$STACK_DIR/secure.sh"
 
 WIPE=0
 for a in "$@"; do
@@ -37,9 +40,16 @@ stop() { # component timeout-seconds
   log "$1: stopped"
 }
 
+# Kafka's controlled shutdown (flush, close logs cleanly) normally takes a few seconds.
+stop kafka-secure 60
+if (( WIPE )); then
+  log "wiping the secure broker ($SECURE_HOME: data, certificates, passwords)"
+  rm -rf "$SECURE_HOME" "$SECURE_ENV_FILE"
+fi
+[[ "${STACK_SECURE:-}" == 1 ]] && exit 0
+
 # Registry first: it does not depend on Kafka, but stopping it is quick either way.
 stop registry 20
-# Kafka's controlled shutdown (flush, close logs cleanly) normally takes a few seconds.
 stop kafka 60
 
 if (( WIPE )); then

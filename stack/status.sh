@@ -2,6 +2,7 @@
 # Show whether each part of the local stack answers. Exit 0 only if all of them do.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$STACK_DIR/secure.sh"
 
 ok=0
 report() { # name endpoint up? detail
@@ -18,6 +19,13 @@ pid_note() { # component answers?
 echo "o2c local stack (Kafka $KAFKA_VERSION, Apicurio Registry $APICURIO_VERSION):"
 kafka_answers && k=1 || k=0
 report kafka "$KAFKA_BROKERS" "$k" "$(pid_note kafka "$k")"
+# The secure broker counts for the exit status only when asked for (STACK_SECURE=1); otherwise shown if it exists.
+if [[ "${STACK_SECURE:-}" == 1 || -d "$SECURE_HOME" ]]; then
+  secure_answers && s=1 || s=0
+  required="$ok"
+  report kafka-secure "$SECURE_KAFKA_BROKERS" "$s" "SASL_SSL, $(pid_note kafka-secure "$s")"
+  [[ "${STACK_SECURE:-}" == 1 ]] || ok="$required"
+fi
 registry_answers && r=1 || r=0
 report schema-registry "$SCHEMA_REGISTRY_URL" "$r" "$(pid_note registry "$r")"
 have redis-cli && redis_answers && x=1 || x=0

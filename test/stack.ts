@@ -1,11 +1,15 @@
-// Finds the real stack for integration and end-to-end tests, in this order:
+// Finds the real stack for integration and end-to-end tests (and, for the tests of authentication and ACLs, the
+// local stack's secure broker: ensureSecureStack), in this order:
 //   1. explicit endpoints: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and DATABASE_URL all set (CI, a remote stack);
 //   2. testcontainers, when a Docker engine answers: Kafka (KRaft), Apicurio Registry, Redis and Postgres containers;
 //   3. the local stack started by `npm run stack:up`, whose endpoints are in stack/.data/stack.env.
 // Each endpoint is checked before a test uses it, so a missing stack fails in seconds with what to do about it.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
 export interface Stack {
@@ -219,4 +223,77 @@ let found: Promise<Stack> | undefined;
 export function getStack(): Promise<Stack> {
   found ??= discover();
   return found;
+}
+
+/** The secure broker of the local stack (STACK_SECURE=1 stack/up.sh): SASL_SSL, one principal per service and tool. */
+export interface SecureStack {
+  readonly brokers: readonly string[];
+  readonly caFile: string;
+  /** A principal's environment for loadConfig: the stack's endpoints, the secure broker, its username and password file. */
+  env(principal: string): Readonly<Record<string, string>>;
+  /** A principal's password, for tests that must give it as a value (or get it wrong). */
+  password(principal: string): string;
+}
+
+const SECURE_ENV_FILE = fileURLToPath(new URL('../stack/.data/stack-secure.env', import.meta.url));
+
+function envFileVars(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .map((line) => /^\s*([A-Z_]+)=(.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!.trim()]),
+  );
+}
+
+async function readSecureStack(): Promise<SecureStack | undefined> {
+  const vars = envFileVars(await readFile(SECURE_ENV_FILE, 'utf8').catch(() => ''));
+  const brokers = vars.get('SECURE_KAFKA_BROKERS');
+  const caFile = vars.get('SECURE_CA_FILE');
+  const envDir = vars.get('SECURE_ENV_DIR');
+  const secretsDir = vars.get('SECURE_SECRETS_DIR');
+  if (!brokers || !caFile || !envDir || !secretsDir) return undefined;
+  return {
+    brokers: brokers.split(','),
+    caFile,
+    env: (principal) => Object.freeze(Object.fromEntries(envFileVars(readFileSync(join(envDir, `${principal}.env`), 'utf8')))),
+    password: (principal) => readFileSync(join(secretsDir, `${principal}.password`), 'utf8').trim(),
+  };
+}
+
+/** Resolves when a TLS session with a broker opens and its certificate verifies against the stack's CA. */
+async function tlsAnswers(broker: string, caFile: string): Promise<void> {
+  const ca = await readFile(caFile);
+  const [host, port] = hostPort(broker, 9094);
+  await new Promise<void>((resolve, reject) => {
+    const socket = tlsConnect({ host, port, ca, timeout: CHECK_TIMEOUT_MS }, () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error('timed out'));
+    });
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * The secure broker, started with `STACK_SECURE=1 stack/up.sh` when it does not answer (about 20 s on first start;
+ * the plaintext stack is left as it is). Never skipped: without Java or openssl it fails saying why.
+ */
+export async function ensureSecureStack(): Promise<SecureStack> {
+  const answering = async (s: SecureStack | undefined) =>
+    s !== undefined && (await tlsAnswers(s.brokers[0]!, s.caFile).then(() => true, () => false));
+  let secure = await readSecureStack();
+  if (!(await answering(secure))) {
+    execFileSync('bash', [fileURLToPath(new URL('../stack/up.sh', import.meta.url))], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, STACK_SECURE: '1' },
+    });
+    secure = await readSecureStack();
+  }
+  if (!secure || !(await answering(secure))) throw new Error(`secure stack: not answering after stack/up.sh (see ${SECURE_ENV_FILE})`);
+  return secure;
 }

@@ -12,7 +12,7 @@
 // instances, so a mismatch stops start-up instead of being noticed in the numbers.
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import { avroTopics, Topics, type TopicBase, type TopicRegistry, type TopicSpec } from '../contracts/topics.ts';
-import { RegistryClient } from '../contracts/registry.ts';
+import { RegistryClient, registryClientOf, type RegistryConfig } from '../contracts/registry.ts';
 import { EventSerde } from '../contracts/serde.ts';
 import { contractOf } from '../contracts/avro.ts';
 import type { Logger } from '../logger.ts';
@@ -132,8 +132,11 @@ export async function registerSchemas(
 
 export interface PrepareContractsOptions {
   kafka: Kafka;
-  /** Registry URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7, or a client. */
-  registry: string | RegistryClient;
+  /**
+   * Registry URL, e.g. http://127.0.0.1:8081/apis/ccompat/v7; a service's config (its URL, credentials and CA, see
+   * registrySpec); or a client.
+   */
+  registry: string | RegistryConfig | RegistryClient;
   /** The topic registry to prepare; a prefixed one in tests. */
   topics?: TopicRegistry;
   partitions?: number;
@@ -152,7 +155,9 @@ export interface Contracts {
 /** Everything a service needs before it consumes or produces: topics, schemas, and a serde primed with the ids. */
 export async function prepareContracts(options: PrepareContractsOptions): Promise<Contracts> {
   const topics = options.topics ?? Topics;
-  const registry = typeof options.registry === 'string' ? new RegistryClient(options.registry) : options.registry;
+  const given = options.registry;
+  const registry =
+    typeof given === 'string' ? new RegistryClient(given) : given instanceof RegistryClient ? given : registryClientOf(given);
   const retry: RetryOptions = {
     withinMs: options.retryWithinMs ?? 60_000,
     onRetry: (err, attempt, delayMs) => options.logger?.warn({ err, attempt, delayMs }, 'schema registration failed, retrying'),

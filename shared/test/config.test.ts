@@ -1,7 +1,18 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, bool, commonSpec, hostPorts, int, list, loadConfig, oneOf, optional, redisSpec, str, url,
+  ConfigError, bool, commonSpec, file, hostPorts, int, list, loadConfig, oneOf, optional, redisSpec, secret, str, url,
 } from '../config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'o2c-config-'));
+/** A file in a fresh temporary directory, with this content. */
+function fileWith(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
 
 /** The ConfigError problems of loading `spec` from `env`. */
 function problems(spec: Parameters<typeof loadConfig>[0], env: Record<string, string>): readonly string[] {
@@ -134,6 +145,109 @@ describe('commonSpec', () => {
       'SCHEMA_REGISTRY_URL is required',
       'LOG_LEVEL="loud" must be one of fatal, error, warn, info, debug, trace, silent',
       'REDIS_URL is required',
+    ]);
+  });
+});
+
+describe('secrets from <NAME>_FILE', () => {
+  const spec = { DB_PASSWORD: optional(str()), REDIS_URL: secret(url({ protocols: ['redis'] })), PLAIN: optional(str()) };
+
+  it('reads the file, without its final newline, for every secret variable', () => {
+    const config = loadConfig(spec, {
+      DB_PASSWORD_FILE: fileWith('db', 'pa ss\n'),
+      REDIS_URL_FILE: fileWith('redis', 'redis://:pw@cache:6379\r\n'),
+    });
+    expect(config).toEqual({ DB_PASSWORD: 'pa ss', REDIS_URL: 'redis://:pw@cache:6379', PLAIN: undefined });
+    expect(loadConfig(spec, { DB_PASSWORD_FILE: fileWith('two', 'a\n\n'), REDIS_URL: 'redis://c:1' }).DB_PASSWORD).toBe('a\n');
+  });
+
+  it('takes no _FILE for a variable that is not a secret', () => {
+    expect(loadConfig(spec, { REDIS_URL: 'redis://c:1', PLAIN_FILE: fileWith('plain', 'x') }).PLAIN).toBeUndefined();
+  });
+
+  it('refuses both set, an unreadable file and an empty one, naming the variables but not the value', () => {
+    const msgs = problems(spec, {
+      DB_PASSWORD: 'given-twice', DB_PASSWORD_FILE: fileWith('db2', 'given-twice'),
+      REDIS_URL_FILE: join(dir, 'missing'),
+    });
+    expect(msgs).toEqual([
+      'DB_PASSWORD and DB_PASSWORD_FILE are both set: set one of them',
+      `REDIS_URL_FILE=${JSON.stringify(join(dir, 'missing'))} cannot be read (ENOENT)`,
+    ]);
+    expect(problems(spec, { REDIS_URL_FILE: fileWith('empty', '\n') })).toEqual([
+      `REDIS_URL_FILE=${JSON.stringify(join(dir, 'empty'))} is empty`,
+    ]);
+    expect(JSON.stringify(msgs)).not.toContain('given-twice');
+  });
+
+  it('treats variables named like secrets as secrets without the marker (specs written before it)', () => {
+    const legacy = { MIGRATION_DATABASE_URL: url({ protocols: ['postgres'] }), O2C_WRITER_PASSWORD: str() };
+    const config = loadConfig(legacy, {
+      MIGRATION_DATABASE_URL_FILE: fileWith('mig', 'postgres://owner:pw@db/o2c\n'),
+      O2C_WRITER_PASSWORD_FILE: fileWith('writer', 'w-pass\n'),
+    });
+    expect(config).toEqual({ MIGRATION_DATABASE_URL: 'postgres://owner:pw@db/o2c', O2C_WRITER_PASSWORD: 'w-pass' });
+  });
+});
+
+describe('file', () => {
+  it('takes the path of a readable file; names what is wrong otherwise', () => {
+    const ca = fileWith('ca.pem', 'pem');
+    expect(loadConfig({ CA: file() }, { CA: ca }).CA).toBe(ca);
+    expect(problems({ CA: file() }, { CA: join(dir, 'nope.pem') })).toEqual([
+      `CA=${JSON.stringify(join(dir, 'nope.pem'))} must be the path of a readable file (ENOENT)`,
+    ]);
+    expect(problems({ CA: file() }, { CA: dir })).toEqual([
+      `CA=${JSON.stringify(dir)} must be the path of a readable file; it is not a regular file`,
+    ]);
+  });
+});
+
+describe('Kafka and registry security', () => {
+  const base = { KAFKA_BROKERS: '127.0.0.1:9094', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7' };
+  const spec = commonSpec('exposure', { httpPort: 0 });
+  const ca = fileWith('kafka-ca.pem', 'pem');
+
+  it('defaults to plaintext without credentials, on loopback', () => {
+    expect(loadConfig(spec, base)).toMatchObject({
+      KAFKA_SASL_MECHANISM: undefined, KAFKA_TLS: false, KAFKA_TLS_CA_FILE: undefined, HTTP_HOST: '127.0.0.1',
+      SCHEMA_REGISTRY_USERNAME: undefined,
+    });
+  });
+
+  it('takes SCRAM over TLS with a CA and the password from a file', () => {
+    const config = loadConfig(spec, {
+      ...base, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'exposure',
+      KAFKA_SASL_PASSWORD_FILE: fileWith('kafka-pw', 'k-pass\n'), KAFKA_TLS: 'true', KAFKA_TLS_CA_FILE: ca,
+    });
+    expect(config).toMatchObject({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_PASSWORD: 'k-pass', KAFKA_TLS: true, KAFKA_TLS_CA_FILE: ca });
+  });
+
+  it('names each inconsistent setting', () => {
+    expect(problems(spec, { ...base, KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toEqual([
+      'KAFKA_SASL_MECHANISM=scram-sha-256 needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE)',
+    ]);
+    expect(problems(spec, { ...base, KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toEqual([
+      'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD set but KAFKA_SASL_MECHANISM is not: set it (e.g. scram-sha-512)',
+    ]);
+    expect(problems(spec, { ...base, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toEqual([
+      'KAFKA_SASL_MECHANISM=plain needs KAFKA_TLS=true (PLAIN sends the password in clear)',
+    ]);
+    expect(problems(spec, { ...base, KAFKA_SASL_MECHANISM: 'scram' })).toEqual([
+      'KAFKA_SASL_MECHANISM="scram" must be one of scram-sha-512, scram-sha-256, plain',
+    ]);
+    expect(problems(spec, { ...base, KAFKA_TLS_CA_FILE: ca })).toEqual(['KAFKA_TLS_CA_FILE set but KAFKA_TLS is not true']);
+    expect(problems(spec, { ...base, KAFKA_TLS: 'yes', KAFKA_TLS_CA_FILE: join(dir, 'gone.pem') })).toEqual([
+      `KAFKA_TLS_CA_FILE=${JSON.stringify(join(dir, 'gone.pem'))} must be the path of a readable file (ENOENT)`,
+    ]);
+    expect(problems(spec, { ...base, KAFKA_TLS: 'true', KAFKA_TLS_CERT_FILE: ca })).toEqual([
+      'KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together (a client certificate and its key): set both or neither',
+    ]);
+    expect(problems(spec, { ...base, SCHEMA_REGISTRY_USERNAME: 'u' })).toEqual([
+      'SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE) go together: set both or neither',
+    ]);
+    expect(problems(spec, { ...base, SCHEMA_REGISTRY_CA_FILE: ca })).toEqual([
+      'SCHEMA_REGISTRY_CA_FILE set but SCHEMA_REGISTRY_URL is not an https URL',
     ]);
   });
 });

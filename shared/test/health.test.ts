@@ -6,13 +6,13 @@ import { createRegistry, createRunnerMetrics } from '../metrics.ts';
 describe('ConsumerHealth', () => {
   it('follows the consumer through join, rebalance, restartable crash, rejoin and stop', () => {
     const h = new ConsumerHealth('consumer');
-    expect(h.status()).toEqual({ healthy: false, ready: false, reason: 'has not joined its group yet' });
+    expect(h.status()).toEqual({ healthy: false, ready: false, reason: 'starting' });
     h.joined();
     expect(h.status()).toEqual({ healthy: true, ready: true });
     h.rebalancing();
     expect(h.status()).toEqual({ healthy: true, ready: false, reason: 'rebalancing' });
     h.crashed(new Error('broker gone'), true);
-    expect(h.status()).toEqual({ healthy: false, ready: false, reason: 'restarting after a crash: broker gone' });
+    expect(h.status()).toEqual({ healthy: false, ready: false, reason: 'restarting' });
     h.joined();
     expect(h.status().healthy).toBe(true);
     h.stopped();
@@ -24,7 +24,7 @@ describe('ConsumerHealth', () => {
     h.joined();
     h.crashed(new Error('not retriable'), false);
     h.stopped();
-    expect(h.status()).toEqual({ healthy: false, ready: false, reason: 'crashed: not retriable' });
+    expect(h.status()).toEqual({ healthy: false, ready: false, reason: 'crashed' });
   });
 });
 
@@ -49,7 +49,7 @@ describe('startHealthServer', () => {
     expect(before.status).toBe(503);
     expect(JSON.parse(before.body)).toEqual({
       status: 'unavailable',
-      checks: { consumer: { healthy: false, ready: false, reason: 'has not joined its group yet' } },
+      checks: { consumer: { healthy: false, ready: false, reason: 'starting' } },
     });
 
     consumer.joined();
@@ -73,6 +73,32 @@ describe('startHealthServer', () => {
     expect(res.type).toMatch(/^text\/plain/);
     expect(res.body).toContain('o2c_exposure_dlq_records_total{topic="o2c.orders.v1",error_class="CorruptAvro",service="exposure"} 1');
     expect(res.body).toContain('process_cpu_seconds_total');
+  });
+
+  it('says why in one word, never the text of the error behind it', async () => {
+    const consumer = new ConsumerHealth('consumer');
+    server = await startHealthServer({ port: 0, registry: new Registry(), checks: [consumer] });
+    consumer.crashed(new Error('connect ECONNREFUSED 10.1.2.3:9092 as user exposure'), true);
+    const restarting = await get('/healthz');
+    expect(restarting.status).toBe(503);
+    expect(JSON.parse(restarting.body)).toEqual({ status: 'unavailable', checks: { consumer: { healthy: false, ready: false, reason: 'restarting' } } });
+    consumer.crashed(new Error('Invalid username or password'), false);
+    expect(JSON.parse((await get('/healthz')).body).checks.consumer.reason).toBe('crashed');
+  });
+
+  it('answers 500 without the error when a probe fails', async () => {
+    const failing = { name: 'db', status: () => { throw new Error('password authentication failed for user "o2c_writer"'); } };
+    server = await startHealthServer({ port: 0, registry: new Registry(), checks: [failing] });
+    const res = await get('/healthz');
+    expect(res).toMatchObject({ status: 500, body: 'internal error\n' });
+  });
+
+  it('binds loopback unless told otherwise', async () => {
+    server = await startHealthServer({ port: 0, registry: new Registry(), checks: [] });
+    expect(server.address).toBe('127.0.0.1');
+    await server.close();
+    server = await startHealthServer({ port: 0, host: '::1', registry: new Registry(), checks: [] });
+    expect(server.address).toBe('::1');
   });
 
   it('answers 404 to unknown paths and 405 to writes', async () => {

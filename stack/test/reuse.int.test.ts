@@ -15,7 +15,7 @@ const STACK = fileURLToPath(new URL('..', import.meta.url));
 let other: string;
 beforeAll(async () => {
   other = await mkdtemp(join(tmpdir(), 'o2c-other-checkout-'));
-  for (const f of ['up.sh', 'lib.sh', 'status.sh', 'pom.xml']) await cp(join(STACK, f), join(other, 'stack', f));
+  for (const f of ['up.sh', 'lib.sh', 'secure.sh', 'status.sh', 'pom.xml']) await cp(join(STACK, f), join(other, 'stack', f));
 });
 afterAll(() => rm(other, { recursive: true, force: true }));
 

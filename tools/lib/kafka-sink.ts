@@ -4,7 +4,8 @@
 import pino from 'pino';
 import type { TopicRegistry } from '../../shared/contracts/topics.ts';
 import { prepareContracts } from '../../shared/kafka/admin.ts';
-import { createIdempotentProducer, createKafka } from '../../shared/kafka/client.ts';
+import type { RegistryConfig } from '../../shared/contracts/registry.ts';
+import { createIdempotentProducer, createKafka, type KafkaClientConfig } from '../../shared/kafka/client.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { EventProducer } from './event-producer.ts';
 import type { ToolConfig } from './tool-config.ts';
@@ -18,14 +19,17 @@ export interface EventSink {
   close(): Promise<void>;
 }
 
-/** What opening a sink reads of a tool's config; the topics are passed on their own (see toolTopics). */
-export type SinkConfig = Omit<ToolConfig, 'O2C_TOPIC_PREFIX'>;
+/**
+ * What opening a sink reads of a tool's config (the SASL, TLS and registry credentials optional: the demo builds one
+ * by hand); the topics are passed on their own (see toolTopics).
+ */
+export type SinkConfig = KafkaClientConfig & RegistryConfig & Pick<ToolConfig, 'KAFKA_PARTITIONS' | 'LOG_LEVEL'>;
 
 export async function openEventSink(config: SinkConfig, logger: Logger, topics: TopicRegistry): Promise<EventSink> {
   const kafka = createKafka(config, logger);
   const { serde } = await prepareContracts({
     kafka,
-    registry: config.SCHEMA_REGISTRY_URL,
+    registry: config,
     topics,
     partitions: config.KAFKA_PARTITIONS,
   });

@@ -55,7 +55,7 @@ export class DelinquencyService implements Service {
     const kafka: Kafka = createKafka(config, logger);
     const { serde } = await prepareContracts({
       kafka,
-      registry: config.SCHEMA_REGISTRY_URL,
+      registry: config,
       topics,
       partitions: config.KAFKA_PARTITIONS,
       logger,
@@ -127,7 +127,7 @@ export class DelinquencyService implements Service {
       fetch: fetchOptions(config),
       onFatal,
     });
-    this.health = await startHealthServer({ port: config.HTTP_PORT, registry, checks: [this.runner.health] });
+    this.health = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry, checks: [this.runner.health] });
 
     if (config.LIVE_CLOCK) {
       this.clock = new LiveClock({

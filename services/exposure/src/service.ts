@@ -127,7 +127,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
       const kafka = createKafka(config, logger);
       const { serde } = await prepareContracts({
         kafka,
-        registry: config.SCHEMA_REGISTRY_URL,
+        registry: config,
         topics,
         partitions: config.KAFKA_PARTITIONS,
         logger,
@@ -187,7 +187,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
           return undefined;
         },
       });
-      health = await startHealthServer({ port: config.HTTP_PORT, registry, checks: [runner.health] });
+      health = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry, checks: [runner.health] });
       logger.info(
         { groupId: config.KAFKA_GROUP_ID, topicPrefix: config.O2C_TOPIC_PREFIX, httpPort: health.port, policy },
         'exposure service started',

@@ -76,7 +76,7 @@ export class ReportingService implements Service {
     const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
     const kafka = createKafka(config, logger);
     const { serde } = await prepareContracts({
-      kafka, registry: config.SCHEMA_REGISTRY_URL, topics, partitions: config.KAFKA_PARTITIONS, logger,
+      kafka, registry: config, topics, partitions: config.KAFKA_PARTITIONS, logger,
     });
     const inputs = [
       topics.CUSTOMERS,
@@ -127,7 +127,7 @@ export class ReportingService implements Service {
       fetch: fetchOptions(config),
       onFatal,
     });
-    this.health = await startHealthServer({ port: config.HTTP_PORT, registry, checks: [this.runner.health] });
+    this.health = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry, checks: [this.runner.health] });
   }
 
   async stop(): Promise<void> {
