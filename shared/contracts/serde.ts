@@ -1,6 +1,8 @@
 // EventSerde: event <-> record value in the Confluent wire format, through the schema registry.
 //
 //   encode(spec, event): Promise<Buffer>     magic 0, 4-byte big-endian schema id, Avro binary
+//   encodeSync(spec, event): Buffer          the same, once the topic's schema id is known (prepareContracts, or an
+//                                            earlier encode/schemaId): no await per record on a hot path
 //   decode(spec, value): Promise<E>          a valid event of the topic, or a precise failure:
 //     PoisonRecordError (to the DLQ)   RecordTooShort, InvalidMagicByte, UnknownSchemaId, SchemaMismatch,
 //                                      CorruptAvro, InvalidEvent
@@ -49,6 +51,8 @@ type Decoder = (value: Buffer) => AnyEvent;
 
 export class EventSerde {
   private readonly ids = new Map<string, Promise<number>>();
+  /** The ids already known, by subject, for encodeSync. */
+  private readonly known = new Map<string, number>();
   /** Keyed by reader record name and writer id; a mismatch verdict is cached as a decoder that throws. */
   private readonly decoders = new Map<string, Decoder>();
 
@@ -57,7 +61,10 @@ export class EventSerde {
     private readonly registry: SchemaSource,
     knownIds: ReadonlyMap<string, number> = new Map(),
   ) {
-    for (const [subject, id] of knownIds) this.ids.set(subject, Promise.resolve(id));
+    for (const [subject, id] of knownIds) {
+      this.ids.set(subject, Promise.resolve(id));
+      this.known.set(subject, id);
+    }
   }
 
   /** The id of the topic's schema, registered on first use. */
@@ -67,23 +74,28 @@ export class EventSerde {
     const pending = this.registry.register(spec.subject, contractOf(spec).schema);
     this.ids.set(spec.subject, pending);
     // A failed registration is not remembered: the next record tries again.
-    pending.catch(() => {
-      if (this.ids.get(spec.subject) === pending) this.ids.delete(spec.subject);
-    });
+    pending.then(
+      (id) => this.known.set(spec.subject, id),
+      () => {
+        if (this.ids.get(spec.subject) === pending) this.ids.delete(spec.subject);
+      },
+    );
     return pending;
   }
 
   async encode<E extends AnyEvent>(spec: TopicSpec<E>, event: E): Promise<Buffer> {
-    const contract = contractOf(spec);
-    const body = toAvroBytes(contract, event);
-    try {
-      validateEvent(event);
-    } catch (e) {
-      throw new Error(`cannot encode ${event.eventType} ${event.eventId} for ${spec.name}: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    return frame(await this.schemaId(spec), body);
+    const known = this.known.get(spec.subject);
+    // Encoded (and refused) before any registry call; the id is filled in once registered.
+    const value = encodeFramed(spec, known ?? 0, event);
+    if (known === undefined) value.writeInt32BE(await this.schemaId(spec), 1);
+    return value;
+  }
+
+  /** As encode, for a topic whose schema id this serde already knows; throws a plain Error otherwise. */
+  encodeSync<E extends AnyEvent>(spec: TopicSpec<E>, event: E): Buffer {
+    const id = this.known.get(spec.subject);
+    if (id === undefined) throw new Error(`the schema id of ${spec.subject} is not known yet: prepareContracts or encode first`);
+    return encodeFramed(spec, id, event);
   }
 
   async decode<E extends AnyEvent>(spec: TopicSpec<E>, value: Buffer | null): Promise<E> {
@@ -122,10 +134,35 @@ export class EventSerde {
   }
 }
 
-function toAvroBytes(contract: TopicContract, event: AnyEvent): Buffer {
+function encodeFramed(spec: TopicSpec, schemaId: number, event: AnyEvent): Buffer {
+  const out = framedAvro(contractOf(spec), schemaId, event);
+  try {
+    validateEvent(event);
+  } catch (e) {
+    throw new Error(`cannot encode ${event.eventType} ${event.eventId} for ${spec.name}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  return out;
+}
+
+/** Written into one reused buffer (encoding is synchronous), then copied once into the framed record. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function framedAvro(contract: TopicContract, schemaId: number, event: AnyEvent): Buffer {
   const value = contract.toAvro(event);
   try {
-    return contract.type.toBuffer(value);
+    let end = contract.type.encode(value, scratch, WIRE_HEADER_BYTES);
+    if (end < 0) {
+      // Too small: avsc returns minus the bytes missing.
+      scratch = Buffer.allocUnsafe(2 * (scratch.length - end));
+      end = contract.type.encode(value, scratch, WIRE_HEADER_BYTES);
+    }
+    const out = Buffer.allocUnsafe(end);
+    out.writeUInt8(MAGIC_BYTE, 0);
+    out.writeInt32BE(schemaId, 1);
+    scratch.copy(out, WIRE_HEADER_BYTES, WIRE_HEADER_BYTES, end);
+    return out;
   } catch (e) {
     const faults: string[] = [];
     contract.type.isValid(value, {

@@ -97,7 +97,7 @@ export class PartitionStore {
     for (const [id, score] of index) args.push(id, score === null ? '' : String(score));
     args.push(c.outbox.length);
     for (const r of c.outbox) {
-      args.push(r.topic, r.partition === undefined ? '' : String(r.partition), r.key, r.value, JSON.stringify(r.headers ?? {}));
+      args.push(r.topic, r.partition === undefined ? '' : String(r.partition), r.key, r.value, r.headers === undefined ? '{}' : JSON.stringify(r.headers));
     }
     // One array (ioredis flattens it), never spread: a large batch has more arguments than a call may take.
     const result = await (this.redis as unknown as { commitBatch: CommitBatch }).commitBatch(args);

@@ -10,7 +10,8 @@
 //   load     the batch's entities not in memory (and, for clock ticks, the entities due by then) and, without a
 //            cache, the partition's version and offsets
 //   skip     records below their topic's applied offset (a redelivery changes nothing); seek back over a gap (Redis lost)
-//   apply    the pure core, record by record, on an in-memory working set
+//   apply    the pure core, record by record, on an in-memory working set; of the derived records flagged
+//            latestPerKey (a compacted topic) only the last per topic and key is kept
 //   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
 //   publish  the outbox with an idempotent producer, from memory unless it held a backlog; trimmed once acknowledged
 import type { PoisonClass } from '../errors.ts';
@@ -38,6 +39,11 @@ export interface DerivedRecord {
   /** Publish to this topic instead of spec.name, still encoded with spec's schema (e.g. an input re-encoded for the DLQ). */
   topic?: string;
   headers?: Record<string, string>;
+  /**
+   * For a compacted topic, where only a key's latest value counts: of a batch's records with this flag, the same
+   * topic and the same key, only the last is published (in its place in the outbox).
+   */
+  latestPerKey?: boolean;
 }
 
 export interface Rejection {
@@ -66,7 +72,8 @@ export interface BatchProcessorOptions<E, S> {
   domain: PartitionDomain<E, S>;
   store: PartitionStore;
   publisher: OutboxPublisher;
-  encode: (spec: TopicSpec, event: AnyEvent) => Promise<Buffer>;
+  /** Synchronous when it can be (the schema id is known): a batch then encodes without an await per record. */
+  encode: (spec: TopicSpec, event: AnyEvent) => Buffer | Promise<Buffer>;
   /** Builds the DLQ record for a rejected input (original bytes, headers naming source and reason). */
   toDlq: (record: SourceRecord<E>, rejection: Rejection) => OutboxRecord;
   /** First offset still in the log; a gap below it is retention, not lost state. */
@@ -166,26 +173,33 @@ export class BatchProcessor<E, S> {
         if (state != null) states.set(id, state);
       }
       const ws = new WorkingSet<S>(states, scores);
-      const outbox: OutboxRecord[] = [];
+      // Dead letters and derived records in outbox order; a derived record superseded later in the batch is undefined.
+      const pending: Array<OutboxRecord | DerivedRecord | undefined> = [];
+      const latest = new Map<string, number>();
       let rejected = 0;
-      let derived = 0;
       for (const r of fresh) {
         const result = domain.apply(ws, r.event, { partition });
         if (result.rejected) {
           rejected++;
-          outbox.push(this.o.toDlq(r, result.rejected));
+          pending.push(this.o.toDlq(r, result.rejected));
         }
         for (const d of result.out) {
-          derived++;
-          outbox.push({
-            topic: d.topic ?? d.spec.name,
-            key: d.event.customerId,
-            value: await this.o.encode(d.spec, d.event),
-            ...(d.partition === undefined ? {} : { partition: d.partition }),
-            ...(d.headers === undefined ? {} : { headers: d.headers }),
-          });
+          if (d.latestPerKey) {
+            const key = `${d.topic ?? d.spec.name}\u0000${d.event.customerId}`;
+            const before = latest.get(key);
+            if (before !== undefined) pending[before] = undefined;
+            latest.set(key, pending.length);
+          }
+          pending.push(d);
         }
       }
+      const outbox: OutboxRecord[] = [];
+      for (const p of pending) {
+        if (p === undefined) continue;
+        const record = isDerived(p) ? this.toOutbox(p) : p;
+        outbox.push(record instanceof Promise ? await record : record);
+      }
+      const derived = outbox.length - rejected;
 
       const changes = ws.changes(domain.serialize);
       const committed = await store.commit(partition, {
@@ -206,6 +220,12 @@ export class BatchProcessor<E, S> {
       const published = await this.o.publisher.publish(partition, committed);
       return { kind: 'done', applied: fresh.length, skipped: records.length - fresh.length, rejected, derived, published };
     }
+  }
+
+  /** Encoded without an await when the encoder returns the buffer itself (the common case: a known schema id). */
+  private toOutbox(d: DerivedRecord): OutboxRecord | Promise<OutboxRecord> {
+    const value = this.o.encode(d.spec, d.event);
+    return Buffer.isBuffer(value) ? outboxRecord(d, value) : value.then((v) => outboxRecord(d, v));
   }
 
   /**
@@ -231,4 +251,13 @@ export class BatchProcessor<E, S> {
   private parse(text: string | undefined, id: string): S | null {
     return text === undefined ? null : this.o.domain.deserialize(text, id);
   }
+}
+
+const isDerived = (r: OutboxRecord | DerivedRecord): r is DerivedRecord => 'spec' in r;
+
+function outboxRecord(d: DerivedRecord, value: Buffer): OutboxRecord {
+  const record: OutboxRecord = { topic: d.topic ?? d.spec.name, key: d.event.customerId, value };
+  if (d.partition !== undefined) record.partition = d.partition;
+  if (d.headers !== undefined) record.headers = d.headers;
+  return record;
 }

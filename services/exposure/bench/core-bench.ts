@@ -149,6 +149,8 @@ const placed = Array.from({ length: ORDERS }, (_, n): ExposureInput => ({
 }));
 for (const r of await encodeAll(topics.ORDERS, placed)) orders.push([r]);
 
+// As prepareContracts does at the service's start: the outputs' schema ids are known before the first batch.
+await Promise.all([topics.CREDIT_HOLDS, topics.EXPOSURE].map((spec) => serde.schemaId(spec)));
 const store = new MemoryStore();
 const domain = new ExposureDomain({ topics, policy: creditPolicy({ policyVersion: 'bench' }) });
 const publisher = { publish: async (_p: number, c: Committed) => c.outbox.length, flush: async () => 0 };
@@ -156,7 +158,7 @@ const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['des
   domain,
   store: store as unknown as PartitionStore,
   publisher: publisher as unknown as OutboxPublisher,
-  encode: (spec, event) => serde.encode(spec, event),
+  encode: (spec, event) => serde.encodeSync(spec, event),
   toDlq: (r) => ({ topic: 'dlq', key: '', value: r.value ?? Buffer.alloc(0) }),
   logStartOffset: async () => 0n,
 });

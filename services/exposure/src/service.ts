@@ -145,7 +145,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         domain,
         store,
         publisher: new OutboxPublisher(store, producers),
-        encode: (spec, event) => serde.encode(spec, event),
+        encode: (spec, event) => serde.encodeSync(spec, event),
         toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date()),
         logStartOffset: logStartOffsets(admin),
       });

@@ -11,7 +11,7 @@ import { deleteTopics } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import { loadExposureConfig, policyOf, type ExposureService } from '../src/service.ts';
 import { contractsOf, dropKeys, HistoryProducer, spawnService, startInProcess, testEnv, type ChildService, type TestEnv } from './harness.ts';
-import { driveRounds, expectModelOutcome, outputCollectors } from './model-check.ts';
+import { driveRounds, expectModelOutcome, outputCollectors, stopOutputs } from './model-check.ts';
 import { streamHistory, type StreamHistory } from './stream-history.ts';
 
 const SEED = Number(process.env.EXPOSURE_IT_SEED ?? 20_260_106);
@@ -100,7 +100,7 @@ describe('exposure service under failure', () => {
     await expectModelOutcome(d, t, history, policyOf(loadExposureConfig(t.env)), out);
     child.process.kill('SIGTERM');
     expect(await child.exited).toBe(0);
-    await Promise.all([out.holds.stop(), out.dlq.stop(), d.producer.close()]);
+    await Promise.all([stopOutputs(out), d.producer.close()]);
   });
 
   it('ends as the model says with two instances in one group, one stopped and restarted mid-stream', async () => {
@@ -115,6 +115,6 @@ describe('exposure service under failure', () => {
     });
     await expectModelOutcome(d, t, history, policyOf(loadExposureConfig(t.env)), out);
     await Promise.all(running.map((s) => s.stop()));
-    await Promise.all([out.holds.stop(), out.dlq.stop(), d.producer.close()]);
+    await Promise.all([stopOutputs(out), d.producer.close()]);
   });
 });

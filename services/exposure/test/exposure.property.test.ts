@@ -16,6 +16,7 @@ import {
   type ExposureInput,
 } from '../src/domain/index.ts';
 import { historyArb, mergeTopics } from './histories.ts';
+import { T0 } from './inputs.ts';
 import { decisionOf, runModel, type ModelDecision } from './model.ts';
 
 const NUM_RUNS = 150;
@@ -172,13 +173,17 @@ describe('exposure core, random histories', () => {
     );
   });
 
-  it('(e) agrees with the model on every decision, hold and warning, every rejection and the final exposure', () => {
+  it('(e) agrees with the model on every decision, hold, warning and snapshot, every rejection and the final exposure', () => {
     fc.assert(
       fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
         const inputs = mergeTopics(streams, seed);
         const run = runCore(inputs, policy);
         const model = runModel(inputs, policy);
         expect(decisionsOf(run.events)).toEqual(model.decisions);
+        const snapshots = run.events.flatMap((e) => e.eventType === 'ExposureSnapshot'
+          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }]
+          : []);
+        expect(snapshots).toEqual(model.snapshots);
         expect(run.rejectedEventIds).toEqual(model.rejectedEventIds);
         for (const [customerId, state] of run.states) {
           expect(components(state)).toEqual(model.components[customerId]);
@@ -215,6 +220,61 @@ describe('exposure core, random histories', () => {
     expect(takenOnArrival).toBeGreaterThan(0);
   });
 });
+
+describe('exposure core, retention over weeks', () => {
+  it('(g) leaves, after each daily sweep, no closed document untouched past its horizon', () => {
+    const HOUR = 3_600_000;
+    // The histories are a second per step; stretched to six hours a step they span days, so sweeps run and drop.
+    const stretched = (inputs: readonly ExposureInput[]) => inputs.map((e) => ({ ...e, occurredAt: T0 + (e.occurredAt - T0) * 6 * 3600 }));
+    let dropped = 0;
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: false }), fc.integer(), policyArb, fc.integer({ min: 1, max: 96 }), (streams, seed, base, hours) => {
+        const inputs = stretched(mergeTopics(streams, seed));
+        const policy = creditPolicy({ ...base, retentionMs: hours * HOUR });
+        const sweptDay = new Map<string, number>();
+        const swept = runCore(inputs, policy, (input, result) => {
+          const s = result.state;
+          // This input swept (its customer's first of the day): whether it found nothing or dropped, nothing is left.
+          if (result.changed && s.sweptDay !== (sweptDay.get(input.customerId) ?? 0)) {
+            expect(droppable(s, s.watermark - policy.retentionMs)).toEqual([]);
+          }
+          sweptDay.set(input.customerId, s.sweptDay);
+        });
+        const kept = runCore(inputs, creditPolicy({ ...base, retentionMs: 3650 * 24 * HOUR }));
+        const documents = (run: CoreRun) =>
+          [...run.states.values()].reduce((n, s) => n + Object.keys(s.orders).length + Object.keys(s.invoices).length + Object.keys(s.payments).length, 0);
+        if (documents(swept) < documents(kept)) dropped += 1;
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    // Not vacuous: some histories lived long enough to lose closed documents.
+    expect(dropped).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * What the README's retention rules drop at `horizon`, written out again: closed orders, settled or voided invoices no
+ * kept payment names, reversed or fully allocated payments, waiting amounts and actions, each untouched since.
+ */
+function droppable(s: CustomerState, horizon: number): string[] {
+  const old = (doc: { touchedAt: number }) => doc.touchedAt <= horizon;
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const out: string[] = [];
+  for (const [id, o] of Object.entries(s.orders)) {
+    if (old(o) && (o.status === 'CANCELLED' || o.status === 'REJECTED' || (o.status === 'APPROVED' && openValue(o) === 0))) out.push(`order ${id}`);
+  }
+  for (const [id, p] of Object.entries(s.payments)) {
+    const allocated = sum(Object.values(p.allocations)) === p.amount && Object.keys(p.allocations).every((i) => i in s.invoices);
+    if (old(p) && (p.reversed || allocated)) out.push(`payment ${id}`);
+  }
+  const named = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
+  for (const [id, i] of Object.entries(s.invoices)) {
+    if (old(i) && (i.voided || i.allocated === i.issued + sum(Object.values(i.adjustments))) && !named.has(id)) out.push(`invoice ${id}`);
+  }
+  for (const id of Object.keys(s.invoicedAhead)) if (old(s.invoicedAhead[id]!)) out.push(`invoiced ahead ${id}`);
+  for (const id of Object.keys(s.parkedActions)) if (old(s.parkedActions[id]!)) out.push(`parked action ${id}`);
+  return out;
+}
 
 /** Freezes the whole state, so any mutation of a state handed back in throws (strict-mode ESM). */
 function deepFreeze<T>(value: T): T {

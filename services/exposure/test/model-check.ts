@@ -1,17 +1,18 @@
 // Drives a round-based history through the running service and checks what it left against the reference model:
 // the exposure components and order statuses in Redis, the decisions on the credit-holds topic (ids, contents,
-// no id with two contents) and the rejected inputs in the DLQ.
+// no id with two contents), the snapshots on the exposure topic (below) and the rejected inputs in the DLQ.
+import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { expect } from 'vitest';
-import type { CreditHoldEvent } from '../../../shared/contracts/events.generated.ts';
+import type { CreditHoldEvent, ExposureEvent } from '../../../shared/contracts/events.generated.ts';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import type { TopicSpec } from '../../../shared/contracts/topics.ts';
 import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
 import { collect, type Collector } from '../../../test/kafka.ts';
 import { exposureOf, type CreditPolicy } from '../src/domain/index.ts';
 import { customerStates, decisionIdOf, endOffsets, specOf, waitApplied, type HistoryProducer, type TestEnv } from './harness.ts';
-import { decisionOf, runModel } from './model.ts';
+import { decisionOf, runModel, type ModelSnapshot } from './model.ts';
 import type { StreamHistory } from './stream-history.ts';
 
 export interface Drive {
@@ -43,9 +44,83 @@ export async function driveRounds(
   }
 }
 
-/** Starts reading the credit-holds topic and the DLQ from the beginning, before the service runs. */
-export async function outputCollectors(d: Drive, t: TestEnv): Promise<{ holds: Collector; dlq: Collector }> {
-  return { holds: await collect(d.kafka, t.topics.CREDIT_HOLDS.name), dlq: await collect(d.kafka, t.topics.DLQ.name) };
+export interface Outputs {
+  holds: Collector;
+  snapshots: Collector;
+  dlq: Collector;
+}
+
+/** Starts reading the credit-holds topic, the exposure topic and the DLQ from the beginning, before the service runs. */
+export async function outputCollectors(d: Drive, t: TestEnv): Promise<Outputs> {
+  return {
+    holds: await collect(d.kafka, t.topics.CREDIT_HOLDS.name),
+    snapshots: await collect(d.kafka, t.topics.EXPOSURE.name),
+    dlq: await collect(d.kafka, t.topics.DLQ.name),
+  };
+}
+
+export const stopOutputs = (out: Outputs): Promise<unknown> => Promise.all([out.holds.stop(), out.snapshots.stop(), out.dlq.stop()]);
+
+/** A published snapshot reduced as the model's are (a plain payload: a decoded one is an Avro record's instance). */
+export const snapshotOf = (e: ExposureEvent): ModelSnapshot =>
+  ({ customerId: e.customerId, causationId: e.causationId!, occurredAt: e.occurredAt, snapshot: { ...e.payload } });
+
+/**
+ * What is wrong with the snapshots published (in topic order) against those the core or the model emits, none when
+ * right. The exposure topic is compacted and a batch publishes only a customer's last snapshot, so per customer:
+ * every one published (a republished copy counted once) is one emitted, in emission order, with its content, and
+ * the last one published is the last one emitted.
+ */
+export function snapshotMismatches(published: readonly ModelSnapshot[], emitted: readonly ModelSnapshot[]): string[] {
+  const byCustomer = <T extends { customerId: string }>(xs: readonly T[]) => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) m.set(x.customerId, [...(m.get(x.customerId) ?? []), x]);
+    return m;
+  };
+  const got = byCustomer(published);
+  const want = byCustomer(emitted);
+  const problems: string[] = [];
+  for (const customerId of new Set([...got.keys(), ...want.keys()])) {
+    const p = got.get(customerId) ?? [];
+    const e = want.get(customerId) ?? [];
+    const first = new Map<string, ModelSnapshot>();
+    for (const s of p) {
+      const seen = first.get(s.causationId);
+      if (seen && !isDeepStrictEqual(seen, s)) problems.push(`${customerId}: two snapshots caused by ${s.causationId}`);
+      if (!seen) first.set(s.causationId, s);
+    }
+    let j = 0;
+    for (const s of first.values()) {
+      while (j < e.length && e[j]!.causationId !== s.causationId) j++;
+      if (j === e.length) problems.push(`${customerId}: snapshot caused by ${s.causationId} not emitted, or out of order`);
+      else if (!isDeepStrictEqual(e[j], s)) problems.push(`${customerId}: snapshot caused by ${s.causationId} differs: ${JSON.stringify(s)} vs ${JSON.stringify(e[j])}`);
+      else j++;
+    }
+    if (!isDeepStrictEqual(p.at(-1), e.at(-1))) {
+      problems.push(`${customerId}: last snapshot published ${JSON.stringify(p.at(-1))}, last emitted ${JSON.stringify(e.at(-1))}`);
+    }
+  }
+  return problems;
+}
+
+/** The snapshots collected so far, decoded, in each partition's order (a customer's are all on one partition). */
+export async function publishedSnapshots(serde: EventSerde, t: TestEnv, c: Collector): Promise<ModelSnapshot[]> {
+  const out: ModelSnapshot[] = [];
+  for (const m of c.messages) out.push(snapshotOf((await serde.decode(t.topics.EXPOSURE, m.value)) as ExposureEvent));
+  return out;
+}
+
+/** Waits up to a minute for the published snapshots to match, then asserts they do. */
+export async function expectSnapshots(serde: EventSerde, t: TestEnv, c: Collector, emitted: readonly ModelSnapshot[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const problems = snapshotMismatches(await publishedSnapshots(serde, t, c), emitted);
+    if (problems.length === 0 || Date.now() > deadline) {
+      expect(problems.slice(0, 20), `${problems.length} snapshot mismatches`).toEqual([]);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Everything the service produced for the history equals what the model says, however often it was restarted. */
@@ -54,7 +129,7 @@ export async function expectModelOutcome(
   t: TestEnv,
   history: StreamHistory,
   policy: CreditPolicy,
-  out: { holds: Collector; dlq: Collector },
+  out: Outputs,
 ): Promise<void> {
   const model = runModel(history.inputs, policy);
   const expectedIds = new Map(model.decisions.map((m) => [decisionIdOf(m), m]));
@@ -98,6 +173,9 @@ export async function expectModelOutcome(
     rejected.add((await d.serde.decode(spec, m.value)).eventId);
   }
   expect([...rejected].sort()).toEqual([...new Set(model.rejectedEventIds)].sort());
+
+  // The exposure topic: per customer, snapshots the model emits, in its order, ending with its last.
+  await expectSnapshots(d.serde, t, out.snapshots, model.snapshots);
 }
 
 /**

@@ -2,10 +2,11 @@
 // recomputes every exposure component from sums over that list whenever it needs one, so it shares none of the
 // core's incremental bookkeeping (document parts, waiting allocations, invoiced-ahead orders, totals). Decisions
 // depend on processing order by nature, so it replays the inputs in order, with its own plain logic. Its clock is
-// the latest event time of a customer's accepted inputs: every decision is stamped with it.
+// the latest event time of a customer's accepted inputs: every decision and snapshot is stamped with it.
 import type {
   CreditHoldEvent,
   DelinquencyStatus,
+  ExposureSnapshot,
   HoldReason,
   ReleaseType,
 } from '../../../shared/contracts/events.generated.ts';
@@ -49,10 +50,20 @@ export function decisionOf(e: CreditHoldEvent): ModelDecision {
   }
 }
 
+/** A snapshot the model emits: after an accepted input, once the currency is known, when it differs from the last. */
+export interface ModelSnapshot {
+  customerId: string;
+  causationId: string;
+  occurredAt: number;
+  snapshot: ExposureSnapshot;
+}
+
 export interface ModelResult {
   components: Record<string, ModelComponents>;
   statuses: Record<string, Record<string, OrderStatus>>;
   decisions: ModelDecision[];
+  /** In emission order; per customer, the last is what the compacted exposure topic must end with. */
+  snapshots: ModelSnapshot[];
   rejectedEventIds: string[];
 }
 
@@ -70,6 +81,7 @@ interface Book {
   actionOf: Map<string, string>;
   customerHeldAt: number | null;
   band: number;
+  snapshot: ExposureSnapshot | null;
 }
 
 const LADDER: DelinquencyStatus[] = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'];
@@ -196,13 +208,14 @@ function verdict(book: Book, e: ExposureInput): string | 'ignored' | null {
 export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy): ModelResult {
   const books = new Map<string, Book>();
   const decisions: ModelDecision[] = [];
+  const snapshots: ModelSnapshot[] = [];
   const rejectedEventIds: string[] = [];
 
   for (const e of inputs) {
     if (e.customerId === '') continue;
     let book = books.get(e.customerId);
     if (!book) {
-      book = { accepted: [], clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0 };
+      book = { accepted: [], clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0, snapshot: null };
       books.set(e.customerId, book);
     }
     const b = book;
@@ -293,7 +306,8 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       }
     }
 
-    const { exposure } = componentsOf(b);
+    const after = componentsOf(b);
+    const { exposure } = after;
     const limit = limitOf(b, e.occurredAt);
     const reasons: HoldReason[] = [];
     if (limit !== null && exposure > limit) reasons.push('OVER_LIMIT');
@@ -311,6 +325,28 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     const reached = Math.max(0, ...policy.warningBands.filter((band) => basisPoints >= band * 100));
     for (const band of policy.warningBands) if (band > b.band && band <= reached) decide('CreditUtilizationWarning', { band, exposure });
     b.band = reached;
+
+    const currency = currencyOf(b);
+    if (currency !== null) {
+      const snapshot: ExposureSnapshot = {
+        currency,
+        openOrders: after.openOrders,
+        openReceivables: after.openReceivables,
+        unappliedCash: after.unappliedCash,
+        exposure,
+        heldOrders: after.heldOrders,
+        heldOrderCount: after.heldOrderCount,
+        creditLimit: profileOf(b)?.creditLimit ?? 0,
+        effectiveLimit: limit ?? 0,
+        utilizationBasisPoints: basisPoints,
+        onHold: b.customerHeldAt !== null,
+        delinquencyStatus: ofType(b, 'CustomerDelinquencyChanged').at(-1)?.payload.toStatus ?? 'CURRENT',
+      };
+      if (JSON.stringify(snapshot) !== JSON.stringify(b.snapshot)) {
+        b.snapshot = snapshot;
+        snapshots.push({ customerId: e.customerId, causationId: e.eventId, occurredAt: now, snapshot });
+      }
+    }
   }
 
   const components: Record<string, ModelComponents> = {};
@@ -319,5 +355,5 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     components[customerId] = componentsOf(b);
     statuses[customerId] = Object.fromEntries(b.status);
   }
-  return { components, statuses, decisions, rejectedEventIds };
+  return { components, statuses, decisions, snapshots, rejectedEventIds };
 }

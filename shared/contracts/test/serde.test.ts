@@ -82,6 +82,16 @@ describe('EventSerde round trip', () => {
     expect(calls).toBe(2);
   });
 
+  it('encodes synchronously, byte for byte as encode, once the id is known, and refuses before', async () => {
+    const event = exampleEvent('OrderPlaced');
+    expect(() => serde.encodeSync(Topics.ORDERS, event)).toThrow('the schema id of o2c.orders.v1-value is not known yet');
+    const value = await serde.encode(Topics.ORDERS, event);
+    expect(serde.encodeSync(Topics.ORDERS, event)).toEqual(value);
+    // Larger than the buffer it writes into at first: it grows.
+    const big = { ...event, payload: { ...event.payload, orderId: 'O'.repeat(100_000) } };
+    expect(await serde.decode(Topics.ORDERS, serde.encodeSync(Topics.ORDERS, big))).toEqual(big);
+  });
+
   it('does not register subjects whose ids it was given', async () => {
     const id = registry.add(contractOf(Topics.ORDERS).schema);
     const primed = new EventSerde(registry, new Map([[Topics.ORDERS.subject, id]]));

@@ -1,8 +1,10 @@
 // The batch processor's in-memory states against a real Redis: a batch of cached entities reads nothing, and the
-// partition version fences a cache that fell behind (another owner committed, Redis lost its keys).
+// partition version fences a cache that fell behind (another owner committed, Redis lost its keys). Of the derived
+// records for a compacted topic, a batch publishes the last per key.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Producer } from 'kafkajs';
+import type { Producer, ProducerBatch } from 'kafkajs';
+import type { AnyEvent, TopicSpec } from '../../contracts/topics.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxPublisher } from '../../redis/outbox-publisher.ts';
 import { PartitionStore } from '../../redis/partition-store.ts';
@@ -87,5 +89,47 @@ describe('BatchProcessor', () => {
     expect(await a.process(records(5, ['c1']))).toEqual({ kind: 'seek', topic: TOPIC, offset: 0n });
     await a.process(records(0, ['c1', 'c2', 'c1', 'c1', 'c1', 'c1']));
     expect(await stored()).toEqual({ c1: '5', offset: '6' });
+  });
+});
+
+describe('BatchProcessor, derived records', () => {
+  it('publishes every record, but of those flagged latestPerKey only the last per topic and key, in its place', async () => {
+    const events = { name: 'events' } as TopicSpec;
+    const counts = { name: 'counts' } as TopicSpec;
+    // Per input: an event, then the customer's count so far (a compacted topic: the last count is what counts).
+    const deriving: PartitionDomain<{ customerId: string }, number> = {
+      ...counting,
+      apply: (ws, e) => {
+        const n = (ws.get(e.customerId) ?? 0) + 1;
+        ws.set(e.customerId, n);
+        const event = (kind: string) => ({ customerId: e.customerId, eventId: `${e.customerId}-${kind}-${n}` }) as unknown as AnyEvent;
+        return { out: [{ spec: events, event: event('event') }, { spec: counts, event: event('count'), latestPerKey: true }] };
+      },
+    };
+    const sent: string[] = [];
+    const producer = {
+      sendBatch: async (batch: ProducerBatch) => {
+        for (const tm of batch.topicMessages ?? []) for (const m of tm.messages) sent.push(`${tm.topic} ${String(m.value)}`);
+      },
+    } as unknown as Producer;
+    const p = new BatchProcessor({
+      domain: deriving,
+      store: new PartitionStore(redis, 'derive', prefix),
+      publisher: new OutboxPublisher(new PartitionStore(redis, 'derive', prefix), producer),
+      encode: (_spec, event) => Buffer.from(event.eventId), // synchronous, as with a known schema id
+      toDlq: () => {
+        throw new Error('nothing is rejected');
+      },
+      logStartOffset: async () => 0n,
+    });
+    expect(await p.process(records(0, ['c1', 'c2', 'c1', 'c1']))).toMatchObject({ kind: 'done', applied: 4, derived: 6, published: 6 });
+    expect(sent).toEqual([
+      'events c1-event-1',
+      'events c2-event-1',
+      'events c1-event-2',
+      'events c1-event-3',
+      'counts c2-count-1',
+      'counts c1-count-3',
+    ]);
   });
 });

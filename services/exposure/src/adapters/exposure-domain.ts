@@ -1,7 +1,7 @@
 // The exposure core as a PartitionDomain: one entity per customer (its CustomerState as JSON), each input applied
 // with the core's applyEvent under the configured policy; decisions and customer events go to the credit-holds
-// topic, snapshots to the exposure topic, rejected inputs to the DLQ. Business-date ticks carry no customer and
-// change nothing here (see the core's README), so they load nothing and write nothing.
+// topic, snapshots to the exposure topic (a customer's last of the batch), rejected inputs to the DLQ. Business-date
+// ticks carry no customer and change nothing here (see the core's README), so they load nothing and write nothing.
 import type { CreditHoldEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
@@ -60,7 +60,8 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
     const tally = this.tallies.get(partition);
     return {
       out: result.events.map((e) => {
-        if (e.eventType === 'ExposureSnapshot') return { spec: EXPOSURE, event: e };
+        // The exposure topic is compacted: a batch publishes only a customer's last snapshot.
+        if (e.eventType === 'ExposureSnapshot') return { spec: EXPOSURE, event: e, latestPerKey: true };
         const outcome = OUTCOMES[e.eventType];
         if (outcome && tally) {
           const release = e.eventType === 'OrderCreditReleased' ? e.payload.release : undefined;

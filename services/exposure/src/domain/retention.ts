@@ -30,6 +30,7 @@ export function sweepClosedDocuments(d: Draft, retentionMs: number): void {
   if (day <= s.sweptDay) return;
   s.sweptDay = day;
   const horizon = s.watermark - retentionMs;
+  if (!anyTouchedBy(s, horizon)) return; // a history younger than the window: nothing to look at
   const expired = (doc: { touchedAt: number }): boolean => doc.touchedAt <= horizon;
 
   for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete own(d, 'orders')[id];
@@ -41,4 +42,19 @@ export function sweepClosedDocuments(d: Draft, retentionMs: number): void {
   }
   for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete own(d, 'invoicedAhead')[id];
   for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete own(d, 'parkedActions')[id];
+}
+
+/**
+ * Whether any document was last touched at or before `horizon`: the sweep's first question, answered without the
+ * entry lists and the set of invoices payments name that the sweep builds (in a history younger than the window
+ * every daily sweep would build them for nothing).
+ */
+function anyTouchedBy(s: CustomerState, horizon: number): boolean {
+  const collections: ReadonlyArray<Readonly<Record<string, { touchedAt: number }>>> = [
+    s.orders, s.invoices, s.payments, s.invoicedAhead, s.parkedActions,
+  ];
+  for (const collection of collections) {
+    for (const id in collection) if (collection[id]!.touchedAt <= horizon) return true;
+  }
+  return false;
 }
