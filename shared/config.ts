@@ -367,6 +367,12 @@ export function commonSpec(service: string, defaults: { httpPort: number }) {
     KAFKA_FETCH_MAX_WAIT_MS: int({ default: 500, min: 0, max: 60_000 }),
     KAFKA_MAX_BYTES_PER_PARTITION: int({ default: 1_048_576, min: 1024 }),
     ...registrySpec,
+    // false for a registry that forbids services to write: start-up then only checks that each subject exists and
+    // accepts this service's schema, and neither registers nor sets compatibility.
+    SCHEMA_AUTO_REGISTER: bool({ default: true }),
+    // How long start-up keeps retrying a broker, registry, Redis or Postgres that does not answer yet (compose starts
+    // everything at once) before it fails naming the variable and the address.
+    STARTUP_TIMEOUT_MS: int({ default: 120_000, min: 100, max: 3_600_000 }),
     // Loopback unless told otherwise: /metrics is for a local scraper or a container network (compose sets 0.0.0.0).
     HTTP_HOST: str({ default: '127.0.0.1' }),
     HTTP_PORT: int({ default: defaults.httpPort, min: 0, max: 65_535 }),

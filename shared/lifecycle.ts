@@ -1,10 +1,12 @@
 // How every service process lives and dies, so orchestrators can rely on the exit code:
 //   0  stopped on SIGTERM/SIGINT after a clean stop (in-flight batch finished, offsets committed, disconnected)
-//   1  failed: start-up failed, the service reported a fatal error, an error went unhandled, stop() failed or
-//      outlasted the grace period, or a second signal asked to stop now
+//   1  failed: start-up failed (a dependency still unreachable after STARTUP_TIMEOUT_MS: one line names the variable
+//      and the address), the service reported a fatal error, an error went unhandled, stop() failed or outlasted the
+//      grace period, or a second signal asked to stop now
 //   2  bad configuration: one log line names every bad or missing variable
 import { ConfigError } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { UnreachableError } from './startup.ts';
 
 export interface Service {
   start(): Promise<void>;
@@ -115,6 +117,10 @@ export async function runMain(
     if (error instanceof ConfigError) {
       logger.fatal(error.message);
       exit(ExitCode.BAD_CONFIG);
+    } else if (error instanceof UnreachableError) {
+      // The message says what to fix: `REDIS_URL redis://redis:6379 unreachable after 120 s: ECONNREFUSED`.
+      logger.fatal({ variable: error.variable, address: error.address, reason: error.reason }, error.message);
+      exit(ExitCode.FAILED);
     } else {
       logger.fatal({ err: error }, 'start failed');
       exit(ExitCode.FAILED);

@@ -112,6 +112,35 @@ export class RegistryClient implements SchemaSource {
     }
   }
 
+  /**
+   * Whether `schema` may be registered as the next version of `subject` under its compatibility rule; 'no-subject'
+   * when the subject has no version yet.
+   */
+  async compatibleWithLatest(subject: string, schema: string): Promise<boolean | 'no-subject'> {
+    try {
+      // Apicurio answers is_compatible for a subject it does not have: ask for its latest version first.
+      await this.http('GET', `/subjects/${encodeURIComponent(subject)}/versions/latest`);
+      const body = (await this.http('POST', `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, { schema })) as {
+        is_compatible: boolean;
+      };
+      return body.is_compatible;
+    } catch (e) {
+      if (e instanceof RegistryHttpError && e.status === 404) return 'no-subject';
+      throw e;
+    }
+  }
+
+  /** The id `schema` has under `subject`, or undefined when no version of the subject is this schema. */
+  async idOf(subject: string, schema: string): Promise<number | undefined> {
+    try {
+      const body = (await this.http('POST', `/subjects/${encodeURIComponent(subject)}`, { schema })) as { id: number };
+      return body.id;
+    } catch (e) {
+      if (e instanceof RegistryHttpError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
   async compatibility(subject: string): Promise<string> {
     const body = (await this.http('GET', `/config/${encodeURIComponent(subject)}`)) as { compatibilityLevel: string };
     return body.compatibilityLevel;
@@ -141,7 +170,7 @@ export class RegistryClient implements SchemaSource {
     }
   }
 
-  private async http(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+  private async http(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<unknown> {
     let res: { status: number; text: string };
     try {
       res = await this.request(method, path, body === undefined ? undefined : JSON.stringify(body));

@@ -2,10 +2,15 @@
 //
 //   prepareContracts({ kafka, registry }) -> { serde, registry, schemaIds }   what a service calls before it starts:
 //       ensureTopics + registerSchemas for every topic of the registry, then a serde that already knows the ids
-//   ensureTopics(kafka, topics, { partitions })   creates what is missing (cleanup.policy compact where the spec
-//       says so); an existing topic with another partition count or cleanup policy is an error, never "fixed"
+//   ensureTopics(kafka, topics, { partitions, replicationFactor })   creates what is missing (cleanup.policy
+//       compact where the spec says so); an existing topic with another partition count or cleanup policy is an
+//       error, never "fixed"; a replication factor above the cluster's broker count is a ConfigError
 //   registerSchemas(registry, specs)              sets each subject to BACKWARD, registers `<topic>-value`, returns
 //       subject -> id; idempotent
+//   verifySchemas(registry, specs)                SCHEMA_AUTO_REGISTER=false: each subject must exist, accept our
+//       schema under its rule, and have it registered; returns subject -> id without writing anything
+//
+// With `startup` (a service's config), each first call is retried within STARTUP_TIMEOUT_MS (shared/startup.ts).
 //
 // Co-partitioning depends on every topic having the same partition count: a service that joins a 12-partition
 // orders topic with a 6-partition payments topic would read one customer's orders and payments in different
@@ -17,19 +22,25 @@ import { EventSerde } from '../contracts/serde.ts';
 import { contractOf } from '../contracts/avro.ts';
 import type { Logger } from '../logger.ts';
 import { TransientError } from '../errors.ts';
-import { retryTransient, type RetryOptions } from '../retry.ts';
+import { ConfigError } from '../config.ts';
+import { isTransient, reach } from '../startup.ts';
+import { connect as tcpConnect } from 'node:net';
 
 const { ConfigResourceTypes } = kafkajs;
 
 export interface EnsureTopicsOptions {
   /** Overrides every spec's partition count (tests use fewer partitions). */
   partitions?: number;
+  /** Replicas of each partition of a topic created now (KAFKA_REPLICATION_FACTOR); unset: the broker's default. */
+  replicationFactor?: number;
 }
 
 export interface TopicState {
   name: string;
   partitions: number;
   cleanupPolicy: string;
+  /** Replicas of its first partition. */
+  replicationFactor: number;
 }
 
 /** Creates the missing topics, verifies the existing ones, and returns what each topic is now. */
@@ -44,6 +55,7 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
+      if (options.replicationFactor !== undefined) await checkReplicationFactor(admin, options.replicationFactor);
       // Another instance may create the same topics concurrently; createTopics then resolves false, and the
       // verification below still holds both of us to the same partition count. kafkajs' own wait for leaders gives
       // up on the UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers for a moment after creation, hence ours.
@@ -52,6 +64,7 @@ export async function ensureTopics(
         topics: missing.map((t) => ({
           topic: t.name,
           numPartitions: options.partitions ?? t.partitions,
+          ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
           configEntries: [{ name: 'cleanup.policy', value: t.cleanupPolicy }],
         })),
       });
@@ -76,6 +89,17 @@ export async function ensureTopics(
     return states;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** A topic cannot have more replicas than the cluster has brokers: say so, naming the variable (exit 2). */
+async function checkReplicationFactor(admin: Admin, replicationFactor: number): Promise<void> {
+  const { brokers } = await admin.describeCluster();
+  if (replicationFactor > brokers.length) {
+    throw new ConfigError([
+      `KAFKA_REPLICATION_FACTOR=${replicationFactor} is more than the ${brokers.length} broker(s) of the cluster: ` +
+        `topics cannot be created with ${replicationFactor} replicas (set it to at most ${brokers.length})`,
+    ]);
   }
 }
 
@@ -108,6 +132,7 @@ async function describeTopics(admin: Admin, names: string[]): Promise<TopicState
   return names.map((name) => ({
     name,
     partitions: topics.find((t) => t.name === name)?.partitions.length ?? 0,
+    replicationFactor: topics.find((t) => t.name === name)?.partitions[0]?.replicas.length ?? 0,
     cleanupPolicy:
       configs.resources
         .find((r) => r.resourceName === name)
@@ -130,6 +155,50 @@ export async function registerSchemas(
   return ids;
 }
 
+/**
+ * For registries that forbid writes by services: each subject must exist, its compatibility rule must accept our
+ * schema, and our schema must be one of its versions (the id we write with). Returns subject -> id.
+ */
+export async function verifySchemas(registry: RegistryClient, specs: readonly TopicSpec[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const problems: string[] = [];
+  for (const spec of specs) {
+    const { schema } = contractOf(spec);
+    const compatible = await registry.compatibleWithLatest(spec.subject, schema);
+    if (compatible === 'no-subject') {
+      problems.push(`subject ${spec.subject} does not exist in the registry`);
+      continue;
+    }
+    if (!compatible) {
+      problems.push(`subject ${spec.subject}: the registry's compatibility rule refuses this service's schema`);
+      continue;
+    }
+    const id = await registry.idOf(spec.subject, schema);
+    if (id === undefined) problems.push(`subject ${spec.subject} accepts this service's schema but has not registered it`);
+    else ids.set(spec.subject, id);
+  }
+  if (problems.length > 0) {
+    throw new SchemaContractError(
+      `SCHEMA_AUTO_REGISTER=false and the registry does not hold this service's schemas: ${problems.join('; ')} ` +
+        '(register them, or set SCHEMA_AUTO_REGISTER=true)',
+    );
+  }
+  return ids;
+}
+
+/** The registry does not hold the schemas a service needs and may not register them itself. */
+export class SchemaContractError extends Error {
+  override readonly name = 'SchemaContractError';
+}
+
+/** What prepareContracts reads from a service's config (commonSpec). */
+export interface StartupSettings {
+  STARTUP_TIMEOUT_MS: number;
+  KAFKA_BROKERS: readonly string[];
+  KAFKA_REPLICATION_FACTOR?: number;
+  SCHEMA_AUTO_REGISTER?: boolean;
+}
+
 export interface PrepareContractsOptions {
   kafka: Kafka;
   /**
@@ -140,8 +209,12 @@ export interface PrepareContractsOptions {
   /** The topic registry to prepare; a prefixed one in tests. */
   topics?: TopicRegistry;
   partitions?: number;
-  /** How long transient failures (a registry still warming up) are retried before start-up fails. Default 60 s. */
-  retryWithinMs?: number;
+  /**
+   * A service's config: how long start-up retries Kafka and the registry (STARTUP_TIMEOUT_MS), the brokers named when
+   * they do not answer, the replication factor of the topics created, whether schemas are registered or verified.
+   * Unset (tools, tests): 120 s, the broker's default replication, schemas registered.
+   */
+  startup?: StartupSettings;
   /** Where each retry is logged. */
   logger?: Logger;
 }
@@ -158,12 +231,24 @@ export async function prepareContracts(options: PrepareContractsOptions): Promis
   const given = options.registry;
   const registry =
     typeof given === 'string' ? new RegistryClient(given) : given instanceof RegistryClient ? given : registryClientOf(given);
-  const retry: RetryOptions = {
-    withinMs: options.retryWithinMs ?? 60_000,
-    onRetry: (err, attempt, delayMs) => options.logger?.warn({ err, attempt, delayMs }, 'schema registration failed, retrying'),
-  };
-  await ensureTopics(options.kafka, Object.values(topics), { partitions: options.partitions });
-  const schemaIds = await retryTransient(() => registerSchemas(registry, avroTopics(topics)), retry);
+  const { startup, logger } = options;
+  const timeoutMs = startup?.STARTUP_TIMEOUT_MS ?? 120_000;
+  const brokers = startup?.KAFKA_BROKERS;
+  await reachKafka(
+    { brokers, timeoutMs, logger },
+    async () => {
+      if (brokers) await anyBrokerListens(brokers);
+      return ensureTopics(options.kafka, Object.values(topics), {
+        partitions: options.partitions,
+        ...(startup?.KAFKA_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: startup.KAFKA_REPLICATION_FACTOR }),
+      });
+    },
+  );
+  const specs = avroTopics(topics);
+  const schemaIds = await reach(
+    { variable: 'SCHEMA_REGISTRY_URL', address: registry.url, timeoutMs, logger, retriable: (e) => e instanceof TransientError },
+    () => (startup?.SCHEMA_AUTO_REGISTER === false ? verifySchemas(registry, specs) : registerSchemas(registry, specs)),
+  );
   return { serde: new EventSerde(registry, schemaIds), registry, schemaIds };
 }
 
@@ -176,24 +261,69 @@ export function isRetriableKafkaError(error: unknown): boolean {
     || (error instanceof kafkajs.KafkaJSError && error.retriable);
 }
 
-/** Runs a start-up call to Kafka, retrying what kafkajs calls retriable for up to `withinMs` (default 120 s). */
-export function retryKafkaStartup<T>(
-  what: string,
+/**
+ * Runs a start-up call to Kafka, retrying what kafkajs calls retriable (or a refused connection) for up to
+ * `timeoutMs`; then an UnreachableError naming KAFKA_BROKERS and the brokers.
+ */
+export function reachKafka<T>(
+  step: { brokers?: readonly string[] | undefined; timeoutMs: number; logger?: Logger | undefined; what?: string },
   fn: () => Promise<T>,
-  options: { withinMs?: number; logger?: Logger } = {},
 ): Promise<T> {
-  return retryTransient(
+  const what = step.what ? `${step.what}: ` : '';
+  return reach(
+    {
+      variable: 'KAFKA_BROKERS',
+      address: step.brokers?.join(',') ?? '(the brokers)',
+      timeoutMs: step.timeoutMs,
+      logger: step.logger,
+      retriable: (e) => isRetriableKafkaError(e) || isTransient(e),
+    },
     async () => {
       try {
         return await fn();
       } catch (error) {
-        if (isRetriableKafkaError(error)) throw new TransientError(`${what}: ${(error as Error).message}`, { cause: error });
-        throw error;
+        if (what === '' || !isRetriableKafkaError(error)) throw error;
+        // The step in the message (the reason the last retry shows), the kafkajs error as the cause.
+        throw new TransientError(`${what}${(error as Error).message}`, { cause: error });
       }
     },
-    {
-      withinMs: options.withinMs ?? 120_000,
-      onRetry: (err, attempt, delayMs) => options.logger?.warn({ err: err.message, attempt, delayMs }, `${what} failed, retrying`),
-    },
   );
+}
+
+/**
+ * Resolves once a TCP connection to any broker opens; else rejects with the first broker's error (its code, e.g.
+ * ECONNREFUSED): kafkajs' own connection retries would otherwise hide why for a minute.
+ */
+export async function anyBrokerListens(brokers: readonly string[], timeoutMs = 5_000): Promise<void> {
+  const attempts = brokers.map(
+    (broker) =>
+      new Promise<void>((resolve, reject) => {
+        const at = broker.lastIndexOf(':');
+        const host = broker.slice(0, at).replace(/^\[|\]$/g, '');
+        const socket = tcpConnect({ host, port: Number(broker.slice(at + 1)), timeout: timeoutMs });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('timeout', () => {
+          socket.destroy();
+          reject(Object.assign(new Error(`${broker}: connect timed out`), { code: 'ETIMEDOUT' }));
+        });
+        socket.once('error', reject);
+      }),
+  );
+  try {
+    await Promise.any(attempts);
+  } catch (e) {
+    throw (e as AggregateError).errors[0];
+  }
+}
+
+/** Runs a start-up call to Kafka, retrying what kafkajs calls retriable for up to `withinMs` (default 120 s). */
+export async function retryKafkaStartup<T>(
+  what: string,
+  fn: () => Promise<T>,
+  options: { withinMs?: number; logger?: Logger; brokers?: readonly string[] } = {},
+): Promise<T> {
+  return reachKafka({ what, brokers: options.brokers, timeoutMs: options.withinMs ?? 120_000, logger: options.logger }, fn);
 }

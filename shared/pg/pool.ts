@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { Logger } from '../logger.ts';
+import { isTransient, reach } from '../startup.ts';
 
 // Postgres connections for every service: one pool per process, transactions through one helper so BEGIN/COMMIT/
 // ROLLBACK and the client release can't be forgotten on an error path.
@@ -49,4 +51,31 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * Resolves once the pool's database answers, retrying a refused connection or a server still starting within
+ * STARTUP_TIMEOUT_MS; then an UnreachableError naming `variable` (DATABASE_URL, MIGRATION_DATABASE_URL) and its URL.
+ */
+export async function reachDatabase(
+  pool: Pool,
+  step: { variable: string; url: string; timeoutMs: number; logger?: Logger },
+): Promise<void> {
+  await reach(
+    { variable: step.variable, address: step.url, timeoutMs: step.timeoutMs, logger: step.logger, retriable: isTransientPgError },
+    async () => {
+      await pool.query('SELECT 1');
+    },
+  );
+}
+
+// SQLSTATEs of a server that will take connections soon: starting up or shutting down, or full.
+const TRANSIENT_SQLSTATES = new Set(['57P03', '57P01', '53300']);
+
+/** A refused or lost connection, a connection timeout, or a server not accepting connections yet. */
+export function isTransientPgError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TRANSIENT_SQLSTATES.has(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return isTransient(error) || /Connection terminated|timeout exceeded when trying to connect/i.test(message);
 }

@@ -4,7 +4,7 @@
 // Wiring: the shared runner consumes invoices, payments and customers (partition p of all three on one instance);
 // each chunk of one topic-partition is one BatchProcessor.process: one Redis load, the pure core, one fenced commit
 // of state, due index, outbox and offset, then the outbox is published. Optionally a live clock writes today's ticks.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Kafka, Producer, Admin } from 'kafkajs';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
@@ -15,6 +15,7 @@ import { fetchOptions, specDecoder, startRunner, type HandleBatch, type Runner }
 import type { Service } from '../../../shared/lifecycle.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { createRegistry, createRunnerMetrics, type RunnerMetrics } from '../../../shared/metrics.ts';
+import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
@@ -58,10 +59,11 @@ export class DelinquencyService implements Service {
       registry: config,
       topics,
       partitions: config.KAFKA_PARTITIONS,
+      startup: config,
       logger,
     });
 
-    const redis = (this.redis = new Redis(config.REDIS_URL));
+    const redis = (this.redis = await connectRedis(config, logger));
     const store = new PartitionStore(redis, SERVICE, config.REDIS_KEY_PREFIX);
     const producer = (this.producer = createIdempotentProducer(kafka));
     await producer.connect();

@@ -4,7 +4,7 @@
 //   inputs   customers, orders, invoices, payments, credit-actions, delinquency (co-partitioned by customerId)
 //   outputs  credit-holds (decisions, releases, customer holds, warnings), exposure (snapshots), DLQ (rejected)
 //   per batch of one topic-partition: load its customers, apply the core, one fenced commit, publish the outbox
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Admin, Producer } from 'kafkajs';
 import { bool, commonSpec, ConfigError, int, list, loadConfig, oneOf, redisSpec, str, type Config, type Var } from '../../../shared/config.ts';
 import { topicRegistry, type TopicRegistry } from '../../../shared/contracts/topics.ts';
@@ -16,6 +16,7 @@ import { fetchOptions, specDecoder, startRunner, type Runner } from '../../../sh
 import type { Logger } from '../../../shared/logger.ts';
 import type { Service } from '../../../shared/lifecycle.ts';
 import { createRegistry, createRunnerMetrics } from '../../../shared/metrics.ts';
+import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
@@ -130,10 +131,10 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         registry: config,
         topics,
         partitions: config.KAFKA_PARTITIONS,
+        startup: config,
         logger,
       });
-      redis = new Redis(config.REDIS_URL, { lazyConnect: true });
-      await redis.connect();
+      redis = await connectRedis(config, logger);
       const store = new PartitionStore(redis, SERVICE, config.REDIS_KEY_PREFIX);
       producers = Array.from({ length: config.KAFKA_PRODUCERS }, () => createIdempotentProducer(kafka));
       await Promise.all(producers.map((p) => p.connect()));

@@ -17,13 +17,19 @@ import type { Service } from '../../../shared/lifecycle.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { createRegistry, createRunnerMetrics, initialiseRunnerCounters } from '../../../shared/metrics.ts';
 import { migrate } from '../../../shared/pg/migrate.ts';
-import { createPool, type Pool } from '../../../shared/pg/pool.ts';
+import { createPool, reachDatabase, type Pool } from '../../../shared/pg/pool.ts';
 import { migrationSettings, SERVICE, type ReportingConfig } from './adapters/config.ts';
 import { alignGroupWithStore } from './adapters/group-offsets.ts';
 import { createSinkMetrics } from './adapters/metrics.ts';
 import { readOffsets } from './adapters/pg-writer.ts';
 import { keepUndecodable, type SinkInput } from './adapters/dead-letters.ts';
 import { createSink } from './adapters/sink.ts';
+
+/** The variable start-up connects with first: the migrations' owner when one is set. */
+const databaseStep = (config: ReportingConfig) =>
+  config.MIGRATION_DATABASE_URL === undefined
+    ? { variable: 'DATABASE_URL', url: config.DATABASE_URL }
+    : { variable: 'MIGRATION_DATABASE_URL', url: config.MIGRATION_DATABASE_URL };
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -58,6 +64,7 @@ export class ReportingService implements Service {
     // Its own connections: the database settings a migration makes reach only sessions opened after it.
     const owner = createPool(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, { applicationName: `o2c-${SERVICE}-migrate`, max: 1 });
     try {
+      await reachDatabase(owner, { ...databaseStep(config), timeoutMs: config.STARTUP_TIMEOUT_MS, logger: log });
       const { applied } = await migrate(owner, { component: SERVICE, dir: MIGRATIONS_DIR, settings: migrationSettings(config) });
       log.info({ applied: applied.map((m) => m.file) }, 'migrations up to date');
     } finally {
@@ -76,7 +83,7 @@ export class ReportingService implements Service {
     const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
     const kafka = createKafka(config, logger);
     const { serde } = await prepareContracts({
-      kafka, registry: config, topics, partitions: config.KAFKA_PARTITIONS, logger,
+      kafka, registry: config, topics, partitions: config.KAFKA_PARTITIONS, startup: config, logger,
     });
     const inputs = [
       topics.CUSTOMERS,
@@ -95,7 +102,8 @@ export class ReportingService implements Service {
     const groupId = config.KAFKA_GROUP_ID;
     const stored = await readOffsets(pool, groupId);
     await retryKafkaStartup('aligning the group offsets with the store', () =>
-      alignGroupWithStore({ kafka, admin, groupId, topics: names, stored, logger: log }), { logger: log });
+      alignGroupWithStore({ kafka, admin, groupId, topics: names, stored, logger: log }),
+      { logger: log, withinMs: config.STARTUP_TIMEOUT_MS, brokers: config.KAFKA_BROKERS });
 
     const registry = createRegistry(SERVICE);
     const runnerMetrics = createRunnerMetrics(registry, SERVICE);

@@ -34,6 +34,6 @@ describe('start-up retry of Kafka calls', () => {
 
   it('gives up after the deadline with the last error, naming the step', async () => {
     await expect(retryKafkaStartup('fetching offsets', async () => { throw notCoordinator(); }, { withinMs: 600 }))
-      .rejects.toThrow(/^fetching offsets: This is not the correct coordinator/);
+      .rejects.toThrow(/fetching offsets: This is not the correct coordinator/);
   });
 });
