@@ -100,6 +100,68 @@ export interface CreditUtilizationWarning {
   exposure: ExposureBreakdown;
 }
 
+export interface CreditReviewDue {
+  asOfDate: number /* date */;
+  /** SCORE_DROP, CLASS_WORSENED, HIGH_UTILISATION, LIMIT_NOT_REVIEWED. */
+  reasons: Array<string>;
+  score: null | number;
+  /** The last published score. */
+  previousScore: null | number;
+  riskClass: string;
+  previousRiskClass: null | string;
+  utilisationBp: number;
+  currentLimit: number;
+  proposedLimit: number;
+  currency: string;
+  /** When the current limit was set. */
+  limitSetDate: null | number /* date */;
+}
+
+export interface ScoreFactor {
+  factor: string;
+  /** The feature's value. */
+  value: number;
+  /** Its contribution to the log-odds of paying late. */
+  contribution: number;
+}
+
+export interface InvoiceRiskAtIssue {
+  invoiceId: string;
+  score: null | number;
+  probabilityBp: number;
+  riskClass: string;
+}
+
+export interface CreditScoreUpdated {
+  asOfDate: number /* date */;
+  /** PAYDEX-style payment score 20..100; null with fewer than 3 invoices settled in the 365 days up to asOfDate. */
+  score: null | number;
+  /** Probability that the next invoice is paid after its due date, basis points 0..10000. */
+  probabilityBp: number;
+  /** A (best) to E. */
+  riskClass: string;
+  /** The model terms that moved the probability most, largest first. */
+  factors: Array<ScoreFactor>;
+  /** Minor units; a proposal for a person, never applied by itself. */
+  proposedLimit: number;
+  limitReason: string;
+  /** Minor units, from the credit profile. */
+  currentLimit: number;
+  /** The profile's currency; empty before a profile. */
+  currency: string;
+  /** Open receivables * 10000 / current limit; 0 without a limit. */
+  utilisationBp: number;
+  /** NEW, DORMANT, CHRONIC_LATE, DETERIORATING, SLOW or PROMPT. */
+  segment: string;
+  /** SMALL, MEDIUM or LARGE by annualSales. */
+  sizeBand: string;
+  /** Invoiced in the 365 days up to asOfDate, minor units. */
+  annualSales: number;
+  modelVersion: string;
+  /** Set when an invoice issue caused this update: the risk as it stood just before the invoice. */
+  issuedInvoice: null | InvoiceRiskAtIssue;
+}
+
 export interface CustomerCreditProfile {
   /** Minor units of currency. */
   creditLimit: number;
@@ -288,6 +350,16 @@ export type CreditHoldEvent =
   | Envelope<'CustomerCreditHoldReleased', CustomerCreditHoldReleased>
   | Envelope<'CreditUtilizationWarning', CreditUtilizationWarning>;
 export const CreditHoldEventTypes = ['OrderCreditApproved', 'OrderCreditHeld', 'OrderCreditReleased', 'OrderCreditRejected', 'CustomerCreditHoldPlaced', 'CustomerCreditHoldReleased', 'CreditUtilizationWarning'] as const;
+
+/** credit-reviews.avsc: one envelope per payload type, discriminated by eventType. */
+export type CreditReviewEvent =
+  | Envelope<'CreditReviewDue', CreditReviewDue>;
+export const CreditReviewEventTypes = ['CreditReviewDue'] as const;
+
+/** credit-scores.avsc: one envelope per payload type, discriminated by eventType. */
+export type CreditScoreEvent =
+  | Envelope<'CreditScoreUpdated', CreditScoreUpdated>;
+export const CreditScoreEventTypes = ['CreditScoreUpdated'] as const;
 
 /** customers.avsc: one envelope per payload type, discriminated by eventType. */
 export type CustomerEvent =

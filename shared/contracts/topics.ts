@@ -14,6 +14,8 @@
 import {
   CreditActionEventTypes,
   CreditHoldEventTypes,
+  CreditReviewEventTypes,
+  CreditScoreEventTypes,
   CustomerEventTypes,
   DelinquencyEventTypes,
   ExposureEventTypes,
@@ -22,6 +24,8 @@ import {
   PaymentEventTypes,
   type CreditActionEvent,
   type CreditHoldEvent,
+  type CreditReviewEvent,
+  type CreditScoreEvent,
   type CustomerEvent,
   type DelinquencyEvent,
   type ExposureEvent,
@@ -43,7 +47,9 @@ export type AnyEvent =
   | CreditActionEvent
   | CreditHoldEvent
   | DelinquencyEvent
-  | ExposureEvent;
+  | ExposureEvent
+  | CreditScoreEvent
+  | CreditReviewEvent;
 
 export type EventType = AnyEvent['eventType'];
 
@@ -121,6 +127,10 @@ export function topicRegistry(prefix: string) {
       prefix, 'o2c.delinquency.v1', 'delinquency.avsc', 'o2c.DelinquencyEvent', DelinquencyEventTypes),
     EXPOSURE: avroTopic<ExposureEvent>(
       prefix, 'o2c.exposure.v1', 'exposure.avsc', 'o2c.ExposureEvent', ExposureEventTypes, 'compact'),
+    CREDIT_SCORES: avroTopic<CreditScoreEvent>(
+      prefix, 'o2c.credit-scores.v1', 'credit-scores.avsc', 'o2c.CreditScoreEvent', CreditScoreEventTypes, 'compact'),
+    CREDIT_REVIEWS: avroTopic<CreditReviewEvent>(
+      prefix, 'o2c.credit-reviews.v1', 'credit-reviews.avsc', 'o2c.CreditReviewEvent', CreditReviewEventTypes),
     DLQ: Object.freeze({
       name: `${prefix}o2c.dlq.v1`,
       partitions: DEFAULT_PARTITIONS,

@@ -46,6 +46,10 @@ class Check {
     if (!CURRENCY.test(value)) this.fail(field, 'must be an ISO 4217 code (3 capital letters)', value);
   }
 
+  riskClass(field: string, value: string): void {
+    if (!/^[A-E]$/.test(value)) this.fail(field, 'must be a risk class A..E', value);
+  }
+
   breakdown(field: string, e: ExposureBreakdown): void {
     this.atLeast(`${field}.heldOrders`, e.heldOrders, 0);
     this.atLeast(`${field}.creditLimit`, e.creditLimit, 0);
@@ -194,6 +198,30 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.atLeast('payload.creditLimit', p.creditLimit, 0);
     c.atLeast('payload.effectiveLimit', p.effectiveLimit, 0);
     c.nonEmpty('payload.delinquencyStatus', p.delinquencyStatus);
+  },
+
+  CreditScoreUpdated: (p, c) => {
+    if (p.score !== null && !(p.score >= 0 && p.score <= 100)) c.fail('payload.score', 'must be null or 0..100', p.score);
+    if (!(p.probabilityBp >= 0 && p.probabilityBp <= 10_000)) c.fail('payload.probabilityBp', 'must be 0..10000', p.probabilityBp);
+    c.riskClass('payload.riskClass', p.riskClass);
+    c.atLeast('payload.proposedLimit', p.proposedLimit, 0);
+    c.atLeast('payload.currentLimit', p.currentLimit, 0);
+    c.atLeast('payload.annualSales', p.annualSales, 0);
+    if (p.currency !== '') c.currency('payload.currency', p.currency);
+    c.nonEmpty('payload.modelVersion', p.modelVersion);
+    p.factors.forEach((f, i) => c.nonEmpty(`payload.factors[${i}].factor`, f.factor));
+    if (p.issuedInvoice !== null) {
+      c.nonEmpty('payload.issuedInvoice.invoiceId', p.issuedInvoice.invoiceId);
+      c.riskClass('payload.issuedInvoice.riskClass', p.issuedInvoice.riskClass);
+    }
+  },
+  CreditReviewDue: (p, c) => {
+    if (p.reasons.length === 0) c.fail('payload.reasons', 'must not be empty', p.reasons);
+    c.riskClass('payload.riskClass', p.riskClass);
+    if (p.previousRiskClass !== null) c.riskClass('payload.previousRiskClass', p.previousRiskClass);
+    c.atLeast('payload.currentLimit', p.currentLimit, 0);
+    c.atLeast('payload.proposedLimit', p.proposedLimit, 0);
+    if (p.currency !== '') c.currency('payload.currency', p.currency);
   },
 };
 

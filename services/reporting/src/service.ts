@@ -94,6 +94,8 @@ export class ReportingService implements Service {
       topics.CREDIT_HOLDS,
       topics.DELINQUENCY,
       topics.EXPOSURE,
+      topics.CREDIT_SCORES,
+      topics.CREDIT_REVIEWS,
     ] as const;
     const names = inputs.map((t) => t.name);
 

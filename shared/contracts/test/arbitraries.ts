@@ -23,6 +23,7 @@ const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MAN
 });
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
 const status = fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE');
+const riskClass = fc.constantFrom('A', 'B', 'C', 'D', 'E');
 
 const breakdown: fc.Arbitrary<ExposureBreakdown> = fc.record({
   openOrders: money,
@@ -123,6 +124,39 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     utilizationBasisPoints: signed,
     onHold: fc.boolean(),
     delinquencyStatus: fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'),
+  }),
+  CreditScoreUpdated: fc.record({
+    asOfDate: day,
+    score: fc.option(fc.integer({ min: 20, max: 100 }), { nil: null }),
+    probabilityBp: fc.integer({ min: 0, max: 10_000 }),
+    riskClass,
+    factors: fc.array(fc.record({ factor: id, value: fc.double({ noNaN: true, noDefaultInfinity: true }), contribution: fc.double({ noNaN: true, noDefaultInfinity: true }) }), { maxLength: 3 }),
+    proposedLimit: money,
+    limitReason: text,
+    currentLimit: money,
+    currency: fc.oneof(currency, fc.constant('')),
+    utilisationBp: signed,
+    segment: fc.constantFrom('NEW', 'DORMANT', 'CHRONIC_LATE', 'DETERIORATING', 'SLOW', 'PROMPT'),
+    sizeBand: fc.constantFrom('SMALL', 'MEDIUM', 'LARGE'),
+    annualSales: money,
+    modelVersion: id,
+    issuedInvoice: fc.option(
+      fc.record({ invoiceId: id, score: fc.option(fc.integer({ min: 20, max: 100 }), { nil: null }), probabilityBp: fc.integer({ min: 0, max: 10_000 }), riskClass }),
+      { nil: null },
+    ),
+  }),
+  CreditReviewDue: fc.record({
+    asOfDate: day,
+    reasons: fc.uniqueArray(fc.constantFrom('SCORE_DROP', 'CLASS_WORSENED', 'HIGH_UTILISATION', 'LIMIT_NOT_REVIEWED'), { minLength: 1 }),
+    score: fc.option(fc.integer({ min: 20, max: 100 }), { nil: null }),
+    previousScore: fc.option(fc.integer({ min: 20, max: 100 }), { nil: null }),
+    riskClass,
+    previousRiskClass: fc.option(riskClass, { nil: null }),
+    utilisationBp: signed,
+    currentLimit: money,
+    proposedLimit: money,
+    currency,
+    limitSetDate: fc.option(day, { nil: null }),
   }),
 };
 

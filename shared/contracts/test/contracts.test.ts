@@ -36,6 +36,7 @@ describe('topic registry', () => {
     const all = Object.values(Topics);
     expect(new Set(all.map((t) => t.partitions))).toEqual(new Set([DEFAULT_PARTITIONS]));
     expect(all.filter((t) => t.cleanupPolicy === 'compact').map((t) => t.name).sort()).toEqual([
+      'o2c.credit-scores.v1',
       'o2c.customers.v1',
       'o2c.exposure.v1',
     ]);

@@ -75,14 +75,14 @@ afterAll(async () => {
 });
 
 describe('ensureTopics', () => {
-  it('creates every topic with the default partition count, compacting customers and exposure only', async () => {
+  it('creates every topic with the default partition count, compacting the latest-value topics only', async () => {
     const topics = freshTopics();
     const all = Object.values(topics);
     await ensureTopics(kafka, all);
     expect(await brokerView(all.map((t) => t.name))).toEqual(
       all.map((t) => ({ name: t.name, partitions: 12, cleanupPolicy: t.cleanupPolicy })),
     );
-    expect(all.filter((t) => t.cleanupPolicy === 'compact')).toEqual([topics.CUSTOMERS, topics.EXPOSURE]);
+    expect(all.filter((t) => t.cleanupPolicy === 'compact')).toEqual([topics.CUSTOMERS, topics.EXPOSURE, topics.CREDIT_SCORES]);
   });
 
   it('is idempotent: a second run changes nothing and reports the same topics', async () => {

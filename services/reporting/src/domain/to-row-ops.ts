@@ -1,6 +1,8 @@
 import type {
   CreditActionEvent,
   CreditHoldEvent,
+  CreditReviewEvent,
+  CreditScoreEvent,
   CustomerEvent,
   DelinquencyEvent,
   ExposureBreakdown,
@@ -23,7 +25,9 @@ export type SinkEvent =
   | CreditActionEvent
   | CreditHoldEvent
   | DelinquencyEvent
-  | ExposureEvent;
+  | ExposureEvent
+  | CreditScoreEvent
+  | CreditReviewEvent;
 
 export interface RowOps {
   /** Rows per kind, at most one per key, merged by the kind's conflict rule. */
@@ -177,6 +181,44 @@ function addEvent(out: Collector, e: SinkEvent): void {
       out.add('exposureHistory', {
         event_id: e.eventId, customer_id, at, currency: s.currency, exposure_minor: s.exposure,
         limit_minor: s.effectiveLimit, credit_limit_minor: s.creditLimit, ...figures,
+      });
+      return;
+    }
+
+    case 'CreditScoreUpdated': {
+      const p = e.payload;
+      const probability = utilization(p.probabilityBp);
+      out.add('customerScore', {
+        customer_id, score: p.score, late_probability: probability, scored_risk_class: p.riskClass,
+        proposed_limit_minor: p.proposedLimit, segment: p.segment, size_band: p.sizeBand, score_at: at,
+      });
+      out.add('creditScore', {
+        event_id: e.eventId, customer_id, occurred_at: at, as_of_date: date(p.asOfDate), score: p.score,
+        late_probability: probability, risk_class: p.riskClass, factors: JSON.stringify(p.factors),
+        proposed_limit_minor: p.proposedLimit, limit_reason: p.limitReason, current_limit_minor: p.currentLimit,
+        currency: p.currency === '' ? null : p.currency, utilisation: utilization(p.utilisationBp), segment: p.segment,
+        size_band: p.sizeBand, annual_sales_minor: p.annualSales, model_version: p.modelVersion,
+      });
+      if (p.issuedInvoice !== null) {
+        out.add('invoiceRiskAtIssue', {
+          invoice_id: p.issuedInvoice.invoiceId, customer_id, event_id: e.eventId, issued_at: at,
+          as_of_date: date(p.asOfDate), score: p.issuedInvoice.score,
+          late_probability: utilization(p.issuedInvoice.probabilityBp), risk_class: p.issuedInvoice.riskClass,
+          model_version: p.modelVersion,
+        });
+      }
+      return;
+    }
+
+    case 'CreditReviewDue': {
+      const p = e.payload;
+      out.add('creditReview', {
+        event_id: e.eventId, customer_id, occurred_at: at, as_of_date: date(p.asOfDate), reasons: p.reasons,
+        score: p.score, previous_score: p.previousScore, risk_class: p.riskClass,
+        previous_risk_class: p.previousRiskClass, utilisation: utilization(p.utilisationBp),
+        current_limit_minor: p.currentLimit, proposed_limit_minor: p.proposedLimit,
+        currency: p.currency === '' ? null : p.currency,
+        limit_set_date: p.limitSetDate === null ? null : date(p.limitSetDate),
       });
       return;
     }
