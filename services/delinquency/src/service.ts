@@ -1,9 +1,10 @@
 // services/delinquency: every open invoice is aged against the partition's business date; transitions emit overdue,
 // bucket, cure, status and dunning events to o2c.delinquency.v1.
 //
-// Wiring: the shared runner consumes invoices, payments and customers (partition p of all three on one instance);
-// each chunk of one topic-partition is one BatchProcessor.process: one Redis load, the pure core, one fenced commit
-// of state, due index, outbox and offset, then the outbox is published. Optionally a live clock writes today's ticks.
+// Wiring: the shared runner consumes invoices, payments and customers (partition p of all three on one instance),
+// by default partition p of the three merged in event-time order; each chunk is one BatchProcessor.process: one Redis
+// load of what is not in memory, the pure core, one fenced commit of state, due index, outbox and offset, then the
+// outbox is published. Optionally a live clock writes today's ticks.
 import type { Redis } from 'ioredis';
 import type { Kafka, Producer, Admin } from 'kafkajs';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
@@ -22,7 +23,7 @@ import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
 import { SERVICE, type DelinquencyConfig } from './adapters/config.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { LiveClock } from './adapters/live-clock.ts';
-import { countEmitted, createDelinquencyMetrics, type DelinquencyMetrics } from './adapters/metrics.ts';
+import { countEmitted, createDelinquencyMetrics, partitionAsOfDate, type DelinquencyMetrics } from './adapters/metrics.ts';
 import { DelinquencyDomain, type Entity, type InputEvent, type InputRecord } from './adapters/partition-domain.ts';
 
 export interface DelinquencyServiceOptions {
@@ -36,7 +37,7 @@ export interface DelinquencyServiceOptions {
 
 export class DelinquencyService implements Service {
   private redis: Redis | undefined;
-  private producer: Producer | undefined;
+  private producers: Producer[] = [];
   private admin: Admin | undefined;
   private runner: Runner | undefined;
   private health: HealthServer | undefined;
@@ -65,8 +66,8 @@ export class DelinquencyService implements Service {
 
     const redis = (this.redis = await connectRedis(config, logger));
     const store = new PartitionStore(redis, SERVICE, config.REDIS_KEY_PREFIX);
-    const producer = (this.producer = createIdempotentProducer(kafka));
-    await producer.connect();
+    const producers = (this.producers = Array.from({ length: config.KAFKA_PRODUCERS }, () => createIdempotentProducer(kafka)));
+    await Promise.all(producers.map((p) => p.connect()));
     const admin = (this.admin = kafka.admin());
     await admin.connect();
 
@@ -77,24 +78,31 @@ export class DelinquencyService implements Service {
       now: () => new Date(now()),
       sameDayOrder: config.DELINQUENCY_SAME_DAY_ORDER,
     });
+    const registry = createRegistry(SERVICE);
+    const runnerMetrics = createRunnerMetrics(registry, SERVICE);
     const processor = new BatchProcessor<InputRecord, Entity>({
       domain,
       store,
-      publisher: new OutboxPublisher(store, producer),
+      publisher: new OutboxPublisher(store, producers),
       encode: (spec, event) => serde.encode(spec, event),
       toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date(now())),
       logStartOffset: async (topic, partition) => {
         const offsets = await admin.fetchTopicOffsets(topic);
         return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
       },
+      metrics: runnerMetrics,
     });
 
-    const registry = createRegistry(SERVICE);
-    const runnerMetrics = createRunnerMetrics(registry, SERVICE);
     const processed = new Set<number>();
-    const metrics = createDelinquencyMetrics(registry, SERVICE, async () => {
-      const lengths = await Promise.all([...processed].map(async (p) => [p, await store.outboxLength(p)] as const));
-      return new Map(lengths);
+    const metrics = createDelinquencyMetrics(registry, SERVICE, {
+      outboxLengths: async () => {
+        const lengths = await Promise.all([...processed].map(async (p) => [p, await store.outboxLength(p)] as const));
+        return new Map(lengths);
+      },
+      asOfDates: async () => {
+        const dates = await Promise.all([...processed].map(async (p) => [p, await partitionAsOfDate(store, p)] as const));
+        return new Map(dates.filter((d): d is readonly [number, number] => d[1] !== null));
+      },
     });
 
     const inputs = [topics.INVOICES, topics.PAYMENTS, topics.CUSTOMERS] as const;
@@ -127,13 +135,17 @@ export class DelinquencyService implements Service {
       metrics: runnerMetrics,
       logger,
       fetch: fetchOptions(config),
+      partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
       onFatal,
+      ...(config.EVENT_TIME_ALIGNMENT
+        ? { align: { eventTime: (e: InputEvent) => e.occurredAt, maxIdleMs: config.ALIGN_MAX_IDLE_MS, mixedTopics: true } }
+        : {}),
     });
     this.health = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry, checks: [this.runner.health] });
 
     if (config.LIVE_CLOCK) {
       this.clock = new LiveClock({
-        producer,
+        producer: producers[0]!,
         serde,
         topics: [topics.INVOICES, topics.PAYMENTS],
         partitions: config.KAFKA_PARTITIONS,
@@ -148,7 +160,7 @@ export class DelinquencyService implements Service {
   async stop(): Promise<void> {
     await this.clock?.stop();
     await this.runner?.stop();
-    await this.producer?.disconnect();
+    await Promise.all(this.producers.map((p) => p.disconnect()));
     await this.admin?.disconnect();
     await this.health?.close();
     await this.redis?.quit();

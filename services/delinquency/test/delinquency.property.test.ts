@@ -215,6 +215,7 @@ describe('delinquency core against the reference model', () => {
 
   it('agrees under a grace period and a custom ladder and thresholds', () => {
     const policy: DelinquencyPolicy = {
+      overdueExcludesDisputed: false,
       graceDays: 3,
       statusThresholds: { OVERDUE: 5, DELINQUENT: 20, SEVERE: 45 },
       dunningLadder: [

@@ -292,14 +292,15 @@ describe('disputes and dunning', () => {
     expect(c.tick('2013-03-05')).toEqual([
       'Overdue I1 dpd 1 open 1200',
       'Bucket I1 CURRENT>D1_30 dpd 1',
-      'Status CURRENT>OVERDUE worst 1 overdue 1200/1',
       'Bucket I1 D1_30>D31_60 dpd 31',
-      'Status OVERDUE>DELINQUENT worst 31 overdue 1200/1',
-    ]);
-    expect(nextDueDay(c.state, defaultPolicy)).toBe(d('2013-04-02')); // D61_90 and SEVERE; no dunning while disputed
+    ]); // no status either: a disputed invoice stays out of it (OVERDUE_EXCLUDES_DISPUTED)
+    expect(nextDueDay(c.state, defaultPolicy)).toBe(d('2013-04-02')); // D61_90; no dunning while disputed
     c.send(disputed('I1', 'X2', '2013-03-05'));
     expect(c.send(resolved('I1', 'X1', '2013-03-05'))).toEqual([]); // X2 still open
-    expect(c.send(resolved('I1', 'X2', '2013-03-05'))).toEqual(['Dunning I1 FINAL_NOTICE dpd 33']);
+    expect(c.send(resolved('I1', 'X2', '2013-03-05'))).toEqual([
+      'Dunning I1 FINAL_NOTICE dpd 33',
+      'Status CURRENT>DELINQUENT worst 33 overdue 1200/1',
+    ]);
     expect(c.tick('2013-04-01')).toEqual(['Dunning I1 COLLECTIONS dpd 60']);
   });
 
@@ -328,6 +329,47 @@ describe('customer status', () => {
     expect(status(c.send(paid('P1', '2013-02-20', [['I1', 100]])))).toEqual(['Status SEVERE>DELINQUENT worst 15 overdue 50/1']);
     const change = c.last.events.find((e) => e.eventType === 'CustomerDelinquencyChanged')!;
     expect(change.occurredAt).toBe(startOfDay(d('2013-02-20')) + 43_200_000); // the payment's event time
+  });
+
+  it('leaves disputed invoices out of the status by default (OVERDUE_EXCLUDES_DISPUTED), and counts them when told', () => {
+    const status = (lines: string[]) => lines.filter((l) => l.startsWith('Status'));
+    const run = (policy: DelinquencyPolicy) => {
+      const c = new Customer(policy);
+      c.tick('2013-01-01');
+      c.send(issued('I1', '2013-01-01', '2013-01-31', 100), issued('I2', '2013-01-01', '2013-02-05', 50));
+      return [
+        status(c.send(disputed('I1', 'X1', '2013-01-20'))),
+        status(c.tick('2013-02-01')),
+        status(c.tick('2013-02-06')),
+        status(c.send(resolved('I1', 'X1', '2013-02-06'))),
+      ];
+    };
+    expect(defaultPolicy.overdueExcludesDisputed).toBe(true);
+    expect(run(defaultPolicy)).toEqual([
+      [],
+      [], // only I1 is past due, and it is disputed
+      ['Status CURRENT>OVERDUE worst 1 overdue 50/1'],
+      [], // I1 counts again, at the same level: the amount alone emits nothing
+    ]);
+    expect(run(validatePolicy({ ...defaultPolicy, overdueExcludesDisputed: false }))).toEqual([
+      [],
+      ['Status CURRENT>OVERDUE worst 1 overdue 100/1'],
+      [],
+      [],
+    ]);
+  });
+
+  it('an overdue customer whose disputed invoice is its only overdue one goes back to CURRENT on the dispute', () => {
+    const c = new Customer();
+    c.tick('2013-01-01');
+    c.send(issued('I1', '2013-01-01', '2013-01-31', 100));
+    expect(c.tick('2013-02-03')).toContain('Status CURRENT>OVERDUE worst 1 overdue 100/1');
+    expect(c.send(disputed('I1', 'X1', '2013-02-03'))).toEqual(['Status OVERDUE>CURRENT worst 0 overdue 0/0']);
+    expect(c.tick('2013-03-10')).toEqual(['Bucket I1 D1_30>D31_60 dpd 31']); // ages, but no stage, no status
+    expect(c.send(resolved('I1', 'X1', '2013-03-10'))).toEqual([
+      'Dunning I1 FINAL_NOTICE dpd 38',
+      'Status CURRENT>DELINQUENT worst 38 overdue 100/1',
+    ]);
   });
 
   it('with a grace period an invoice is overdue only after it', () => {
@@ -415,7 +457,7 @@ describe('rejected inputs', () => {
     const cases: Array<[DatedInput, string, RegExp]> = [
       [adjusted('NOPE', '2013-01-01', -5), 'UnknownReference', /unknown or closed invoice NOPE/],
       [issued('I1', '2013-01-01', '2013-01-31', 100), 'InvalidEvent', /issued twice/],
-      [issued('I2', '2013-01-01', '2013-01-31', 100, 'USD'), 'InvalidEvent', /USD for a customer in EUR/],
+      [issued('I2', '2013-01-01', '2013-01-31', 100, 'USD'), 'InvalidEvent', /currency USD differs from the customer's credit currency EUR/],
       [issued('I3', '2013-01-01', '2013-01-31', 0), 'InvalidEvent', /positive integer/],
       [paid('P1', '2013-01-01', [['I1', 100]], 60), 'InvalidEvent', /exceed the payment/],
       [resolved('I1', 'X9', '2013-01-01'), 'UnknownReference', /no open dispute X9/],

@@ -91,7 +91,7 @@ export function runModel(inputs: DatedInput[], finalAsOf: number, policy: Delinq
   };
 
   const checkStatus = (day: number, occurredAt: number) => {
-    const open = [...invoices.values()].filter((i) => i.open);
+    const open = [...invoices.values()].filter((i) => i.open && (i.disputes.length === 0 || !policy.overdueExcludesDisputed));
     const worst = Math.max(0, ...open.map((i) => day - i.due));
     const overdue = open.filter((i) => day - i.due > policy.graceDays);
     const t = policy.statusThresholds;
@@ -189,6 +189,7 @@ export function runModel(inputs: DatedInput[], finalAsOf: number, policy: Delinq
         const p = e.payload;
         if (payments.has(p.paymentId) || (currency !== null && currency !== p.currency)) return false;
         if (p.allocations.reduce((s, a) => s + a.amount, 0) > p.amount) return false;
+        currency ??= p.currency; // a payment pins the customer's currency too (shared/rules/currency.ts)
         payments.set(p.paymentId, { received: p.receivedDate, allocations: p.allocations });
         for (const a of p.allocations) {
           const inv = known(a.invoiceId);

@@ -1,20 +1,31 @@
-// The delinquency service's own metrics, next to the runner's (o2c_delinquency_records_consumed_total, ...).
+// The delinquency service's own metrics, next to the shared ones (o2c_records_consumed_total{service="delinquency"},
+// ...): what it emitted, its open invoices, its outbox backlog and each partition's as-of date.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { metricPrefix } from '../../../../shared/metrics.ts';
-import type { BatchTally } from './partition-domain.ts';
+import type { PartitionStore } from '../../../../shared/redis/partition-store.ts';
+import { asOfDate } from '../domain/index.ts';
+import { CLOCK_ENTITY, type BatchTally, type ClockEntity } from './partition-domain.ts';
+import { deserializeEntity } from './state-codec.ts';
 
 export interface DelinquencyMetrics {
   eventsEmitted: Counter<'type'>;
   openInvoices: Gauge<'partition'>;
   /** Derived records per partition waiting in the Redis outbox, read from Redis when scraped. */
   outboxBacklog: Gauge<'partition'>;
+  /** Each partition's as-of date, read from its clock entity in Redis when scraped. */
+  asOfDate: Gauge<'partition'>;
 }
 
-export function createDelinquencyMetrics(
-  registry: Registry,
-  service: string,
-  outboxLengths: () => Promise<Map<number, number>>,
-): DelinquencyMetrics {
+/** What the scrape reads from Redis, per partition this instance processed. */
+export interface DelinquencyReadings {
+  outboxLengths: () => Promise<Map<number, number>>;
+  /** As-of dates, days since 1970-01-01, of the partitions whose clock has started. */
+  asOfDates: () => Promise<Map<number, number>>;
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+export function createDelinquencyMetrics(registry: Registry, service: string, readings: DelinquencyReadings): DelinquencyMetrics {
   const p = metricPrefix(service);
   const registers = [registry];
   return {
@@ -37,10 +48,26 @@ export function createDelinquencyMetrics(
       registers,
       async collect() {
         this.reset();
-        for (const [partition, length] of await outboxLengths()) this.set({ partition: String(partition) }, length);
+        for (const [partition, length] of await readings.outboxLengths()) this.set({ partition: String(partition) }, length);
+      },
+    }),
+    asOfDate: new Gauge({
+      name: `${p}as_of_timestamp_seconds`,
+      help: "The partition's as-of date (midnight UTC, epoch seconds): invoices are aged against it.",
+      labelNames: ['partition'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [partition, day] of await readings.asOfDates()) this.set({ partition: String(partition) }, day * SECONDS_PER_DAY);
       },
     }),
   };
+}
+
+/** The partition's as-of date as committed in Redis (days since 1970-01-01), null while its clock has not started. */
+export async function partitionAsOfDate(store: Pick<PartitionStore, 'load'>, partition: number): Promise<number | null> {
+  const text = (await store.load(partition, [CLOCK_ENTITY])).states.get(CLOCK_ENTITY);
+  return text === undefined ? null : asOfDate((deserializeEntity(text) as ClockEntity).wm);
 }
 
 export function countEmitted(metrics: DelinquencyMetrics, tally: BatchTally): void {

@@ -33,6 +33,7 @@ import {
   type Watermark,
 } from '../domain/index.ts';
 import { heldInputHeaders } from './dead-letters.ts';
+import { deserializeEntity, serializeEntity } from './state-codec.ts';
 
 /** The partition-level entity's id; never a customer's (ticks carry customerId ''). */
 export const CLOCK_ENTITY = '~clock';
@@ -117,11 +118,11 @@ export class DelinquencyDomain implements PartitionDomain<InputRecord, Entity> {
   }
 
   serialize(state: Entity): string {
-    return JSON.stringify(state);
+    return serializeEntity(state);
   }
 
   deserialize(text: string): Entity {
-    return JSON.parse(text) as Entity;
+    return deserializeEntity(text);
   }
 
   /** Starts a partition's batch tally; `takeTally` reads it once the batch is committed. */

@@ -15,7 +15,9 @@ export const BUCKETS: ReadonlyArray<readonly [AgingBucket, number]> = [
   ['D90_PLUS', 91],
 ];
 
-export const bucketRank = (b: AgingBucket): number => BUCKETS.findIndex(([name]) => name === b);
+const RANK = Object.fromEntries(BUCKETS.map(([name], i) => [name, i])) as Record<AgingBucket, number>;
+
+export const bucketRank = (b: AgingBucket): number => RANK[b];
 
 export function bucketOf(dpd: number): AgingBucket {
   let bucket: AgingBucket = 'CURRENT';

@@ -6,12 +6,14 @@
 // cannot let a payment of day D settle an invoice before day D's aging has been seen.
 import type {
   CureKind,
+  CustomerEvent,
   DelinquencyEvent,
   InvoiceAdjusted,
   InvoiceIssued,
   PaymentReceived,
 } from '../../../../shared/contracts/events.generated.ts';
 import type { PoisonClass } from '../../../../shared/errors.ts';
+import { admitCurrency } from '../../../../shared/rules/currency.ts';
 import { dayOf, startOfDay } from '../../../../shared/time.ts';
 import { BUCKETS, bucketOf, bucketRank, daysPastDue, nextStatusThreshold, statusOf } from './aging.ts';
 import * as emit from './emit.ts';
@@ -60,7 +62,7 @@ export function applyEvent(
   if (asOfDate !== null) run.advance(asOfDate, event.eventId);
   const invalid = validate(event);
   if (invalid !== null) run.reject(event, 'InvalidEvent', invalid);
-  else if (event.eventType === 'CustomerCreditProfile') run.s.currency = event.payload.currency;
+  else if (event.eventType === 'CustomerCreditProfile') run.profile(event);
   else if (run.s.asOf === null || inputDay(event) > run.s.asOf) run.hold(event);
   else run.apply(event);
   return run.outcome();
@@ -93,11 +95,14 @@ export function nextDueDay(state: CustomerState, policy: DelinquencyPolicy): num
   for (const e of state.early) next = Math.min(next, inputDay(e));
   if (state.asOf !== null) {
     let earliestDue = Number.POSITIVE_INFINITY;
-    for (const inv of Object.values(state.open)) {
-      earliestDue = Math.min(earliestDue, inv.dueDate);
-      next = Math.min(next, invoiceDueDay(inv, policy));
+    const open = state.open;
+    for (const id in open) {
+      const inv = open[id]!;
+      if (inv.dueDate < earliestDue && countsForStatus(inv, policy)) earliestDue = inv.dueDate;
+      const due = invoiceDueDay(inv, policy);
+      if (due < next) next = due;
     }
-    // The status follows the oldest open invoice.
+    // The status follows the oldest open invoice that counts for it.
     if (earliestDue !== Number.POSITIVE_INFINITY) {
       const t = nextStatusThreshold(daysPastDue(earliestDue, state.asOf), policy);
       if (t !== null) next = Math.min(next, earliestDue + t);
@@ -115,11 +120,17 @@ function invoiceDueDay(inv: InvoiceState, policy: DelinquencyPolicy): number {
   const nextBucket = BUCKETS[bucketRank(inv.bucket) + 1];
   if (nextBucket) next = Math.min(next, inv.dueDate + nextBucket[1]);
   if (inv.disputes.length === 0) {
-    const step = policy.dunningLadder.find((st) => !inv.stages.includes(st.stage));
-    if (step) next = Math.min(next, inv.dueDate + step.daysPastDue);
+    const ladder = policy.dunningLadder;
+    let i = 0;
+    while (i < ladder.length && inv.stages.includes(ladder[i]!.stage)) i++;
+    if (i < ladder.length) next = Math.min(next, inv.dueDate + ladder[i]!.daysPastDue);
   }
   return next;
 }
+
+/** Whether the invoice (open) counts toward the customer's status: not while disputed, unless the policy says so. */
+const countsForStatus = (inv: InvoiceState, policy: DelinquencyPolicy): boolean =>
+  inv.disputes.length === 0 || !policy.overdueExcludesDisputed;
 
 function validate(e: DelinquencyInput): string | null {
   const money = (n: number): boolean => Number.isSafeInteger(n);
@@ -154,6 +165,8 @@ class Run {
   readonly rejected: RejectedInput[] = [];
   private readonly owned = new Set<object>();
   private readonly inPlace: boolean;
+  /** A payment left the state in this run: closed invoices may have lost their last reversible payment. */
+  private paymentLeft = false;
 
   constructor(
     state: CustomerState,
@@ -164,6 +177,12 @@ class Run {
     this.inPlace = inPlace;
     this.s = inPlace ? state : { ...state };
     this.s.retired ??= []; // states stored before it existed have none
+  }
+
+  /** A profile applies whenever it arrives; it may not re-denominate the customer. */
+  profile(event: CustomerEvent): void {
+    const wrong = this.pinCurrency(event.payload.currency);
+    if (wrong) this.reject(event, ...wrong);
   }
 
   hold(event: DatedInput): void {
@@ -180,10 +199,14 @@ class Run {
   }
 
   advance(target: number, causationId: string | null): void {
+    // A state is left with nothing due on or before its as-of date, so an as-of date that does not move does nothing
+    // (the common case: the inputs of the current day), and a payment expires only when the as-of date moves.
+    const from = this.s.asOf;
+    if (from !== null && target <= from) return;
     for (let d = nextDueDay(this.s, this.policy); d !== null && d <= target; d = nextDueDay(this.s, this.policy)) {
       this.processDay(d, causationId);
     }
-    if (this.s.asOf === null || target > this.s.asOf) this.s.asOf = target;
+    this.s.asOf = target;
     this.prune();
   }
 
@@ -255,9 +278,8 @@ class Run {
     if (this.s.open[p.invoiceId] || this.s.closed[p.invoiceId] || this.s.retired.includes(p.invoiceId)) {
       return ['InvalidEvent', `invoice ${p.invoiceId} issued twice`];
     }
-    const wrong = this.currencyMismatch(p.currency);
+    const wrong = this.pinCurrency(p.currency);
     if (wrong) return wrong;
-    this.s.currency ??= p.currency;
     const inv: InvoiceState = {
       issueDate: p.issueDate,
       dueDate: p.dueDate,
@@ -304,7 +326,7 @@ class Run {
 
   private receive(p: PaymentReceived, at: Emission): [PoisonClass, string] | null {
     if (this.s.payments[p.paymentId]) return ['InvalidEvent', `payment ${p.paymentId} received twice`];
-    const wrong = this.currencyMismatch(p.currency);
+    const wrong = this.pinCurrency(p.currency);
     if (wrong) return wrong;
     this.write('payments')[p.paymentId] = {
       receivedDate: p.receivedDate,
@@ -329,6 +351,7 @@ class Run {
     const payment = this.reversible(paymentId);
     if (!payment) return ['UnknownReference', `payment ${paymentId} is unknown or past the reversal window`];
     delete this.write('payments')[paymentId];
+    this.paymentLeft = true;
     for (const invoiceId of new Set(payment.allocations.map((a) => a.invoiceId))) {
       if (this.s.open[invoiceId]) {
         if (paymentId in this.s.open[invoiceId].paid) delete this.writeInvoice(invoiceId).paid[paymentId];
@@ -392,14 +415,19 @@ class Run {
   private evaluateStatus(at: Emission, trigger: { clockDay: number } | { inputEventId: string }): void {
     const asOfDate = this.s.asOf;
     if (asOfDate === null) return;
-    let worst = 0;
-    for (const inv of Object.values(this.s.open)) worst = Math.max(worst, daysPastDue(inv.dueDate, asOfDate));
+    const open = this.s.open;
+    let earliestDue = Number.POSITIVE_INFINITY;
+    for (const id in open) {
+      const inv = open[id]!;
+      if (inv.dueDate < earliestDue && countsForStatus(inv, this.policy)) earliestDue = inv.dueDate;
+    }
+    const worst = earliestDue === Number.POSITIVE_INFINITY ? 0 : Math.max(0, daysPastDue(earliestDue, asOfDate));
     const toStatus = statusOf(worst, this.policy);
     if (toStatus === this.s.status) return;
     let overdueAmount = 0;
     let overdueCount = 0;
-    for (const inv of Object.values(this.s.open)) {
-      if (daysPastDue(inv.dueDate, asOfDate) <= this.policy.graceDays) continue;
+    for (const inv of Object.values(open)) {
+      if (daysPastDue(inv.dueDate, asOfDate) <= this.policy.graceDays || !countsForStatus(inv, this.policy)) continue;
       overdueAmount += balanceOf(inv);
       overdueCount += 1;
     }
@@ -417,9 +445,12 @@ class Run {
     this.s.status = toStatus;
   }
 
-  private currencyMismatch(currency: string): [PoisonClass, string] | null {
-    const own = this.s.currency;
-    return own === null || own === currency ? null : ['InvalidEvent', `${currency} for a customer in ${own}`];
+  /** The customer's currency rule, shared with exposure (shared/rules/currency.ts): pins it, or the rejection. */
+  private pinCurrency(currency: string): [PoisonClass, string] | null {
+    const decision = admitCurrency(this.s.currency, currency);
+    if (!decision.ok) return ['InvalidEvent', decision.message];
+    this.s.currency = decision.currency;
+    return null;
   }
 
   /** The payment, if it can still be reversed (or applied to its invoice) at the as-of date. */
@@ -439,11 +470,18 @@ class Run {
 
   /** Forgets payments past the reversal window (with their held allocations) and the closed invoices they kept. */
   private prune(): void {
-    for (const paymentId of Object.keys(this.s.payments)) {
-      if (this.reversible(paymentId)) continue;
+    const asOfDate = this.s.asOf;
+    if (asOfDate === null) return;
+    const horizon = asOfDate - this.policy.reversalWindowDays; // received before it: past the window
+    const payments = this.s.payments;
+    for (const paymentId in payments) {
+      if (payments[paymentId]!.receivedDate >= horizon) continue;
       delete this.write('payments')[paymentId];
+      this.paymentLeft = true;
       for (const [invoiceId, held] of Object.entries(this.s.held)) if (paymentId in held) this.unhold(invoiceId, paymentId);
     }
+    // Every closed invoice keeps a reversible payment until one of its payments leaves (here or by a reversal).
+    if (!this.paymentLeft) return;
     for (const id of Object.keys(this.s.closed)) if (!this.closedInvoice(id)) this.forget(id);
   }
 

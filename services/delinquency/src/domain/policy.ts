@@ -16,6 +16,11 @@ export interface DelinquencyPolicy {
   readonly dunningLadder: ReadonlyArray<DunningStep>;
   /** How long a payment can still be reversed (and so re-open what it settled); it is forgotten after that. */
   readonly reversalWindowDays: number;
+  /**
+   * Invoices with an open dispute stay out of the customer's status (its worst days past due, overdue amount and
+   * count), as SAP and most collections tools exempt disputed items; they still age.
+   */
+  readonly overdueExcludesDisputed: boolean;
 }
 
 export const defaultPolicy: DelinquencyPolicy = Object.freeze({
@@ -28,6 +33,7 @@ export const defaultPolicy: DelinquencyPolicy = Object.freeze({
     { stage: 'COLLECTIONS', daysPastDue: 60 },
   ]),
   reversalWindowDays: 120,
+  overdueExcludesDisputed: true,
 });
 
 const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
