@@ -34,24 +34,57 @@ interface CoreRun {
   rejectedEventIds: string[];
 }
 
+interface RunOptions {
+  /** Deep-freezes every state before the core sees it: a core that writes a state it was given throws. */
+  freeze?: boolean;
+  /** Gives the core each state to write in place, as the adapter does. */
+  inPlace?: boolean;
+}
+
 /** Feeds the inputs through the core; `step` sees each input with its result. */
 function runCore(
   inputs: readonly ExposureInput[],
   policy: CreditPolicy,
   step?: (input: ExposureInput, result: ApplyResult) => void,
+  { freeze = false, inPlace = false }: RunOptions = {},
 ): CoreRun {
   const states = new Map<string, CustomerState>();
   const events: DerivedEvent[] = [];
   const rejectedEventIds: string[] = [];
   for (const input of inputs) {
     const before = states.get(input.customerId);
-    const result = applyEvent(before, input, policy);
+    const result = applyEvent(freeze && before ? deepFreeze(before) : before, input, policy, { inPlace });
     step?.(input, result);
     if (result.rejected) rejectedEventIds.push(input.eventId);
     if (result.changed) states.set(input.customerId, result.state);
     events.push(...result.events);
   }
   return { events, states, rejectedEventIds };
+}
+
+/**
+ * The same history written in place, as the adapter runs the core, gives the same events in the same order, the same
+ * rejections and the same final states (as JSON, key order included); an input it rejects or ignores leaves the
+ * state exactly as it was given.
+ */
+function expectSameInPlace(inputs: readonly ExposureInput[], policy: CreditPolicy, copied: CoreRun): void {
+  const states = new Map<string, CustomerState>();
+  const events: DerivedEvent[] = [];
+  const rejectedEventIds: string[] = [];
+  for (const input of inputs) {
+    const given = states.get(input.customerId);
+    const textBefore = JSON.stringify(given);
+    const result = applyEvent(given, input, policy, { inPlace: true });
+    if (given !== undefined) expect(result.state).toBe(given);
+    if (!result.changed) expect(JSON.stringify(given)).toBe(textBefore);
+    if (result.rejected) rejectedEventIds.push(input.eventId);
+    if (result.changed) states.set(input.customerId, result.state);
+    events.push(...result.events);
+  }
+  expect(events).toEqual(copied.events);
+  expect(rejectedEventIds).toEqual(copied.rejectedEventIds);
+  expect([...states.keys()]).toEqual([...copied.states.keys()]);
+  for (const [customerId, state] of copied.states) expect(JSON.stringify(states.get(customerId))).toBe(JSON.stringify(state));
 }
 
 const components = (s: CustomerState) => ({ ...s.totals, exposure: exposureOf(s.totals) });
@@ -155,15 +188,14 @@ describe('exposure core, random histories', () => {
     );
   });
 
-  it('(d) is deterministic, survives a JSON round trip of the state, never mutates its input and never repeats an id', () => {
+  it('(d) is deterministic, survives a JSON round trip of the state, never mutates its input (in place: same results) and never repeats an id', () => {
     fc.assert(
       fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
         const inputs = mergeTopics(streams, seed);
-        const once = runCore(inputs, policy, (_input, result) => {
-          if (result.changed) deepFreeze(result.state);
-        });
+        const once = runCore(inputs, policy, undefined, { freeze: true });
         const again = runCore(inputs, policy);
         expect(again.events).toEqual(once.events);
+        expectSameInPlace(inputs, policy, once);
         const viaJson = runCoreThroughJson(inputs, policy);
         expect(viaJson.events).toEqual(once.events);
         const ids = once.events.map((e) => e.eventId);
@@ -177,7 +209,7 @@ describe('exposure core, random histories', () => {
     fc.assert(
       fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
         const inputs = mergeTopics(streams, seed);
-        const run = runCore(inputs, policy);
+        const run = runCore(inputs, policy, undefined, { freeze: true });
         const model = runModel(inputs, policy);
         expect(decisionsOf(run.events)).toEqual(model.decisions);
         const snapshots = run.events.flatMap((e) => e.eventType === 'ExposureSnapshot'
@@ -239,7 +271,15 @@ describe('exposure core, retention over weeks', () => {
             expect(droppable(s, s.watermark - policy.retentionMs)).toEqual([]);
           }
           sweptDay.set(input.customerId, s.sweptDay);
-        });
+          // The floor the sweep skips by bounds every document's touchedAt from below, and never passes the clock.
+          if (result.changed) {
+            const touched = [s.orders, s.invoices, s.payments, s.invoicedAhead, s.parkedActions].flatMap((c) => Object.values(c).map((x) => x.touchedAt));
+            expect(Math.min(...touched)).toBeGreaterThanOrEqual(s.touchedFloor);
+            expect(s.touchedFloor).toBeLessThanOrEqual(s.watermark);
+          }
+        }, { freeze: true });
+        // Sweeping in place (deleting from the state's own collections) drops the same documents.
+        expectSameInPlace(inputs, policy, swept);
         const kept = runCore(inputs, creditPolicy({ ...base, retentionMs: 3650 * 24 * HOUR }));
         const documents = (run: CoreRun) =>
           [...run.states.values()].reduce((n, s) => n + Object.keys(s.orders).length + Object.keys(s.invoices).length + Object.keys(s.payments).length, 0);

@@ -319,7 +319,7 @@ describe('credit actions racing their orders', () => {
       c.action('e2', 'o1', 'RELEASE'), // o1 is not placed yet (the orders topic lags): the action waits
       c.placed('e3', 'o1', 500),
     ]);
-    expect(h.result('e2')).toEqual({ state: h.result('e2').state, events: [], changed: true });
+    expect(h.result('e2')).toEqual({ state: h.result('e2').state, events: [], changed: true, written: new Set(['parkedActions']) });
     const over = { openOrders: 500, creditLimit: 100, shortfall: 400 };
     expect(h.at('e3')).toEqual([
       held('o1', 500, ['OVER_LIMIT'], { creditLimit: 100, shortfall: 400 }), // 500 > 100: held on arrival
@@ -488,6 +488,36 @@ describe('inputs that go to the DLQ', () => {
     expect(JSON.stringify(state)).toBe(before);
   });
 
+  // In place (as the adapter runs the core) the rule writes the very state it is given: a rejection puts back what
+  // was written before it (the clock, a currency pinned on first sight), so the state is as it was.
+  it.each(cases)('in place, rejects %s, leaving the state as it was', (_, input, errorClass, message) => {
+    const { state } = run(base);
+    const before = JSON.stringify(state);
+    const r = applyEvent(state, input, policy, { inPlace: true });
+    expect(r).toEqual({ state, events: [], rejected: { errorClass, message }, changed: false });
+    expect(r.state).toBe(state);
+    expect(JSON.stringify(state)).toBe(before);
+  });
+
+  it('in place, a rejection leaves a currency not pinned yet unpinned, and an old state without parked actions as stored', () => {
+    const c2 = customer('c2', 'USD');
+    const { state } = run([c2.delinquency('e1', 'CURRENT', 'OVERDUE')]);
+    expect(state.currency).toBeNull();
+    delete (state as Partial<CustomerState>).parkedActions; // stored before actions were parked
+    const before = JSON.stringify(state);
+    for (const input of [c2.adjusted('e2', 'i9', 'a1', 5), c2.amended('e3', 'o9', 100), c2.reversed('e4', 'p9')]) {
+      const r = applyEvent(state, { ...input, occurredAt: T0 + 60 * MINUTE }, policy, { inPlace: true });
+      expect(r.rejected?.errorClass).toBe('UnknownReference');
+      expect(JSON.stringify(state)).toBe(before);
+    }
+    // So a later input in another currency is the customer's first: it pins its own.
+    const eur = applyEvent(state, customer('c2', 'EUR').issued('e5', 'i1', 100), policy, { inPlace: true });
+    expect(eur.rejected).toBeUndefined();
+    expect(eur.state).toBe(state);
+    expect(state.currency).toBe('EUR');
+    expect(state.parkedActions).toEqual({});
+  });
+
   it('rejects the same adjustment id twice on an open invoice', () => {
     const h = run([c.issued('e1', 'i1', 100), c.adjusted('e2', 'i1', 'a1', -10), c.adjusted('e3', 'i1', 'a1', -10)]);
     expect(h.result('e3').rejected).toEqual({
@@ -566,6 +596,26 @@ describe('retention', () => {
     expect(state.totals).toEqual(h.result('e7').state.totals); // dropping a closed document changes no component
     // past the horizon the id is forgotten: a late reference is unknown
     expect(applyEvent(state, c.cancelled('e9', 'o1'), shortRetention).rejected?.errorClass).toBe('UnknownReference');
+  });
+
+  it('keeps a floor below every touch for a sweep to skip by, and sweeps a state stored before the floor existed', () => {
+    const c = customer('c1');
+    const day = 86_400_000;
+    const shortRetention = creditPolicy({ policyVersion: POLICY_VERSION, retentionMs: 2 * day });
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 100),
+      c.cancelled('e3', 'o1'), // closed, touched at T0 + 3 min
+      c.placed('e4', 'o2', 100, 'EUR', T0 + day), // the next day's sweep: nothing is two days old
+    ], shortRetention);
+    // The clock at the first sweep, which found no document: a bound below every touch since (the next sweep skipped).
+    expect(h.state.touchedFloor).toBe(T0 + MINUTE);
+    expect(Object.keys(h.state.orders)).toEqual(['o1', 'o2']);
+    const stored = JSON.parse(JSON.stringify(h.state)) as Partial<CustomerState>;
+    delete stored.touchedFloor; // stored before the floor existed: the next sweep looks
+    const later = applyEvent(stored as CustomerState, c.placed('e5', 'o3', 100, 'EUR', T0 + 3 * day), shortRetention);
+    expect(Object.keys(later.state.orders)).toEqual(['o2', 'o3']);
+    expect(later.state.touchedFloor).toBe(T0 + day); // o2's touch
   });
 
   it('drops an action whose order did not come within the window', () => {

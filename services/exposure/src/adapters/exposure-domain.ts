@@ -2,12 +2,17 @@
 // with the core's applyEvent under the configured policy; decisions and customer events go to the credit-holds
 // topic, snapshots to the exposure topic (a customer's last of the batch), rejected inputs to the DLQ. Business-date
 // ticks carry no customer and change nothing here (see the core's README), so they load nothing and write nothing.
+//
+// The core writes the customers' states in place (ApplyOptions.inPlace) rather than copying the collections it
+// changes: the states of a WorkingSet are the batch processor's own, committed to Redis at the end of the batch or
+// dropped with the partition's cache when the batch fails or goes stale, so nothing else relies on their previous
+// contents.
 import type { CreditHoldEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { Applied, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
-import { stateJson } from './state-json.ts';
+import { forgetWritten, stateJson } from './state-json.ts';
 import { applyEvent, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
 
 /** The runner's record is the domain's event: apply needs its Kafka timestamp for the decision latency. */
@@ -41,6 +46,8 @@ export interface ExposureDomainSettings {
   policy: CreditPolicy;
 }
 
+const IN_PLACE = { inPlace: true } as const;
+
 export class ExposureDomain implements PartitionDomain<InputRecord, CustomerState> {
   private readonly tallies = new Map<number, DecisionTally>();
 
@@ -53,9 +60,12 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
   apply(ws: WorkingSet<CustomerState>, record: InputRecord, { partition }: { partition: number }): Applied {
     const { event } = record;
     if (event.customerId === '') return { out: [] };
-    const result = applyEvent(ws.get(event.customerId), event, this.settings.policy);
+    const result = applyEvent(ws.get(event.customerId), event, this.settings.policy, IN_PLACE);
     if (result.rejected) return { out: [], rejected: result.rejected };
-    if (result.changed) ws.set(event.customerId, result.state);
+    if (result.changed) {
+      if (result.written) forgetWritten(result.state, result.written);
+      ws.set(event.customerId, result.state);
+    }
     const { CREDIT_HOLDS, EXPOSURE } = this.settings.topics;
     const tally = this.tallies.get(partition);
     return {

@@ -1,10 +1,11 @@
 // A customer state as JSON, the same text JSON.stringify gives, built from cached pieces. A state is one Redis value
 // of ~10 KB, written after every batch that changes the customer; at a steady rate of orders a batch is often a single
-// order, so stringifying the whole state per batch was the service's largest cost. The core replaces documents and
-// collections instead of mutating them (a draft copies a collection before writing it), so a document or collection
-// object, once part of a state, never changes: its JSON is cached by object identity and an input re-serializes only
-// the collections it wrote, and of those only the documents it replaced.
-import type { CustomerState } from '../domain/index.ts';
+// order, so stringifying the whole state per batch was the service's largest cost. The core replaces documents instead
+// of mutating them, so a document object, once part of a state, never changes: its `"id":json` is cached by object
+// identity. A collection's text is cached by identity too; the core copies a collection before writing it, except in
+// place (the adapter's mode), where the collections an input wrote are the same objects changed: their text is
+// dropped (forgetWritten) before the state is next serialized, and rebuilt from its documents' cached entries.
+import type { Collection, CustomerState } from '../domain/index.ts';
 
 /** The collections of documents keyed by id, built entry by entry from the documents' cached JSON. */
 const KEYED = new Set(['orders', 'invoices', 'payments', 'invoicedAhead', 'parkedActions']);
@@ -49,4 +50,9 @@ export function stateJson(state: CustomerState): string {
     if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
   }
   return `{${parts.join(',')}}`;
+}
+
+/** Drops the cached text of the collections an input wrote in place (applyEvent's `written`). */
+export function forgetWritten(state: CustomerState, written: ReadonlySet<Collection>): void {
+  for (const name of written) if (KEYED.has(name)) collections.delete(state[name]);
 }

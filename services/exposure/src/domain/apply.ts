@@ -3,7 +3,7 @@
 import type { CreditPolicy } from './policy.ts';
 import { creditActionTaken } from './credit-actions.ts';
 import { delinquencyChanged, profileChanged } from './customer.ts';
-import { openDraft, type Draft } from './draft.ts';
+import { openDraft, rollback, type Collection, type Draft } from './draft.ts';
 import { invoiceAdjusted, invoiceIssued, invoiceVoided } from './invoices.ts';
 import { orderAmended, orderCancelled, orderPlaced } from './orders.ts';
 import { paymentReceived, paymentReversed } from './payments.ts';
@@ -22,6 +22,21 @@ export interface ApplyResult {
   rejected?: Rejection;
   /** False when the input was rejected or has no effect on this service: nothing to write back. */
   changed: boolean;
+  /**
+   * When `changed`: the collections of the state this input wrote (new objects by default, the given state's own
+   * objects in place); the others are the given state's, unchanged. A cache of a collection's text drops these.
+   */
+  written?: ReadonlySet<Collection>;
+}
+
+/**
+ * How applyEvent may treat the state it is given. By default it is never written: the new state shares what did not
+ * change with it (copy-on-write). `inPlace`: the caller gives the state up (it keeps no copy it relies on), so the
+ * call writes its collections and fields directly instead of copying them, and returns it as the new state; a
+ * rejected or ignored input leaves it as it was. Documents are replaced, never mutated, in both modes.
+ */
+export interface ApplyOptions {
+  inPlace?: boolean;
 }
 
 type Outcome = Rejection | 'ignored' | undefined;
@@ -60,13 +75,19 @@ function dispatch(d: Draft, input: ExposureInput): Outcome {
  * duplicate document, an unknown reference or a wrong currency comes back as `rejected`. Throws only when the
  * caller hands over another customer's state, which is a bug in the caller.
  */
-export function applyEvent(state: CustomerState | undefined, input: ExposureInput, policy: CreditPolicy): ApplyResult {
+export function applyEvent(
+  state: CustomerState | undefined,
+  input: ExposureInput,
+  policy: CreditPolicy,
+  { inPlace = false }: ApplyOptions = {},
+): ApplyResult {
   const current = state ?? emptyState(input.customerId);
   if (current.customerId !== input.customerId) {
     throw new Error(`state of customer ${current.customerId} given for an input of customer ${input.customerId}`);
   }
-  const d = openDraft(current, input, policy);
+  const d = openDraft(current, input, policy, inPlace);
   const outcome = dispatch(d, input);
+  if (outcome !== undefined) rollback(d);
   if (outcome === 'ignored') return { state: current, events: [], changed: false };
   if (outcome !== undefined) return { state: current, events: [], rejected: outcome, changed: false };
   releaseRound(d);
@@ -74,5 +95,5 @@ export function applyEvent(state: CustomerState | undefined, input: ExposureInpu
   utilizationWarnings(d);
   exposureSnapshot(d);
   sweepClosedDocuments(d, policy.retentionMs);
-  return { state: d.s, events: d.events, changed: true };
+  return { state: d.s, events: d.events, changed: true, written: d.owned };
 }

@@ -2,6 +2,9 @@
 // input writes to it (own), and documents are replaced, never mutated, so the caller's state is untouched and a
 // rejected input simply drops the draft. Copying on write, not on opening: an input touches one or two of a
 // customer's collections, and copying all of them (dozens of documents) per input was the core's largest cost.
+// In place (ApplyOptions.inPlace) the draft is the caller's state itself: own() copies nothing, documents are still
+// replaced rather than mutated, and the scalars a rule may write before it rejects (the pinned currency, the
+// watermark) are put back by rollback().
 // Every document change goes through put*, which keeps the totals equal to the sum of the parts.
 import { deriveEventId } from '../../../../shared/ids.ts';
 import type { ExposureBreakdown } from '../../../../shared/contracts/events.generated.ts';
@@ -22,8 +25,12 @@ export interface Draft {
   /** Read freely; write a collection only through own(d, name), scalars directly. */
   readonly s: CustomerState;
   readonly events: DerivedEvent[];
-  /** Collections of `s` already copied for this draft. */
+  /** Collections of `s` this draft wrote: copied before the first write, unless in place. */
   readonly owned: Set<Collection>;
+  /** `s` is the caller's state, written directly. */
+  readonly inPlace: boolean;
+  /** What rollback() restores of an in-place state: the fields written before the input's outcome is known. */
+  readonly before: Pick<CustomerState, 'currency' | 'watermark'> & { hadParkedActions: boolean };
 }
 
 /** The collections of a state that a draft shares with the caller's state until it writes them. */
@@ -53,21 +60,41 @@ function copyRecord(record: Record<string, unknown>): Record<string, unknown> {
 /** The draft's own (writable) copy of a collection, made on first use. */
 export function own<K extends Collection>(d: Draft, name: K): CustomerState[K] {
   if (!d.owned.has(name)) {
-    const shared = d.s[name] as unknown;
-    (d.s as unknown as Record<K, unknown>)[name] = Array.isArray(shared) ? [...shared] : copyRecord(shared as Record<string, unknown>);
+    if (!d.inPlace) {
+      const shared = d.s[name] as unknown;
+      (d.s as unknown as Record<K, unknown>)[name] = Array.isArray(shared) ? [...shared] : copyRecord(shared as Record<string, unknown>);
+    }
     d.owned.add(name);
   }
   return d.s[name];
 }
 
-export function openDraft(state: CustomerState, input: ExposureInput, policy: CreditPolicy): Draft {
-  const s: CustomerState = {
-    ...state,
-    // A state stored before actions were parked has no such field: it reads as empty.
-    parkedActions: state.parkedActions ?? {},
-    watermark: Math.max(state.watermark, input.occurredAt),
-  };
-  return { input, policy, at: s.watermark, s, events: [], owned: new Set() };
+export function openDraft(state: CustomerState, input: ExposureInput, policy: CreditPolicy, inPlace: boolean): Draft {
+  // A state stored before actions were parked has no such field: it reads as empty.
+  const hadParkedActions = state.parkedActions !== undefined;
+  const watermark = Math.max(state.watermark, input.occurredAt);
+  const before = { currency: state.currency, watermark: state.watermark, hadParkedActions };
+  let s: CustomerState;
+  if (inPlace) {
+    s = state;
+    if (!hadParkedActions) s.parkedActions = {};
+    s.watermark = watermark;
+  } else {
+    s = { ...state, parkedActions: state.parkedActions ?? {}, watermark };
+  }
+  return { input, policy, at: watermark, s, events: [], owned: new Set(), inPlace, before };
+}
+
+/**
+ * Puts an in-place state back as it was given, after an input that is rejected or ignored. Rules check before they
+ * write documents, so only what openDraft and checkCurrency set first can have changed. A copy needs nothing: the
+ * caller's state was never written.
+ */
+export function rollback(d: Draft): void {
+  if (!d.inPlace) return;
+  d.s.currency = d.before.currency;
+  d.s.watermark = d.before.watermark;
+  if (!d.before.hadParkedActions) delete (d.s as Partial<CustomerState>).parkedActions;
 }
 
 export function putOrder(d: Draft, orderId: string, doc: OrderDoc): void {

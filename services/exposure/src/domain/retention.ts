@@ -23,38 +23,42 @@ function paymentClosed(p: PaymentDoc, s: CustomerState): boolean {
   return allocated === p.amount && allocations.every(([invoiceId]) => invoiceId in s.invoices);
 }
 
-/** Sweeps at most once per UTC day of the watermark; writes the draft's state (copying what it drops from). */
+/**
+ * Sweeps at most once per UTC day of the watermark; writes the draft's state (copying what it drops from). Whether
+ * anything can expire is answered from the state's touchedFloor without reading a document: in a history younger
+ * than the window no daily sweep looks at one. Once the horizon passes the floor, the sweep looks and sets the floor
+ * to the oldest touchedAt left, so the next sweeps look again only once the horizon passes that.
+ */
 export function sweepClosedDocuments(d: Draft, retentionMs: number): void {
   const s = d.s;
   const day = dayOf(s.watermark);
   if (day <= s.sweptDay) return;
   s.sweptDay = day;
   const horizon = s.watermark - retentionMs;
-  if (!anyTouchedBy(s, horizon)) return; // a history younger than the window: nothing to look at
+  if (horizon < (s.touchedFloor ?? 0)) return;
   const expired = (doc: { touchedAt: number }): boolean => doc.touchedAt <= horizon;
-
-  for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete own(d, 'orders')[id];
-  for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete own(d, 'payments')[id];
-  // A payment still kept may be reversed, which must find every invoice it allocated to.
-  const referenced = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
-  for (const [id, i] of Object.entries(s.invoices)) {
-    if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete own(d, 'invoices')[id];
+  if (oldestTouch(s) <= horizon) {
+    for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete own(d, 'orders')[id];
+    for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete own(d, 'payments')[id];
+    // A payment still kept may be reversed, which must find every invoice it allocated to.
+    const referenced = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
+    for (const [id, i] of Object.entries(s.invoices)) {
+      if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete own(d, 'invoices')[id];
+    }
+    for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete own(d, 'invoicedAhead')[id];
+    for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete own(d, 'parkedActions')[id];
   }
-  for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete own(d, 'invoicedAhead')[id];
-  for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete own(d, 'parkedActions')[id];
+  s.touchedFloor = Math.min(oldestTouch(s), s.watermark);
 }
 
-/**
- * Whether any document was last touched at or before `horizon`: the sweep's first question, answered without the
- * entry lists and the set of invoices payments name that the sweep builds (in a history younger than the window
- * every daily sweep would build them for nothing).
- */
-function anyTouchedBy(s: CustomerState, horizon: number): boolean {
+/** The earliest touchedAt of any document, +Infinity without documents. */
+function oldestTouch(s: CustomerState): number {
   const collections: ReadonlyArray<Readonly<Record<string, { touchedAt: number }>>> = [
     s.orders, s.invoices, s.payments, s.invoicedAhead, s.parkedActions,
   ];
+  let oldest = Number.POSITIVE_INFINITY;
   for (const collection of collections) {
-    for (const id in collection) if (collection[id]!.touchedAt <= horizon) return true;
+    for (const id in collection) oldest = Math.min(oldest, collection[id]!.touchedAt);
   }
-  return false;
+  return oldest;
 }

@@ -107,6 +107,12 @@ export interface CustomerState {
   watermark: number;
   /** UTC day of the last retention sweep. */
   sweptDay: number;
+  /**
+   * No document was last touched before this: every touchedAt is at or after it (the oldest one, as the last sweep
+   * that looked found it; documents written since carry the watermark, which never goes back). A sweep whose horizon
+   * is before it has nothing to look at. States stored before it existed lack it: read as 0, so their next sweep looks.
+   */
+  touchedFloor: number;
 }
 
 export const ZERO_TOTALS: Totals = Object.freeze({
@@ -137,5 +143,6 @@ export function emptyState(customerId: string): CustomerState {
     lastSnapshot: null,
     watermark: 0,
     sweptDay: 0,
+    touchedFloor: 0,
   };
 }
