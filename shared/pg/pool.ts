@@ -23,13 +23,17 @@ export interface PoolOptions {
 }
 
 export function createPool(databaseUrl: string, options: PoolOptions = {}): Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: databaseUrl,
     application_name: options.applicationName,
     max: options.max ?? 4,
     connectionTimeoutMillis: options.connectionTimeoutMillis,
     query_timeout: options.queryTimeoutMillis,
   });
+  // An idle client that fails (server restart, connection terminated) is dropped and replaced by the pool; without
+  // a listener its 'error' would be an uncaught exception that ends the process. The next query reports the problem.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** DATABASE_URL, or the local development database. */
