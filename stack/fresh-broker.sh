@@ -14,39 +14,21 @@ port="$1" controller_port="$2" dir="$3"
 java="$(kafka_java)" || die "java not found"
 mkdir -p "$dir/config" "$dir/data" "$dir/logs"
 
-cat > "$dir/config/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
+{
+  kafka_single_node_props "$dir/data" 1
+  cat <<PROPS
 controller.quorum.voters=1@$HOST:$controller_port
 listeners=PLAINTEXT://$HOST:$port,CONTROLLER://$HOST:$controller_port
 advertised.listeners=PLAINTEXT://$HOST:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-log.dirs=$dir/data
-num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-delete.topic.enable=true
 PROPS
-cat > "$dir/config/log4j.properties" <<PROPS
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$dir/logs/server.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka.request.logger=WARN
-PROPS
+} > "$dir/config/server.properties"
+kafka_log4j_props "$dir/logs/server.log" > "$dir/config/log4j.properties"
 
-cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-[[ "$cluster_id" != -* ]] || cluster_id="A${cluster_id:1}"
 "$java" -Xmx256m -XX:TieredStopAtLevel=1 -Dlog4j.configuration="file:$dir/config/log4j.properties" \
-  -cp "$(kafka_classpath)" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/config/server.properties" >/dev/null
+  -cp "$(kafka_classpath)" kafka.tools.StorageTool format -t "$(new_cluster_id)" -c "$dir/config/server.properties" >/dev/null
 
 # exec: the caller's SIGTERM reaches the JVM itself.
 exec "$java" -Do2c.stack.component=fresh-broker -Xms128m -Xmx384m -XX:+UseG1GC -Djava.awt.headless=true \

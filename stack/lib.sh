@@ -120,3 +120,47 @@ pg_db_exists() {
   [[ "$(psql -h "$HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
         "select 1 from pg_database where datname = '$PG_DB'" 2>/dev/null)" == 1 ]]
 }
+
+# Kafka cluster ids are 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints).
+new_cluster_id() {
+  local id
+  while :; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    [[ "$id" != -* ]] && { echo "$id"; return; }
+  done
+}
+
+# The settings every single-node KRaft broker of the stack shares (up.sh's, the secure one, fresh-broker.sh's);
+# listeners and security come from the caller.
+kafka_single_node_props() { # log_dir partitions
+  cat <<EOF
+process.roles=broker,controller
+node.id=1
+log.dirs=$1
+num.partitions=$2
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+# Topics are created explicitly (by the app's topic bootstrap), never by a typo'd producer.
+auto.create.topics.enable=false
+delete.topic.enable=true
+EOF
+}
+
+# The broker's log4j settings: INFO to a rolling file, request and client chatter at WARN.
+kafka_log4j_props() { # log_file
+  cat <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.RollingFileAppender
+log4j.appender.file.File=$1
+log4j.appender.file.MaxFileSize=50MB
+log4j.appender.file.MaxBackupIndex=3
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.org.apache.kafka.clients=WARN
+EOF
+}
