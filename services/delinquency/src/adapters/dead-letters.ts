@@ -2,11 +2,9 @@
 // runner's headers (shared/kafka/dlq.ts). Rejected later, when a held input is released (it was dated after the
 // as-of date, and only then could be checked against the state), its original bytes are no longer at hand: the
 // event is re-encoded with its source topic's schema and the letter says so in o2c-value-origin.
-import { PoisonRecordError, type PoisonClass } from '../../../../shared/errors.ts';
-import { DlqHeaders, toDlqMessage } from '../../../../shared/kafka/dlq.ts';
-import type { OutboxRecord } from '../../../../shared/redis/partition-store.ts';
-import type { Rejection, SourceRecord } from '../../../../shared/stateful/batch-processor.ts';
-import type { IHeaders } from 'kafkajs';
+import type { PoisonClass } from '../../../../shared/errors.ts';
+import { DlqHeaders } from '../../../../shared/kafka/dlq.ts';
+import { rejectedRecordLetter as letter } from '../../../../shared/stateful/rejected-letter.ts';
 import type { InputRecord } from './partition-domain.ts';
 
 /** Headers a re-encoded letter adds to the DLQ's own. */
@@ -19,33 +17,9 @@ export const HeldInputHeaders = {
 /** Long enough for any of the core's messages (as in shared/kafka/dlq.ts). */
 const MAX_ERROR_MESSAGE = 2000;
 
-/** The BatchProcessor's toDlq: the rejected record as consumed, to the DLQ partition of its source partition. */
-export function rejectedRecordLetter(dlqTopic: string, service: string, now: () => Date) {
-  return (r: SourceRecord<InputRecord>, rejection: Rejection): OutboxRecord => {
-    const c = r.event.record;
-    const message = toDlqMessage(
-      {
-        topic: c.topic,
-        partition: c.partition,
-        offset: c.offset,
-        timestamp: String(c.timestamp),
-        key: c.key,
-        value: c.value,
-        headers: c.headers,
-        error: new PoisonRecordError(rejection.errorClass, rejection.message),
-      },
-      service,
-      now(),
-    );
-    return {
-      topic: dlqTopic,
-      partition: c.partition,
-      key: c.key?.toString() ?? '',
-      value: c.value ?? Buffer.alloc(0),
-      headers: textHeaders(message.headers ?? {}),
-    };
-  };
-}
+/** The BatchProcessor's toDlq: the rejected record as consumed (the kit's one letter), from the domain's record. */
+export const rejectedRecordLetter = (dlqTopic: string, service: string, now: () => Date) =>
+  letter<InputRecord>(dlqTopic, service, now, (e) => e.record);
 
 export interface HeldInputLetter {
   topic: string;
@@ -70,14 +44,4 @@ export function heldInputHeaders(l: HeldInputLetter): Record<string, string> {
     [HeldInputHeaders.VALUE_ORIGIN]: 're-encoded',
     [HeldInputHeaders.EVENT_ID]: l.eventId,
   };
-}
-
-/** The outbox keeps headers as text; a binary header of the source record is kept as its UTF-8 reading. */
-function textHeaders(headers: IHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name] = (Array.isArray(value) ? value : [value]).map((v) => v.toString()).join(',');
-  }
-  return out;
 }
