@@ -3,7 +3,9 @@
 # stack/README.md, "Secure mode"). Sourced by up.sh, down.sh and status.sh after lib.sh, not executed.
 # shellcheck shell=bash
 
-SECURE_HOME="$DATA_DIR/kafka-secure"       # config/, data/, logs/, tls/, secrets/, env/
+# Machine-wide, not per checkout: its passwords and CA live with it, so every checkout (a second clone, a CI
+# workspace) that finds it answering can use it, as it uses the plaintext stack that answers.
+SECURE_HOME="${STACK_SECURE_HOME:-${XDG_STATE_HOME:-$HOME/.local/state}/o2c-credit-stream/kafka-secure}"  # config/, data/, logs/, tls/, secrets/, env/, pid
 SECURE_PORT="${STACK_SECURE_KAFKA_PORT:-9094}"
 SECURE_CONTROLLER_PORT="${STACK_SECURE_CONTROLLER_PORT:-9095}"
 SECURE_HEAP="${STACK_SECURE_KAFKA_HEAP:-512m}"
@@ -13,6 +15,9 @@ SECURE_SECRETS_DIR="$SECURE_HOME/secrets"
 SECURE_ENV_DIR="$SECURE_HOME/env"
 SECURE_CA_FILE="$SECURE_TLS_DIR/ca.pem"
 SECURE_ENV_FILE="$DATA_DIR/stack-secure.env"
+
+# Its pid file lives with it too (lib.sh keeps the others per checkout).
+pid_file() { if [[ "$1" == kafka-secure ]]; then echo "$SECURE_HOME/kafka-secure.pid"; else echo "$RUN_DIR/$1.pid"; fi; }
 BROKER_USER=broker   # the broker's own principal (stack/secure/principals.ts: BROKER)
 
 secure_tsx() { "$STACK_DIR/../node_modules/.bin/tsx" "$STACK_DIR/secure/setup.ts" "$@"; }
@@ -170,7 +175,7 @@ apply_secure_setup() {
 write_secure_env() {
   local tmp="$SECURE_ENV_FILE.tmp.$$"
   cat > "$tmp" <<EOF
-# The secure broker (STACK_SECURE=1). A service adds its principal: stack/.data/kafka-secure/env/<principal>.env
+# The secure broker (STACK_SECURE=1). A service adds its principal: $SECURE_ENV_DIR/<principal>.env
 # holds these lines plus KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD_FILE.
 SECURE_KAFKA_BROKERS=$SECURE_KAFKA_BROKERS
 SECURE_CA_FILE=$SECURE_CA_FILE
