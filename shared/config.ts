@@ -361,6 +361,9 @@ export function commonSpec(service: string, defaults: { httpPort: number }) {
     ...kafkaSecuritySpec,
     KAFKA_PARTITIONS: int({ default: 12, min: 1, max: 10_000 }),
     KAFKA_REPLICATION_FACTOR: int({ default: 1, min: 1, max: 32 }),
+    // retention.ms of the non-compacted topics a service creates (-1: forever). A stateful service rebuilds a lost
+    // partition state from its input logs, which is complete only while they keep every record.
+    KAFKA_TOPIC_RETENTION_MS: int({ default: -1, min: -1 }),
     // Fetch tuning: a fetch returns as soon as minBytes are there, or after maxWait. minBytes 1 keeps decisions fast
     // when idle; under load, batches grow by themselves with what arrived while the previous batch ran.
     KAFKA_FETCH_MIN_BYTES: int({ default: 1, min: 1 }),

@@ -85,8 +85,8 @@ function expectLetters(letters: readonly CollectedMessage[], sent: readonly Mess
 /** The service counted both as KeyMismatch of the topic, and logged each at warn without the payload. */
 async function expectCountedAndLogged(port: number, service: string, source: string, lines: string[], payloadText: string, first = 0) {
   await waitUntil(
-    async () => (await metricSeries(port, `o2c_${service}_dlq_records_total`)).get(`error_class="KeyMismatch",topic="${source}"`) === 2,
-    'both dead letters counted',
+    async () => (await metricSeries(port, 'o2c_dlq_records_total')).get(`error_class="KeyMismatch",topic="${source}"`) === 2,
+    `${service}: both dead letters counted`,
   );
   const warned = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.errorClass === 'KeyMismatch');
   expect(warned.map((l) => [l.level, l.topic, l.partition, l.offset])).toEqual([

@@ -1,21 +1,59 @@
-// Every Prometheus metric the dashboards query, named as shared/metrics.ts registers them (the runner's records,
-// lag and DLQ metrics) plus the exposure service's own. The services must export exactly these names (a test checks
-// that the Pipeline health queries name only metrics from this list; a service test can check its registry against it).
+// Every Prometheus metric the dashboards query: the metrics every service shares (shared/metrics.ts, one name each,
+// told apart by the `service` label) and the ones only one service has. The services must export exactly these names
+// (a test checks that the dashboards query only metrics from this list, and that each service registers them).
+import { SHARED_METRICS } from '../../shared/metrics.ts';
 
 /** The consumer services whose throughput, lag and DLQ rate the dashboards show. */
 export const CONSUMER_SERVICES = ['exposure', 'delinquency', 'reporting'] as const;
 export type ConsumerService = (typeof CONSUMER_SERVICES)[number];
 
-export const recordsConsumed = (s: ConsumerService) => `o2c_${s}_records_consumed_total` as const; // counter
-export const consumerLag = (s: ConsumerService) => `o2c_${s}_consumer_lag_records` as const; // gauge, labels topic, partition
-export const dlqRecords = (s: ConsumerService) => `o2c_${s}_dlq_records_total` as const; // counter
+/** Counter, label topic. */
+export const RECORDS_CONSUMED = SHARED_METRICS.recordsConsumed;
+/** Gauge, labels topic, partition. */
+export const CONSUMER_LAG = SHARED_METRICS.consumerLag;
+/** Gauge, labels topic, partition: seconds from the latest event time handled to when it was handled. */
+export const CONSUMER_LAG_SECONDS = SHARED_METRICS.consumerLagSeconds;
+/** Histogram, label topic. */
+export const BATCH_DURATION = SHARED_METRICS.batchDuration;
+/** Histogram, label topic. */
+export const BATCH_SIZE = SHARED_METRICS.batchSize;
+/** Histogram: the fenced commit (exposure, delinquency) or the Postgres transaction (reporting). */
+export const COMMIT_DURATION = SHARED_METRICS.commitDuration;
+/** Histogram: the outbox publish until Kafka acknowledged it (exposure, delinquency). */
+export const PUBLISH_DURATION = SHARED_METRICS.publishDuration;
+/** Gauge, label topic. */
+export const PAUSED_PARTITIONS = SHARED_METRICS.pausedPartitions;
+/** Counter. */
+export const REBALANCES = SHARED_METRICS.rebalances;
+/** Counter, labels topic, error_class. */
+export const DLQ_RECORDS = SHARED_METRICS.dlqRecords;
+
 /** Histogram: seconds from an order's arrival to its published decision. */
 export const DECISION_LATENCY = 'o2c_exposure_decision_latency_seconds';
 /** Gauge: derived events written to the outbox and not yet acknowledged by Kafka. */
 export const OUTBOX_BACKLOG = 'o2c_exposure_outbox_backlog';
+/** Gauge, label partition: the delinquency as-of date, epoch seconds. */
+export const AS_OF_DATE = 'o2c_delinquency_as_of_timestamp_seconds';
 
-export const DASHBOARD_METRICS: readonly string[] = [
-  ...CONSUMER_SERVICES.flatMap((s) => [recordsConsumed(s), consumerLag(s), dlqRecords(s)]),
-  DECISION_LATENCY,
-  OUTBOX_BACKLOG,
+/** Queried of every consumer service. */
+export const SHARED_DASHBOARD_METRICS: readonly string[] = [
+  RECORDS_CONSUMED,
+  CONSUMER_LAG,
+  CONSUMER_LAG_SECONDS,
+  BATCH_DURATION,
+  BATCH_SIZE,
+  COMMIT_DURATION,
+  PUBLISH_DURATION,
+  PAUSED_PARTITIONS,
+  REBALANCES,
+  DLQ_RECORDS,
 ];
+
+/** Queried of one service only, by the service that registers it. */
+export const SERVICE_DASHBOARD_METRICS: Readonly<Record<string, ConsumerService>> = {
+  [DECISION_LATENCY]: 'exposure',
+  [OUTBOX_BACKLOG]: 'exposure',
+  [AS_OF_DATE]: 'delinquency',
+};
+
+export const DASHBOARD_METRICS: readonly string[] = [...SHARED_DASHBOARD_METRICS, ...Object.keys(SERVICE_DASHBOARD_METRICS)];

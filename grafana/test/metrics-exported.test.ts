@@ -1,33 +1,34 @@
-// Every Prometheus metric a dashboard queries is really registered by the service it names: the registries below
-// are built with the same factories the services call at start-up.
-import { Registry } from 'prom-client';
+// Every Prometheus metric a dashboard queries is really registered by the services it is queried of: the shared ones
+// by every consumer service, the others by the service that owns them. The registries below are built with the same
+// factories the services call at start-up.
 import { describe, expect, it } from 'vitest';
-import { createRunnerMetrics } from '../../shared/metrics.ts';
+import { createRegistry, createRunnerMetrics } from '../../shared/metrics.ts';
 import { createExposureMetrics } from '../../services/exposure/src/adapters/metrics.ts';
 import { createDelinquencyMetrics } from '../../services/delinquency/src/adapters/metrics.ts';
 import { createSinkMetrics } from '../../services/reporting/src/adapters/metrics.ts';
-import { CONSUMER_SERVICES, DASHBOARD_METRICS } from '../src/metrics.ts';
+import { CONSUMER_SERVICES, SERVICE_DASHBOARD_METRICS, SHARED_DASHBOARD_METRICS } from '../src/metrics.ts';
 
-const noOutbox = async () => new Map<number, number>();
+const none = async () => new Map<number, number>();
 
 function registeredNames(service: (typeof CONSUMER_SERVICES)[number]): Set<string> {
-  const registry = new Registry();
+  const registry = createRegistry(service);
   createRunnerMetrics(registry, service);
-  if (service === 'exposure') createExposureMetrics(registry, service, noOutbox);
-  if (service === 'delinquency') createDelinquencyMetrics(registry, service, noOutbox);
+  if (service === 'exposure') createExposureMetrics(registry, service, none);
+  if (service === 'delinquency') createDelinquencyMetrics(registry, service, { outboxLengths: none, asOfDates: none });
   if (service === 'reporting') createSinkMetrics(registry, service);
   return new Set(registry.getMetricsAsArray().map((m) => m.name));
 }
 
 describe('dashboard metrics', () => {
   it.each(CONSUMER_SERVICES)('names only metrics the %s service registers', (service) => {
-    const queried = DASHBOARD_METRICS.filter((m) => m.startsWith(`o2c_${service}_`));
-    expect(queried.length).toBeGreaterThan(0);
     const registered = registeredNames(service);
-    expect(queried.filter((m) => !registered.has(m))).toEqual([]);
+    expect(SHARED_DASHBOARD_METRICS.filter((m) => !registered.has(m))).toEqual([]);
+    const own = Object.entries(SERVICE_DASHBOARD_METRICS).filter(([, s]) => s === service).map(([m]) => m);
+    expect(own.filter((m) => !registered.has(m))).toEqual([]);
   });
 
-  it('queries no metric of a service that does not exist', () => {
-    expect(DASHBOARD_METRICS.every((m) => CONSUMER_SERVICES.some((s) => m.startsWith(`o2c_${s}_`)))).toBe(true);
+  it('names a service-specific metric after its service, and a shared one after no service', () => {
+    for (const [metric, service] of Object.entries(SERVICE_DASHBOARD_METRICS)) expect(metric).toMatch(new RegExp(`^o2c_${service}_`));
+    for (const metric of SHARED_DASHBOARD_METRICS) expect(CONSUMER_SERVICES.some((s) => metric.startsWith(`o2c_${s}_`))).toBe(false);
   });
 });

@@ -48,7 +48,7 @@ export interface OrderCreditApproved {
   exposure: ExposureBreakdown;
 }
 
-export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE';
+export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE';
 
 export interface OrderCreditHeld {
   orderId: string;

@@ -2,9 +2,10 @@
 //
 //   prepareContracts({ kafka, registry }) -> { serde, registry, schemaIds }   what a service calls before it starts:
 //       ensureTopics + registerSchemas for every topic of the registry, then a serde that already knows the ids
-//   ensureTopics(kafka, topics, { partitions, replicationFactor })   creates what is missing (cleanup.policy
-//       compact where the spec says so); an existing topic with another partition count or cleanup policy is an
-//       error, never "fixed"; a replication factor above the cluster's broker count is a ConfigError
+//   ensureTopics(kafka, topics, { partitions, replicationFactor, retentionMs })   creates what is missing
+//       (cleanup.policy compact where the spec says so; retention.ms, -1 by default, on the others); an existing
+//       topic with another partition count or cleanup policy is an error, never "fixed", and its retention is left
+//       as it is; a replication factor above the cluster's broker count is a ConfigError
 //   registerSchemas(registry, specs)              sets each subject to BACKWARD, registers `<topic>-value`, returns
 //       subject -> id; idempotent
 //   verifySchemas(registry, specs)                SCHEMA_AUTO_REGISTER=false: each subject must exist, accept our
@@ -33,6 +34,12 @@ export interface EnsureTopicsOptions {
   partitions?: number;
   /** Replicas of each partition of a topic created now (KAFKA_REPLICATION_FACTOR); unset: the broker's default. */
   replicationFactor?: number;
+  /**
+   * retention.ms of a non-compacted topic created now (KAFKA_TOPIC_RETENTION_MS); default -1, forever: a lost state
+   * is rebuilt from the whole log. An existing topic keeps what it has (an operator's choice). Compacted topics stay
+   * compacted, with the broker's retention.
+   */
+  retentionMs?: number;
 }
 
 export interface TopicState {
@@ -65,7 +72,10 @@ export async function ensureTopics(
           topic: t.name,
           numPartitions: options.partitions ?? t.partitions,
           ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
-          configEntries: [{ name: 'cleanup.policy', value: t.cleanupPolicy }],
+          configEntries: [
+            { name: 'cleanup.policy', value: t.cleanupPolicy },
+            ...(t.cleanupPolicy === 'compact' ? [] : [{ name: 'retention.ms', value: String(options.retentionMs ?? -1) }]),
+          ],
         })),
       });
     }
@@ -196,6 +206,7 @@ export interface StartupSettings {
   STARTUP_TIMEOUT_MS: number;
   KAFKA_BROKERS: readonly string[];
   KAFKA_REPLICATION_FACTOR?: number;
+  KAFKA_TOPIC_RETENTION_MS?: number;
   SCHEMA_AUTO_REGISTER?: boolean;
 }
 
@@ -241,6 +252,7 @@ export async function prepareContracts(options: PrepareContractsOptions): Promis
       return ensureTopics(options.kafka, Object.values(topics), {
         partitions: options.partitions,
         ...(startup?.KAFKA_REPLICATION_FACTOR === undefined ? {} : { replicationFactor: startup.KAFKA_REPLICATION_FACTOR }),
+        ...(startup?.KAFKA_TOPIC_RETENTION_MS === undefined ? {} : { retentionMs: startup.KAFKA_TOPIC_RETENTION_MS }),
       });
     },
   );

@@ -14,11 +14,19 @@ import { recordKeyOf, type AnyEvent, type EventOf, type TopicSpec } from '../con
 import { PoisonRecordError } from '../errors.ts';
 import { ConsumerHealth } from '../health.ts';
 import type { Logger } from '../logger.ts';
-import type { RunnerMetrics } from '../metrics.ts';
+import { initialiseRunnerCounters, type RunnerMetrics } from '../metrics.ts';
 import { CopartitionAssigner } from './copartition-assigner.ts';
 import type { DlqPublisher } from './dlq.ts';
 import { createAlignment, readPositions } from './runner/alignment.ts';
-import { ConsumerApiError, consumerPort, openBatch, partitionLanes, type Decode, type HandleBatch } from './runner/batch.ts';
+import {
+  ConsumerApiError,
+  consumerPort,
+  openBatch,
+  partitionLanes,
+  type Decode,
+  type HandleBatch,
+  type PartitionPort,
+} from './runner/batch.ts';
 import { runInOffsetOrder } from './runner/offset-order.ts';
 import { createPartitionRetry } from './runner/partition-retry.ts';
 import { createSettler } from './runner/settle.ts';
@@ -59,6 +67,8 @@ export interface RunnerOptions<E> {
    * mixedTopics the handler takes records of several topics in one call (fewer, larger calls when topics interleave).
    */
   align?: { eventTime: (event: E) => number; maxIdleMs: number; mixedTopics?: boolean };
+  /** Epoch ms, for the event-time lag. Default Date.now. */
+  now?: () => number;
 }
 
 export interface Runner {
@@ -85,7 +95,8 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     ...(opts.sessionTimeout === undefined ? {} : { sessionTimeout: opts.sessionTimeout }),
     ...(opts.heartbeatInterval === undefined ? {} : { heartbeatInterval: opts.heartbeatInterval }),
   });
-  const port = consumerPort(consumer);
+  const port = countingPaused(consumerPort(consumer), consumer, opts.topics, metrics);
+  initialiseRunnerCounters(metrics, opts.topics);
   const retry = createPartitionRetry({
     port,
     initialMs: opts.retry?.initialMs ?? 250,
@@ -99,6 +110,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     dlq,
     metrics,
     log,
+    ...(opts.now ? { now: opts.now } : {}),
     ...(opts.align ? { eventTime: opts.align.eventTime } : {}),
   });
   const alignment = opts.align
@@ -119,7 +131,10 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     metrics.groupJoins.inc();
-    metrics.consumerLag.reset(); // partitions this member no longer owns must not report a stale lag
+    // Partitions this member no longer owns must not report a stale lag.
+    metrics.consumerLag.reset();
+    metrics.consumerLagSeconds.reset();
+    port.countPaused();
     health.joined();
     log.info({ memberId: payload.memberId, assignment: payload.memberAssignment }, 'joined consumer group');
     alignment?.assigned(payload.memberAssignment); // the new assignment starts from the committed positions
@@ -141,6 +156,7 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
     const { topic, partition } = batch;
     if (alignment?.isParked(topic, partition)) return;
     const endTimer = metrics.batchDuration.startTimer({ topic });
+    metrics.batchSize.observe({ topic }, batch.messages.length);
     const first = batch.firstOffset() ?? batch.lastOffset();
     // The offset this batch was fetched from (kafkajs keeps it on the batch but does not type it).
     const from = (batch as unknown as { fetchedOffset?: string }).fetchedOffset ?? first;
@@ -190,6 +206,35 @@ export async function startRunner<E>(opts: RunnerOptions<E>): Promise<Runner> {
         log.info('consumer stopped');
       })();
       return stopping;
+    },
+  };
+}
+
+/**
+ * The consumer's port, keeping the paused-partitions gauge of every topic at what kafkajs holds paused after each
+ * pause and resume (retries and event-time alignment both pause through it).
+ */
+function countingPaused(
+  port: PartitionPort,
+  consumer: Pick<Consumer, 'paused'>,
+  topics: readonly string[],
+  metrics: Pick<RunnerMetrics, 'pausedPartitions'>,
+): PartitionPort & { countPaused(): void } {
+  const countPaused = () => {
+    const paused = new Map(consumer.paused().map((tp) => [tp.topic, tp.partitions.length]));
+    for (const topic of topics) metrics.pausedPartitions.set({ topic }, paused.get(topic) ?? 0);
+  };
+  countPaused();
+  return {
+    countPaused,
+    seek: port.seek,
+    pause(topic, partition) {
+      port.pause(topic, partition);
+      countPaused();
+    },
+    resume(topic, partition) {
+      port.resume(topic, partition);
+      countPaused();
     },
   };
 }

@@ -8,6 +8,9 @@ import { partitionKeys, type PartitionKeys } from './keys.ts';
 import { loadScripts } from './scripts.ts';
 
 const LUA_DIR = fileURLToPath(new URL('./lua', import.meta.url));
+/** Fields of the offsets hash that are not topics: the fence's version and the incomplete-state mark. */
+const VERSION_FIELD = 'v';
+export const INCOMPLETE_FIELD = 'incomplete';
 
 /** A record to publish once the commit is durable. `partition` is set only when it must be explicit. */
 export interface OutboxRecord {
@@ -24,6 +27,11 @@ export interface LoadedPartition {
   offsets: Map<string, bigint>;
   /** Serialized state per requested entity; absent when the entity has none. */
   states: Map<string, string>;
+  /**
+   * Set when the state was rebuilt from a log that had lost records it never applied (what was lost, for people);
+   * null when complete. Only an operator clears it (HDEL of the offsets hash's `incomplete` field).
+   */
+  incomplete: string | null;
 }
 
 export interface BatchCommit {
@@ -35,6 +43,8 @@ export interface BatchCommit {
   /** New index score per entity (e.g. next due day); null removes it. */
   index?: Map<string, number | null>;
   outbox: OutboxRecord[];
+  /** Marks the state incomplete (see LoadedPartition); a commit never clears the mark. */
+  incomplete?: string;
 }
 
 export interface OutboxEntry extends OutboxRecord {
@@ -75,13 +85,15 @@ export class PartitionStore {
     const values = (results[1]?.[1] ?? []) as Array<string | null>;
 
     const offsets = new Map<string, bigint>();
-    for (const [field, value] of Object.entries(offsetHash)) if (field !== 'v') offsets.set(field, BigInt(value));
+    for (const [field, value] of Object.entries(offsetHash)) {
+      if (field !== VERSION_FIELD && field !== INCOMPLETE_FIELD) offsets.set(field, BigInt(value));
+    }
     const states = new Map<string, string>();
     entityIds.forEach((id, i) => {
       const v = values[i];
       if (v != null) states.set(id, v);
     });
-    return { version: Number(offsetHash.v ?? 0), offsets, states };
+    return { version: Number(offsetHash.v ?? 0), offsets, states, incomplete: offsetHash[INCOMPLETE_FIELD] ?? null };
   }
 
   /** Returns what was committed, or 'stale' when another commit got there first (nothing was written). */
@@ -99,6 +111,7 @@ export class PartitionStore {
     for (const r of c.outbox) {
       args.push(r.topic, r.partition === undefined ? '' : String(r.partition), r.key, r.value, r.headers === undefined ? '{}' : JSON.stringify(r.headers));
     }
+    args.push(c.incomplete ?? '');
     // One array (ioredis flattens it), never spread: a large batch has more arguments than a call may take.
     const result = await (this.redis as unknown as { commitBatch: CommitBatch }).commitBatch(args);
     if (result === -1) return 'stale';

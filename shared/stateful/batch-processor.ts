@@ -10,13 +10,16 @@
 //   load     the batch's entities not in memory (and, for clock ticks, the entities due by then) and, without a
 //            cache, the partition's version and offsets
 //   skip     records below their topic's applied offset (a redelivery changes nothing); seek back over a gap (Redis lost)
+//            or, when retention already deleted the gap, mark the partition's state incomplete (ApplyContext.stateIncomplete)
 //   apply    the pure core, record by record, on an in-memory working set; of the derived records flagged
 //            latestPerKey (a compacted topic) only the last per topic and key is kept
 //   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
 //   publish  the outbox with an idempotent producer, from memory unless it held a backlog; trimmed once acknowledged
 import type { PoisonClass } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { TransientError } from '../errors.ts';
 import type { AnyEvent, TopicSpec } from '../contracts/topics.ts';
+import type { RunnerMetrics } from '../metrics.ts';
 import type { OutboxPublisher } from '../redis/outbox-publisher.ts';
 import type { OutboxRecord, PartitionStore } from '../redis/partition-store.ts';
 import { WorkingSet } from './working-set.ts';
@@ -56,13 +59,22 @@ export interface Applied {
   rejected?: Rejection;
 }
 
+export interface ApplyContext {
+  partition: number;
+  /**
+   * The partition's state was rebuilt after records it never applied left the log (retention): it is partial until an
+   * operator restores it. A domain must not decide as if it knew everything (exposure holds every new order).
+   */
+  stateIncomplete: boolean;
+}
+
 /** What a service's pure core offers the adapter. */
 export interface PartitionDomain<E, S> {
   /** Entities the event reads or writes. */
   entityIds(event: E): string[];
   /** For a clock tick: the highest index score it can make due, so those entities are loaded too. */
   dueUpTo?(event: E): number | undefined;
-  apply(ws: WorkingSet<S>, event: E, ctx: { partition: number }): Applied;
+  apply(ws: WorkingSet<S>, event: E, ctx: ApplyContext): Applied;
   serialize(state: S): string;
   /** `id` is the entity's, so a domain may keep what it last parsed per entity. */
   deserialize(text: string, id: string): S;
@@ -79,6 +91,16 @@ export interface BatchProcessorOptions<E, S> {
   /** First offset still in the log; a gap below it is retention, not lost state. */
   logStartOffset: (topic: string, partition: number) => Promise<bigint>;
   maxStaleRetries?: number;
+  /** Every dead letter of a rejected input, once its batch committed (the DLQ count and a warning, no payload). */
+  onDeadLetter?: (record: SourceRecord<E>, rejection: Rejection) => void;
+  /** Input topics that are compacted: they keep every key's latest record, so a log start above 0 loses nothing. */
+  compactedTopics?: ReadonlySet<string>;
+  /** Logs, once per partition, the error of a state found incomplete. */
+  logger?: Pick<Logger, 'error'>;
+  /** Told after every committed batch whether the partition's state is incomplete (o2c_<service>_state_incomplete). */
+  onStateIncomplete?: (partition: number, incomplete: boolean) => void;
+  /** Observes the fenced commit and the outbox publish (o2c_commit_duration_seconds, o2c_publish_duration_seconds). */
+  metrics?: Pick<RunnerMetrics, 'commitDuration' | 'publishDuration'>;
 }
 
 export type BatchOutcome =
@@ -91,6 +113,8 @@ interface PartitionCache<S> {
   offsets: Map<string, bigint>;
   /** null: known to have no state. */
   states: Map<string, S | null>;
+  /** What the partition's state lacks (see PartitionStore's `incomplete`), null when complete. */
+  incomplete: string | null;
 }
 
 export class BatchProcessor<E, S> {
@@ -149,12 +173,19 @@ export class BatchProcessor<E, S> {
       const applied = (topic: string) => cache.offsets.get(topic) ?? 0n;
       // The log holds records this partition never applied: its state was lost (e.g. Redis came back empty), unless
       // retention already deleted them. Rewind and rebuild rather than skip.
+      // Below the log start they are gone: the state can only be rebuilt from what is left, so it is incomplete.
       let behind: { topic: string; offset: bigint } | undefined;
+      let lost: string | undefined;
       for (const [topic, from] of firstOffsets) {
         const next = applied(topic);
-        if (from > next && next >= (await this.o.logStartOffset(topic, partition))) behind = { topic, offset: next };
+        if (from <= next) continue;
+        const logStart = await this.o.logStartOffset(topic, partition);
+        if (next >= logStart) behind = { topic, offset: next };
+        else if (cache.incomplete === null && !this.o.compactedTopics?.has(topic)) {
+          lost ??= `${topic}[${partition}] applied up to ${next}, log starts at ${logStart}`;
+        }
       }
-      if (behind && !read) {
+      if ((behind || lost) && !read) {
         this.caches.delete(partition); // behind in memory only, perhaps: another owner applied those records
         continue;
       }
@@ -173,14 +204,15 @@ export class BatchProcessor<E, S> {
         if (state != null) states.set(id, state);
       }
       const ws = new WorkingSet<S>(states, scores);
+      const ctx: ApplyContext = { partition, stateIncomplete: cache.incomplete !== null || lost !== undefined };
       // Dead letters and derived records in outbox order; a derived record superseded later in the batch is undefined.
       const pending: Array<OutboxRecord | DerivedRecord | undefined> = [];
       const latest = new Map<string, number>();
-      let rejected = 0;
+      const letters: Array<[SourceRecord<E>, Rejection]> = [];
       for (const r of fresh) {
-        const result = domain.apply(ws, r.event, { partition });
+        const result = domain.apply(ws, r.event, ctx);
         if (result.rejected) {
-          rejected++;
+          letters.push([r, result.rejected]);
           pending.push(this.o.toDlq(r, result.rejected));
         }
         for (const d of result.out) {
@@ -199,25 +231,40 @@ export class BatchProcessor<E, S> {
         const record = isDerived(p) ? this.toOutbox(p) : p;
         outbox.push(record instanceof Promise ? await record : record);
       }
+      const rejected = letters.length;
       const derived = outbox.length - rejected;
 
       const changes = ws.changes(domain.serialize);
+      const endCommit = this.o.metrics?.commitDuration.startTimer();
       const committed = await store.commit(partition, {
         expectedVersion: cache.version,
         offsets: nextOffsets,
         states: changes.states,
         index: changes.index,
         outbox,
+        ...(lost !== undefined && cache.incomplete === null ? { incomplete: lost } : {}),
       });
+      endCommit?.();
       if (committed === 'stale') {
         this.caches.delete(partition);
         if (attempt >= maxStale) throw new TransientError(`partition ${partition} kept changing under this instance`);
         continue;
       }
       cache.version = committed.version;
+      if (cache.incomplete === null && lost !== undefined) {
+        cache.incomplete = lost;
+        this.o.logger?.error(
+          { partition, lost },
+          'partition state rebuilt from a log that lost records it never applied: incomplete until an operator restores it (see the service README)',
+        );
+      }
+      this.o.onStateIncomplete?.(partition, cache.incomplete !== null);
+      for (const [r, rejection] of letters) this.o.onDeadLetter?.(r, rejection);
       for (const [topic, next] of nextOffsets) cache.offsets.set(topic, next);
       for (const id of changes.states.keys()) cache.states.set(id, ws.get(id) ?? null);
+      const endPublish = this.o.metrics?.publishDuration.startTimer();
       const published = await this.o.publisher.publish(partition, committed);
+      endPublish?.();
       return { kind: 'done', applied: fresh.length, skipped: records.length - fresh.length, rejected, derived, published };
     }
   }
@@ -239,10 +286,16 @@ export class BatchProcessor<E, S> {
     const loaded = await this.o.store.load(partition, missing);
     if (cached && loaded.version === cached.version) {
       for (const id of missing) cached.states.set(id, this.parse(loaded.states.get(id), id));
+      cached.incomplete = loaded.incomplete;
       return { cache: cached, read: true };
     }
     // A cache whose version Redis no longer has is behind: start again from what Redis holds.
-    const fresh: PartitionCache<S> = { version: loaded.version, offsets: loaded.offsets, states: new Map() };
+    const fresh: PartitionCache<S> = {
+      version: loaded.version,
+      offsets: loaded.offsets,
+      states: new Map(),
+      incomplete: loaded.incomplete,
+    };
     for (const id of missing) fresh.states.set(id, this.parse(loaded.states.get(id), id));
     this.caches.set(partition, fresh);
     return cached ? this.cacheOf(partition, ids) : { cache: fresh, read: true };

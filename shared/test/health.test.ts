@@ -71,7 +71,7 @@ describe('startHealthServer', () => {
     const res = await get('/metrics');
     expect(res.status).toBe(200);
     expect(res.type).toMatch(/^text\/plain/);
-    expect(res.body).toContain('o2c_exposure_dlq_records_total{topic="o2c.orders.v1",error_class="CorruptAvro",service="exposure"} 1');
+    expect(res.body).toContain('o2c_dlq_records_total{topic="o2c.orders.v1",error_class="CorruptAvro",service="exposure"} 1');
     expect(res.body).toContain('process_cpu_seconds_total');
   });
 

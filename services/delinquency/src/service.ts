@@ -20,6 +20,7 @@ import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
+import { compactedTopics, stateIncompleteGauge } from '../../../shared/stateful/state-incomplete.ts';
 import { SERVICE, type DelinquencyConfig } from './adapters/config.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { LiveClock } from './adapters/live-clock.ts';
@@ -91,6 +92,11 @@ export class DelinquencyService implements Service {
         return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
       },
       metrics: runnerMetrics,
+      // Its dead letters are counted and logged from the domain's tally (observe). An incomplete state is flagged (an
+      // error, the gauge), not acted on: delinquency decides no orders.
+      compactedTopics: compactedTopics([topics.INVOICES, topics.PAYMENTS, topics.CUSTOMERS]),
+      logger: logger.child({ component: 'delinquency' }),
+      onStateIncomplete: stateIncompleteGauge(registry, SERVICE),
     });
 
     const processed = new Set<number>();

@@ -177,6 +177,10 @@ describe('the delinquency service through Kafka and Redis', () => {
     const open = [...metrics.matchAll(/^o2c_delinquency_open_invoices\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
     expect(open.reduce((a, b) => a + b, 0)).toBe(2); // B-1 partly paid, A-2 not yet due
     expect(metrics).toContain('o2c_delinquency_outbox_backlog_records');
+    const asOf = [...metrics.matchAll(/^o2c_delinquency_as_of_timestamp_seconds\{partition="\d+",service="delinquency"\} (\d+)$/gm)];
+    expect(asOf.length).toBeGreaterThan(0);
+    for (const m of asOf) expect(Number(m[1]) % 86_400).toBe(0); // a date: midnight UTC
+    expect(metrics).toMatch(/^o2c_commit_duration_seconds_count\{service="delinquency"\} [1-9]\d*$/m);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 

@@ -52,7 +52,7 @@ class MemoryStore {
       const s = part.states.get(id);
       if (s !== undefined) states.set(id, s);
     }
-    return { version: part.version, offsets: new Map(part.offsets), states };
+    return { version: part.version, offsets: new Map(part.offsets), states, incomplete: null };
   }
   async commit(p: number, c: BatchCommit): Promise<Committed | 'stale'> {
     const part = this.part(p);

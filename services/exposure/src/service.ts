@@ -20,10 +20,12 @@ import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
+import { compactedTopics, stateIncompleteGauge } from '../../../shared/stateful/state-incomplete.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
-import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
+import type { InputRecord } from './adapters/exposure-domain.ts';
 import { logStartOffsets } from './adapters/log-start.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
+import { PartitionExposureDomain } from './adapters/state-incomplete.ts';
 import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy, type ExposureInput } from './domain/index.ts';
 
 export const SERVICE = 'exposure';
@@ -141,17 +143,27 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
       admin = kafka.admin();
       await admin.connect();
 
-      const domain = new ExposureDomain({ topics, policy });
-      const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['deserialize']>>({
+      const registry = createRegistry(SERVICE);
+      const runnerMetrics = createRunnerMetrics(registry, SERVICE);
+      const domain = new PartitionExposureDomain({ topics, policy });
+      const log = logger.child({ component: 'exposure' });
+      const processor = new BatchProcessor<InputRecord, ReturnType<PartitionExposureDomain['deserialize']>>({
         domain,
         store,
         publisher: new OutboxPublisher(store, producers),
         encode: (spec, event) => serde.encodeSync(spec, event),
         toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date()),
         logStartOffset: logStartOffsets(admin),
+        metrics: runnerMetrics,
+        compactedTopics: compactedTopics(inputTopics(topics)),
+        logger: log,
+        onStateIncomplete: stateIncompleteGauge(registry, SERVICE),
+        onDeadLetter: ({ topic, partition, offset }, { errorClass }) => {
+          runnerMetrics.dlqRecords.inc({ topic, error_class: errorClass });
+          log.warn({ topic, partition, offset, errorClass }, 'input rejected by the exposure core sent to the DLQ');
+        },
       });
 
-      const registry = createRegistry(SERVICE);
       const handled = new Set<number>();
       const metrics = createExposureMetrics(registry, SERVICE, async () => {
         const lengths = new Map<number, number>();
@@ -165,7 +177,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         topics: inputs.map((t) => t.name),
         decode: specDecoder(serde, inputs),
         dlq: createDlqPublisher({ kafka, service: SERVICE, topic: topics.DLQ.name }),
-        metrics: createRunnerMetrics(registry, SERVICE),
+        metrics: runnerMetrics,
         logger,
         fetch: fetchOptions(config),
         partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,

@@ -155,6 +155,11 @@ describe('exposure service, given/when/then through Kafka', () => {
     expect(metrics).toMatch(/o2c_exposure_releases_total\{release="AUTOMATIC",service="exposure"\} 1/);
     expect(metrics).toMatch(/o2c_exposure_decision_latency_seconds_count\{service="exposure"\} 4/);
     expect(metrics).toMatch(/o2c_exposure_outbox_backlog\{partition="\d",service="exposure"\} 0/);
+    // The shared metrics, under one name with the service label: fenced commits, publishes, event-time lag.
+    expect(metrics).toMatch(/^o2c_commit_duration_seconds_count\{service="exposure"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^o2c_publish_duration_seconds_count\{service="exposure"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^o2c_consumer_lag_seconds\{topic="[^"]+",partition="\d+",service="exposure"\} \d/m);
+    expect(metrics).toMatch(/^o2c_paused_partitions\{topic="[^"]+",service="exposure"\} 0$/m);
   });
 });
 

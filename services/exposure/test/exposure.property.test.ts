@@ -16,7 +16,7 @@ import {
   type ExposureInput,
 } from '../src/domain/index.ts';
 import { historyArb, mergeTopics } from './histories.ts';
-import { T0 } from './inputs.ts';
+import { T0, envelope } from './inputs.ts';
 import { decisionOf, runModel, type ModelDecision } from './model.ts';
 
 const NUM_RUNS = 150;
@@ -86,6 +86,35 @@ function expectSameInPlace(inputs: readonly ExposureInput[], policy: CreditPolic
   expect([...states.keys()]).toEqual([...copied.states.keys()]);
   for (const [customerId, state] of copied.states) expect(JSON.stringify(states.get(customerId))).toBe(JSON.stringify(state));
 }
+
+/**
+ * Business-date ticks put into a history at the given positions, each at the latest event time so far plus `ahead`
+ * seconds (never before the previous tick), then addressed, as the adapter does, to the customers seen so far in
+ * customer id order: the core decides which of them the tick reaches. The model gets the partition-wide ticks.
+ */
+function withTicks(inputs: readonly ExposureInput[], ticks: ReadonlyArray<{ at: number; ahead: number }>) {
+  const raw: ExposureInput[] = [];
+  const addressed: ExposureInput[] = [];
+  const seen = new Set<string>();
+  let latest = T0;
+  let lastTick = 0;
+  inputs.forEach((input, i) => {
+    for (const [n, t] of ticks.entries()) {
+      if (t.at % (inputs.length + 1) !== i) continue;
+      lastTick = Math.max(lastTick, latest + t.ahead * 1000);
+      const tick = envelope('BusinessDateTick', { businessDate: 20_458 }, { eventId: `tick${n}`, customerId: '', occurredAt: lastTick });
+      raw.push(tick);
+      for (const customerId of [...seen].sort()) addressed.push({ ...tick, customerId });
+    }
+    raw.push(input);
+    addressed.push(input);
+    seen.add(input.customerId);
+    latest = Math.max(latest, input.occurredAt);
+  });
+  return { raw, addressed };
+}
+
+const ticksArb = fc.array(fc.record({ at: fc.nat(), ahead: fc.integer({ min: 0, max: 30 }) }), { maxLength: 6 });
 
 const components = (s: CustomerState) => ({ ...s.totals, exposure: exposureOf(s.totals) });
 
@@ -179,7 +208,7 @@ describe('exposure core, random histories', () => {
             s.profile?.manualHold === true ||
             (s.profile !== null && policy.riskHoldClasses.includes(s.profile.riskClass)) ||
             (s.profile === null && policy.noProfileHold);
-          const limit = limitAt(s.profile, input.occurredAt);
+          const limit = limitAt(s.profile, s.watermark);
           const overLimit = limit !== null && exposureOf(s.totals) + openValue(s.orders[head]!) > limit.effectiveLimit;
           expect(standing || overLimit).toBe(true);
         });
@@ -190,8 +219,8 @@ describe('exposure core, random histories', () => {
 
   it('(d) is deterministic, survives a JSON round trip of the state, never mutates its input (in place: same results) and never repeats an id', () => {
     fc.assert(
-      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
-        const inputs = mergeTopics(streams, seed);
+      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, ticksArb, (streams, seed, policy, ticks) => {
+        const inputs = withTicks(mergeTopics(streams, seed), ticks).addressed;
         const once = runCore(inputs, policy, undefined, { freeze: true });
         const again = runCore(inputs, policy);
         expect(again.events).toEqual(once.events);
@@ -206,11 +235,13 @@ describe('exposure core, random histories', () => {
   });
 
   it('(e) agrees with the model on every decision, hold, warning and snapshot, every rejection and the final exposure', () => {
+    let expiredAtTick = 0;
     fc.assert(
-      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, (streams, seed, policy) => {
-        const inputs = mergeTopics(streams, seed);
+      fc.property(historyArb({ actions: true, foreignCurrency: true }), fc.integer(), policyArb, ticksArb, (streams, seed, policy, ticks) => {
+        const { raw, addressed: inputs } = withTicks(mergeTopics(streams, seed), ticks);
         const run = runCore(inputs, policy, undefined, { freeze: true });
-        const model = runModel(inputs, policy);
+        const model = runModel(raw, policy);
+        if (run.events.some((e) => e.causationId === null)) expiredAtTick += 1;
         expect(decisionsOf(run.events)).toEqual(model.decisions);
         const snapshots = run.events.flatMap((e) => e.eventType === 'ExposureSnapshot'
           ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }]
@@ -230,6 +261,32 @@ describe('exposure core, random histories', () => {
       }),
       { numRuns: NUM_RUNS },
     );
+    // Not vacuous: some ticks reached a customer whose temporary limit they expired.
+    expect(expiredAtTick).toBeGreaterThan(0);
+  });
+
+  it('(h) never releases, on a late-stamped input, an order the model (arrival order, limit at the customer clock) keeps held', () => {
+    let lateAfterExpiry = 0;
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: false }), fc.integer(), policyArb, (streams, seed, policy) => {
+        const inputs = mergeTopics(streams, seed);
+        const model = runModel(inputs, policy);
+        const releasedBy = (decisions: ModelDecision[], cause: string) =>
+          decisions.filter((d) => d.causationId === cause && d.release === 'AUTOMATIC').map((d) => d.orderId);
+        runCore(inputs, policy, (input, result) => {
+          // Late-stamped: before the customer's clock (after the input, the clock is the latest accepted event time).
+          const clock = result.state.watermark;
+          if (!result.changed || input.occurredAt >= clock) return;
+          const expiresAt = result.state.profile?.tempLimit ? result.state.profile.tempLimitExpiresAt : null;
+          if (expiresAt !== null && input.occurredAt < expiresAt && expiresAt <= clock) lateAfterExpiry += 1;
+          const released = releasedBy(decisionsOf(result.events), input.eventId);
+          expect(released).toEqual(releasedBy(model.decisions, input.eventId));
+        });
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    // Not vacuous: inputs stamped before a temporary limit's expiry arrived after the customer's clock had passed it.
+    expect(lateAfterExpiry).toBeGreaterThan(0);
   });
 
   it("(f) never stamps a customer's derived event earlier than the one before it or the input, nor holds for < 0 ms", () => {

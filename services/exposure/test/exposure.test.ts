@@ -265,6 +265,20 @@ describe('order decisions', () => {
   });
 });
 
+describe('a partition whose state is incomplete', () => {
+  it('holds every new order STATE_INCOMPLETE, even one that fits the limit, alongside the other reasons', () => {
+    const c = customer('c1');
+    const incomplete = creditPolicy({ policyVersion: POLICY_VERSION, stateIncomplete: true });
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 100), // fits: held only because the state may lack documents
+      c.placed('e3', 'o2', 2000), // over the limit as well
+    ], incomplete);
+    expect(h.state.orders.o1).toMatchObject({ status: 'HELD', reasons: ['STATE_INCOMPLETE'] });
+    expect(h.state.orders.o2).toMatchObject({ status: 'HELD', reasons: ['OVER_LIMIT', 'STATE_INCOMPLETE'] });
+  });
+});
+
 describe("the customer's clock", () => {
   it('stamps derived events with the latest event time of the customer, so a late input cannot move them back', () => {
     const c = customer('c1');
@@ -616,6 +630,26 @@ describe('retention', () => {
     const later = applyEvent(stored as CustomerState, c.placed('e5', 'o3', 100, 'EUR', T0 + 3 * day), shortRetention);
     expect(Object.keys(later.state.orders)).toEqual(['o2', 'o3']);
     expect(later.state.touchedFloor).toBe(T0 + day); // o2's touch
+  });
+
+  it('rejects a re-issued invoice id long after the sweep dropped the voided invoice, and reads an older state as empty', () => {
+    const c = customer('c1');
+    const day = 86_400_000;
+    const policy = creditPolicy({ policyVersion: POLICY_VERSION, retentionMs: 90 * day });
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.issued('e2', 'i1', 100),
+      c.voided('e3', 'i1'), // closed
+      c.issued('e4', 'i2', 100),
+      c.placed('e5', 'o1', 0, 'EUR', T0 + 100 * day), // the sweep drops i1, past the horizon
+    ], policy);
+    expect(Object.keys(h.state.invoices)).toEqual(['i2']);
+    expect(h.state.retiredInvoices).toEqual({ i1: true });
+    const reissue = applyEvent(h.state, c.issued('e6', 'i1', 100, null, T0 + 200 * day), policy);
+    expect(reissue.rejected?.message).toMatch(/duplicate InvoiceIssued/);
+    const stored = JSON.parse(JSON.stringify(h.result('e4').state)) as Partial<CustomerState>;
+    delete stored.retiredInvoices; // stored before retired ids were kept
+    expect(applyEvent(stored as CustomerState, c.issued('e7', 'i3', 100), policy).rejected).toBeUndefined();
   });
 
   it('drops an action whose order did not come within the window', () => {

@@ -186,5 +186,7 @@ export async function dropKeys(redis: Redis, t: TestEnv): Promise<void> {
 /** The id the core derives for a model decision: per order for order decisions, per band for warnings. */
 export function decisionIdOf(d: ModelDecision): string {
   const parts = d.orderId !== undefined ? [d.orderId] : d.band !== undefined ? [d.band] : [];
+  // What a tick derives (a temporary limit's expiry) has no cause; the stream histories have no ticks.
+  if (d.causationId === null) throw new Error(`${d.eventType} of ${d.customerId} has no cause to derive its id from`);
   return deriveEventId(d.causationId, d.eventType, ...parts);
 }

@@ -83,7 +83,7 @@ export function snapshotMismatches(published: readonly ModelSnapshot[], emitted:
   for (const customerId of new Set([...got.keys(), ...want.keys()])) {
     const p = got.get(customerId) ?? [];
     const e = want.get(customerId) ?? [];
-    const first = new Map<string, ModelSnapshot>();
+    const first = new Map<string | null, ModelSnapshot>();
     for (const s of p) {
       const seen = first.get(s.causationId);
       if (seen && !isDeepStrictEqual(seen, s)) problems.push(`${customerId}: two snapshots caused by ${s.causationId}`);

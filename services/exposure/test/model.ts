@@ -25,7 +25,8 @@ export interface ModelComponents {
 export interface ModelDecision {
   customerId: string;
   eventType: string;
-  causationId: string;
+  /** null for what a business-date tick derives (a temporary limit's expiry). */
+  causationId: string | null;
   occurredAt: number;
   orderId?: string;
   amount?: number;
@@ -38,7 +39,7 @@ export interface ModelDecision {
 
 /** A credit-hold event of the core (or of the running service) reduced as the model's decisions are. */
 export function decisionOf(e: CreditHoldEvent): ModelDecision {
-  const base = { customerId: e.customerId, eventType: e.eventType, causationId: e.causationId!, occurredAt: e.occurredAt };
+  const base = { customerId: e.customerId, eventType: e.eventType, causationId: e.causationId, occurredAt: e.occurredAt };
   switch (e.eventType) {
     case 'OrderCreditApproved': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, exposure: e.payload.exposure.exposure };
     case 'OrderCreditHeld': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
@@ -53,7 +54,7 @@ export function decisionOf(e: CreditHoldEvent): ModelDecision {
 /** A snapshot the model emits: after an accepted input, once the currency is known, when it differs from the last. */
 export interface ModelSnapshot {
   customerId: string;
-  causationId: string;
+  causationId: string | null;
   occurredAt: number;
   snapshot: ExposureSnapshot;
 }
@@ -156,6 +157,7 @@ function standing(book: Book, policy: CreditPolicy): HoldReason[] {
   if (p?.manualHold) reasons.push('MANUAL');
   if (p && policy.riskHoldClasses.includes(p.riskClass)) reasons.push('RISK_CLASS');
   if (!p && policy.noProfileHold) reasons.push('NO_CREDIT_PROFILE');
+  if (policy.stateIncomplete) reasons.push('STATE_INCOMPLETE');
   return reasons;
 }
 
@@ -211,7 +213,67 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
   const snapshots: ModelSnapshot[] = [];
   const rejectedEventIds: string[] = [];
 
+  type Extra = Omit<ModelDecision, 'customerId' | 'eventType' | 'causationId' | 'occurredAt'>;
+  // The customer-level outputs at the customer's clock: hold, bands, snapshot; `cause` null for a limit's expiry.
+  const signals = (b: Book, customerId: string, cause: string | null) => {
+    const say = (type: string, extra: Extra) =>
+      decisions.push({ customerId, eventType: type, causationId: cause, occurredAt: b.clock, ...extra });
+    const after = componentsOf(b);
+    const { exposure } = after;
+    const now = b.clock;
+    const limit = limitOf(b, now);
+    const reasons: HoldReason[] = [];
+    if (limit !== null && exposure > limit) reasons.push('OVER_LIMIT');
+    if (profileOf(b)?.manualHold) reasons.push('MANUAL');
+    if (reasons.length > 0 && b.customerHeldAt === null) {
+      say('CustomerCreditHoldPlaced', { reasons, exposure });
+      b.customerHeldAt = now;
+    }
+    if (reasons.length === 0 && b.customerHeldAt !== null) {
+      say('CustomerCreditHoldReleased', { heldMs: now - b.customerHeldAt, exposure });
+      b.customerHeldAt = null;
+    }
+
+    const basisPoints = limit ? Math.trunc((exposure * 10_000) / limit) : 0;
+    const reached = Math.max(0, ...policy.warningBands.filter((band) => basisPoints >= band * 100));
+    for (const band of policy.warningBands) if (band > b.band && band <= reached) say('CreditUtilizationWarning', { band, exposure });
+    b.band = reached;
+
+    const currency = currencyOf(b);
+    if (currency !== null) {
+      const snapshot: ExposureSnapshot = {
+        currency,
+        openOrders: after.openOrders,
+        openReceivables: after.openReceivables,
+        unappliedCash: after.unappliedCash,
+        exposure,
+        heldOrders: after.heldOrders,
+        heldOrderCount: after.heldOrderCount,
+        creditLimit: profileOf(b)?.creditLimit ?? 0,
+        effectiveLimit: limit ?? 0,
+        utilizationBasisPoints: basisPoints,
+        onHold: b.customerHeldAt !== null,
+        delinquencyStatus: ofType(b, 'CustomerDelinquencyChanged').at(-1)?.payload.toStatus ?? 'CURRENT',
+      };
+      if (JSON.stringify(snapshot) !== JSON.stringify(b.snapshot)) {
+        b.snapshot = snapshot;
+        snapshots.push({ customerId, causationId: cause, occurredAt: now, snapshot });
+      }
+    }
+  };
+
   for (const e of inputs) {
+    if (e.eventType === 'BusinessDateTick') {
+      // A tick reaches every customer whose temporary limit it expires (in customer id order): the clock moves to it.
+      for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+        const p = profileOf(b);
+        const expiresAt = p?.tempLimit ? p.tempLimitExpiresAt : null;
+        if (expiresAt === null || expiresAt <= b.clock || expiresAt > e.occurredAt) continue;
+        b.clock = e.occurredAt;
+        signals(b, customerId, null);
+      }
+      continue;
+    }
     if (e.customerId === '') continue;
     let book = books.get(e.customerId);
     if (!book) {
@@ -225,14 +287,13 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     b.accepted.push(e);
     b.clock = Math.max(b.clock, e.occurredAt);
     const now = b.clock;
-    type Extra = Omit<ModelDecision, 'customerId' | 'eventType' | 'causationId' | 'occurredAt'>;
     const decideFor = (cause: string, type: string, extra: Extra) =>
       decisions.push({ customerId: e.customerId, eventType: type, causationId: cause, occurredAt: now, ...extra });
     const decide = (type: string, extra: Extra) => decideFor(e.eventId, type, extra);
     const judge = (orderId: string) => {
       const exposure = componentsOf(b).exposure;
       const value = orderValue(b, orderId);
-      const limit = limitOf(b, e.occurredAt);
+      const limit = limitOf(b, now);
       const reasons = standing(b, policy);
       if (limit !== null && exposure + value > limit) reasons.unshift('OVER_LIMIT');
       const amount = orderAmount(b, orderId);
@@ -298,7 +359,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       while (b.queue.length > 0) {
         const id = b.queue[0]!;
         const exposure = componentsOf(b).exposure;
-        const limit = limitOf(b, e.occurredAt);
+        const limit = limitOf(b, now);
         if (limit !== null && exposure + orderValue(b, id) > limit) break;
         b.queue.shift();
         b.status.set(id, 'APPROVED');
@@ -306,47 +367,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       }
     }
 
-    const after = componentsOf(b);
-    const { exposure } = after;
-    const limit = limitOf(b, e.occurredAt);
-    const reasons: HoldReason[] = [];
-    if (limit !== null && exposure > limit) reasons.push('OVER_LIMIT');
-    if (profileOf(b)?.manualHold) reasons.push('MANUAL');
-    if (reasons.length > 0 && b.customerHeldAt === null) {
-      decide('CustomerCreditHoldPlaced', { reasons, exposure });
-      b.customerHeldAt = now;
-    }
-    if (reasons.length === 0 && b.customerHeldAt !== null) {
-      decide('CustomerCreditHoldReleased', { heldMs: now - b.customerHeldAt, exposure });
-      b.customerHeldAt = null;
-    }
-
-    const basisPoints = limit ? Math.trunc((exposure * 10_000) / limit) : 0;
-    const reached = Math.max(0, ...policy.warningBands.filter((band) => basisPoints >= band * 100));
-    for (const band of policy.warningBands) if (band > b.band && band <= reached) decide('CreditUtilizationWarning', { band, exposure });
-    b.band = reached;
-
-    const currency = currencyOf(b);
-    if (currency !== null) {
-      const snapshot: ExposureSnapshot = {
-        currency,
-        openOrders: after.openOrders,
-        openReceivables: after.openReceivables,
-        unappliedCash: after.unappliedCash,
-        exposure,
-        heldOrders: after.heldOrders,
-        heldOrderCount: after.heldOrderCount,
-        creditLimit: profileOf(b)?.creditLimit ?? 0,
-        effectiveLimit: limit ?? 0,
-        utilizationBasisPoints: basisPoints,
-        onHold: b.customerHeldAt !== null,
-        delinquencyStatus: ofType(b, 'CustomerDelinquencyChanged').at(-1)?.payload.toStatus ?? 'CURRENT',
-      };
-      if (JSON.stringify(snapshot) !== JSON.stringify(b.snapshot)) {
-        b.snapshot = snapshot;
-        snapshots.push({ customerId: e.customerId, causationId: e.eventId, occurredAt: now, snapshot });
-      }
-    }
+    signals(b, e.customerId, e.eventId);
   }
 
   const components: Record<string, ModelComponents> = {};

@@ -52,7 +52,7 @@ it('dead-letters each undecodable record once, however often Kafka redelivers it
   services.push(first);
   // Postgres' offsets reach the end even where a dead letter is the last record.
   await waitForSinkAt(rdb.pool, group, ends);
-  expect(await metricSum(first.httpPort!, 'o2c_reporting_dlq_records_total')).toBe(letters);
+  expect(await metricSum(first.httpPort!, 'o2c_dlq_records_total')).toBe(letters);
   await services.splice(0)[0]!.stop();
 
   // Kafka forgets the group's position; Postgres keeps it.
@@ -60,12 +60,12 @@ it('dead-letters each undecodable record once, however often Kafka redelivers it
   const again = await startSink(env);
   services.push(again);
   await waitUntil(
-    async () => (await metricSum(again.httpPort!, 'o2c_reporting_records_consumed_total')) === records,
+    async () => (await metricSum(again.httpPort!, 'o2c_records_consumed_total')) === records,
     'every record to be redelivered',
     60_000,
   );
   expect(await metricSum(again.httpPort!, 'o2c_reporting_records_skipped_total')).toBe(records);
-  expect(await metricSum(again.httpPort!, 'o2c_reporting_dlq_records_total')).toBe(0);
+  expect(await metricSum(again.httpPort!, 'o2c_dlq_records_total')).toBe(0);
   expect(await dlqCount(t)).toBe(letters);
 
   const dlq = await waitForMessages(t.kafka, t.topics.DLQ.name, letters);

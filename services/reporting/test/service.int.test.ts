@@ -100,7 +100,7 @@ describe('reporting service', () => {
     expect(await dumpTables(pool)).toEqual(reference);
     expect(await totals(pool)).toEqual(referenceTotals);
     expect(await dlqCount(t)).toBe(0);
-    expect(await metricSum(service.httpPort!, 'o2c_reporting_records_consumed_total')).toBe(EVENTS);
+    expect(await metricSum(service.httpPort!, 'o2c_records_consumed_total')).toBe(EVENTS);
     expect(await metricSum(service.httpPort!, 'o2c_reporting_rows_written_total')).toBeGreaterThan(0);
     expect(await metricSum(service.httpPort!, 'o2c_reporting_committed_offset')).toBe(
       Number([...ends.values()].reduce((a, b) => a + b, 0n)),
@@ -117,10 +117,10 @@ describe('reporting service', () => {
       const zeros = (labels: string[][]) => new Map(labels.map((l) => [l.sort().join(','), 0]));
       const perTopic = (label: string, values: readonly string[]) =>
         empty.inputs.flatMap((topic) => values.map((v) => [`topic="${topic}"`, `${label}="${v}"`]));
-      expect(await series('o2c_reporting_dlq_records_total')).toEqual(zeros(perTopic('error_class', POISON_CLASSES)));
-      expect(await series('o2c_reporting_transient_errors_total')).toEqual(zeros(perTopic('stage', RUNNER_STAGES)));
-      for (const name of ['records_consumed_total', 'rows_written_total', 'records_skipped_total']) {
-        expect(await series(`o2c_reporting_${name}`), name).toEqual(zeros(empty.inputs.map((topic) => [`topic="${topic}"`])));
+      expect(await series('o2c_dlq_records_total')).toEqual(zeros(perTopic('error_class', POISON_CLASSES)));
+      expect(await series('o2c_transient_errors_total')).toEqual(zeros(perTopic('stage', RUNNER_STAGES)));
+      for (const name of ['o2c_records_consumed_total', 'o2c_reporting_rows_written_total', 'o2c_reporting_records_skipped_total']) {
+        expect(await series(name), name).toEqual(zeros(empty.inputs.map((topic) => [`topic="${topic}"`])));
       }
     } finally {
       await Promise.all(services.splice(0).map((s) => s.stop()));
@@ -211,7 +211,7 @@ describe('reporting service', () => {
       await proxy.close();
       await produceStream(topics, secondHalf);
       await waitUntil(
-        async () => (await metricSum(service.httpPort!, 'o2c_reporting_transient_errors_total')) >= 3,
+        async () => (await metricSum(service.httpPort!, 'o2c_transient_errors_total')) >= 3,
         'the sink to fail and retry against the unreachable Postgres',
       );
       await proxy.open();
@@ -219,7 +219,7 @@ describe('reporting service', () => {
 
       await expectRowsOfDirectWrite(pool, [firstHalf, secondHalf]);
       expect(await dlqCount(topics)).toBe(0);
-      expect(await metricSum(service.httpPort!, 'o2c_reporting_dlq_records_total')).toBe(0);
+      expect(await metricSum(service.httpPort!, 'o2c_dlq_records_total')).toBe(0);
     } finally {
       await proxy.close();
       await Promise.all(services.splice(0).map((s) => s.stop()));

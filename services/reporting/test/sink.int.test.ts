@@ -35,7 +35,7 @@ beforeEach(async () => {
   await truncate();
   registry = new Registry();
   metrics = createSinkMetrics(registry, 'reporting');
-  dlqRecords = new Counter({ name: 'o2c_reporting_dlq_records_total', help: 'dead letters', labelNames: ['topic', 'error_class'], registers: [registry] });
+  dlqRecords = new Counter({ name: 'o2c_dlq_records_total', help: 'dead letters', labelNames: ['topic', 'error_class'], registers: [registry] });
   sent = [];
   dlqDown = false;
 });
@@ -160,13 +160,13 @@ describe('sink', () => {
       ['4', 'InvalidMagicByte', 'garbage 4', 'C1', '1700000000000'],
     ]);
     expect(sent[0]).toMatchObject({ topic: TOPIC, partition: 0, headers: { trace: 'x' } });
-    expect(await counter('o2c_reporting_dlq_records_total')).toBe(2);
+    expect(await counter('o2c_dlq_records_total')).toBe(2);
 
     // Redelivered after a crash before Kafka's commit, and again from further back: nothing is sent twice.
     await expect(h(chunk, at(0))).resolves.toBeUndefined();
     await expect(handler()(chunk.slice(2), at(2))).resolves.toBeUndefined();
     expect(sent.map((l) => l.offset)).toEqual(['2', '4']);
-    expect(await counter('o2c_reporting_dlq_records_total')).toBe(2);
+    expect(await counter('o2c_dlq_records_total')).toBe(2);
 
     // A chunk of letters only advances the offset as well.
     await h([undecodable(5)], at(5));
@@ -183,7 +183,7 @@ describe('sink', () => {
       level: 'warn', topic: TOPIC, partition: 0, offset: String(offset), errorClass: 'InvalidMagicByte',
     })));
     expect(lines.join('')).not.toMatch(/garbage/);
-    expect(await counter('o2c_reporting_dlq_records_total')).toBe(2);
+    expect(await counter('o2c_dlq_records_total')).toBe(2);
   });
 
   it('commits nothing while the DLQ is down, then sends each letter once', async () => {

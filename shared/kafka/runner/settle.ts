@@ -49,10 +49,12 @@ export interface SettlerOptions<E> {
   decode: Decode<E>;
   handleBatch: HandleBatch<E>;
   dlq: Pick<DlqPublisher, 'publish'>;
-  metrics: Pick<RunnerMetrics, 'recordsConsumed' | 'dlqRecords'>;
+  metrics: Pick<RunnerMetrics, 'recordsConsumed' | 'dlqRecords' | 'consumerLagSeconds'>;
   log: Logger;
   /** When aligning: each decoded event's time. */
   eventTime?: (event: E) => number;
+  /** Epoch ms, for the event-time lag. Default Date.now. */
+  now?: () => number;
 }
 
 export interface Settler<E> {
@@ -73,8 +75,22 @@ const toRecord = <E>(topic: string, partition: number, m: KafkaMessage, event: E
   event,
 });
 
+/**
+ * An event's time for the event-time lag: the aligning eventTime, else the envelope's occurredAt (every contract
+ * event has one); undefined for what has neither (a service's stand-in for an undecodable record).
+ */
+function lagTimeOf<E>(eventTime: ((event: E) => number) | undefined): (event: E) => number | undefined {
+  if (eventTime) return eventTime;
+  return (event) => {
+    const t = (event as { occurredAt?: unknown } | null)?.occurredAt;
+    return typeof t === 'number' ? t : undefined;
+  };
+}
+
 export function createSettler<E>(o: SettlerOptions<E>): Settler<E> {
   const { decode, handleBatch, dlq, metrics, log, eventTime } = o;
+  const now = o.now ?? Date.now;
+  const lagTime = lagTimeOf(eventTime);
   return {
     async decodeChunk(topic, partition, chunk) {
       const items: Array<Item<E>> = [];
@@ -122,7 +138,26 @@ export function createSettler<E>(o: SettlerOptions<E>): Settler<E> {
         byTopic.set(i.topic, t);
       }
       for (const t of byTopic.values()) metrics.recordsConsumed.inc({ topic: t.topic }, t.count);
+      observeEventTimeLag(good, now(), lagTime, metrics.consumerLagSeconds);
       return { kind: 'settled', progress: [...byTopic.values()] };
     },
   };
+}
+
+/** Per topic of the handled records: seconds from the latest event time among them to `handledAt`. */
+function observeEventTimeLag<E>(
+  handled: ReadonlyArray<ConsumedRecord<E>>,
+  handledAt: number,
+  lagTime: (event: E) => number | undefined,
+  gauge: RunnerMetrics['consumerLagSeconds'],
+): void {
+  const latest = new Map<string, { partition: number; time: number }>();
+  for (const r of handled) {
+    const time = lagTime(r.event);
+    const before = latest.get(r.topic);
+    if (time !== undefined && (before === undefined || time > before.time)) latest.set(r.topic, { partition: r.partition, time });
+  }
+  for (const [topic, { partition, time }] of latest) {
+    gauge.set({ topic, partition: String(partition) }, Math.max(0, handledAt - time) / 1000);
+  }
 }

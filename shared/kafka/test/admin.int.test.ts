@@ -101,6 +101,30 @@ describe('ensureTopics', () => {
     expect((await brokerView([topics.ORDERS.name, topics.PAYMENTS.name])).map((t) => t.partitions)).toEqual([3, 3]);
   });
 
+  it('creates non-compacted topics with retention.ms (-1 by default), and never changes an existing topic\'s', async () => {
+    const topics = freshTopics();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: [{ topic: topics.PAYMENTS.name, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+      });
+      await ensureTopics(kafka, [topics.ORDERS, topics.PAYMENTS, topics.CUSTOMERS], { partitions: 3 });
+      await ensureTopics(kafka, [topics.INVOICES], { partitions: 3, retentionMs: 86_400_000 });
+      const names = [topics.ORDERS, topics.PAYMENTS, topics.CUSTOMERS, topics.INVOICES].map((t) => t.name);
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+      });
+      const retention = names.map((name) => resources.find((r) => r.resourceName === name)?.configEntries[0]);
+      expect([0, 1, 3].map((i) => retention[i]?.configValue)).toEqual(['-1', '3600000', '86400000']);
+      expect(retention[2]?.isDefault).toBe(true); // compacted: the broker's retention, not set by us
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('refuses an existing topic with another partition count, naming it', async () => {
     const topics = freshTopics();
     await createPlainTopic(topics.PAYMENTS.name, 2);

@@ -182,7 +182,7 @@ describe('runner: poison records', () => {
     const dlqCounts = await counterValues(metrics.dlqRecords);
     expect(dlqCounts.reduce((n, c) => n + c.value, 0)).toBe(expected.length);
     expect(dlqCounts).toContainEqual({ topic: orders.name, error_class: 'RecordTooShort', value: 2 });
-    expect(await counterValues(metrics.transientErrors)).toEqual([]);
+    expect((await counterValues(metrics.transientErrors)).filter((c) => c.value > 0)).toEqual([]);
     expect(await counterValues(metrics.consumerLag)).toEqual(expect.arrayContaining([
       { topic: orders.name, partition: '0', value: 0 },
       { topic: orders.name, partition: '1', value: 0 },
@@ -228,7 +228,7 @@ describe('runner: transient failures', () => {
     expect(calls.slice(0, 3)).toEqual([['0', '1', '2', '3', '4'], ['0', '1', '2', '3', '4'], ['0', '1', '2', '3', '4']]);
     expect(handled.map((r) => r.event.eventId)).toEqual(events.map((e) => e.eventId));
     expect(await dlqEndOffsets(topics)).toEqual(['0', '0']);
-    expect(await counterValues(metrics.transientErrors)).toEqual([{ topic: topics.ORDERS.name, stage: 'handle', value: 3 }]);
+    expect((await counterValues(metrics.transientErrors)).filter((c) => c.value > 0)).toEqual([{ topic: topics.ORDERS.name, stage: 'handle', value: 3 }]);
   });
 
   it('on a transient decode failure settles the records before it and resumes at the failed record', async () => {
@@ -259,7 +259,7 @@ describe('runner: transient failures', () => {
     await dlq.stop();
     expect(calls.flat()).toEqual(['0', '1', '3', '4', '5']); // each once: the prefix settled before the retries
     expect(letters.map((l) => l.headers[DlqHeaders.SOURCE_OFFSET]?.toString())).toEqual(['2']); // dead-lettered once
-    expect(await counterValues(metrics.transientErrors)).toEqual([{ topic: topics.ORDERS.name, stage: 'decode', value: 2 }]);
+    expect((await counterValues(metrics.transientErrors)).filter((c) => c.value > 0)).toEqual([{ topic: topics.ORDERS.name, stage: 'decode', value: 2 }]);
   });
 });
 

@@ -3,6 +3,8 @@
   index, the outbox, the offsets.
 
   KEYS[1] offsets  hash  field "v" = version of this partition's state (bumped by every commit);
+                         field "incomplete" = what the state lacks, once rebuilt from a log missing records it never
+                         applied (set here, never cleared here: an operator deletes it);
                          field <topic> = next offset to apply from that topic-partition
   KEYS[2] state    hash  field <entityId> = the entity's serialized state
   KEYS[3] outbox   stream  one entry per derived record: t (topic), p (partition or ""), k (key), v (value), h (headers JSON)
@@ -13,6 +15,7 @@
   then    nState,  then nState pairs:  entityId, serialized state ("" deletes)
   then    nIndex,  then nIndex pairs:  entityId, score ("" removes)
   then    nOutbox, then nOutbox groups of 5: topic, partition, key, value, headers
+  then    incomplete: "" (leave the mark as it is) or the text that marks the state incomplete
 
   Returns {version, backlog, id1, ..., idN}: the new version, how many entries the outbox held before this commit
   (records committed earlier and not yet trimmed: a failed or interrupted publish, possibly another instance's), and
@@ -62,6 +65,10 @@ for _ = 1, nOutbox do
   result[#result + 1] =
     redis.call('XADD', KEYS[3], '*', 't', ARGV[i], 'p', ARGV[i + 1], 'k', ARGV[i + 2], 'v', ARGV[i + 3], 'h', ARGV[i + 4])
   i = i + 5
+end
+
+if ARGV[i] ~= nil and ARGV[i] ~= '' then
+  redis.call('HSET', KEYS[1], 'incomplete', ARGV[i])
 end
 
 for j = 1, #offsets, 2 do

@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('PartitionStore', () => {
   it('commits state, index, outbox and offsets atomically and loads them back in one round trip', async () => {
     const empty = await store.load(3, ['c1', 'c2']);
-    expect(empty).toEqual({ version: 0, offsets: new Map(), states: new Map() });
+    expect(empty).toEqual({ version: 0, offsets: new Map(), states: new Map(), incomplete: null });
 
     const value = Buffer.from([0, 0, 0, 0, 7, 0xff, 0x00, 0x10]); // binary-safe: Avro bytes with NULs
     const committed = await store.commit(3, {

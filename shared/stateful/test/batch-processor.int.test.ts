@@ -1,13 +1,14 @@
 // The batch processor's in-memory states against a real Redis: a batch of cached entities reads nothing, and the
 // partition version fences a cache that fell behind (another owner committed, Redis lost its keys). Of the derived
-// records for a compacted topic, a batch publishes the last per key.
+// records for a compacted topic, a batch publishes the last per key. A state rebuilt from a log that lost records it
+// never applied is marked incomplete, in Redis with the state.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Producer, ProducerBatch } from 'kafkajs';
 import type { AnyEvent, TopicSpec } from '../../contracts/topics.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxPublisher } from '../../redis/outbox-publisher.ts';
-import { PartitionStore } from '../../redis/partition-store.ts';
+import { INCOMPLETE_FIELD, PartitionStore } from '../../redis/partition-store.ts';
 import { BatchProcessor, type PartitionDomain, type SourceRecord } from '../batch-processor.ts';
 
 const TOPIC = 'orders';
@@ -131,5 +132,43 @@ describe('BatchProcessor, derived records', () => {
       'counts c2-count-1',
       'counts c1-count-3',
     ]);
+  });
+
+  it('marks a partition incomplete when its lost state is older than the log start, unless the topic is compacted', async () => {
+    const seen: boolean[] = [];
+    const told: Array<[number, boolean]> = [];
+    const errors: unknown[] = [];
+    const flagging: PartitionDomain<{ customerId: string }, number> = {
+      ...counting,
+      apply: (ws, e, ctx) => {
+        seen.push(ctx.stateIncomplete);
+        return counting.apply(ws, e, ctx);
+      },
+    };
+    const p = new BatchProcessor({
+      domain: flagging,
+      store,
+      publisher: new OutboxPublisher(store, {} as Producer),
+      encode: () => Promise.reject(new Error('nothing is encoded')),
+      toDlq: () => {
+        throw new Error('nothing is rejected');
+      },
+      logStartOffset: async (topic) => (topic === TOPIC ? 5n : 7n),
+      compactedTopics: new Set(['profiles']),
+      logger: { error: (obj: unknown) => errors.push(obj) } as never,
+      onStateIncomplete: (partition, incomplete) => told.push([partition, incomplete]),
+    });
+    const at = (topic: string, offset: number): SourceRecord<{ customerId: string }> =>
+      ({ topic, partition: 3, offset: String(offset), key: null, value: null, event: { customerId: 'c1' } });
+
+    await p.process([at('profiles', 7)]); // compacted: its log start above 0 loses nothing
+    expect(await redis.hget(store.keys(3).offsets, INCOMPLETE_FIELD)).toBeNull();
+    expect(await p.process([at(TOPIC, 5), at(TOPIC, 6)])).toMatchObject({ kind: 'done', applied: 2 }); // 0-4 are gone
+    expect(await redis.hget(store.keys(3).offsets, INCOMPLETE_FIELD)).toBe(`${TOPIC}[3] applied up to 0, log starts at 5`);
+    await processor().process([at(TOPIC, 7)]); // another instance reads the mark from Redis
+    await p.process([at(TOPIC, 8)]);
+    expect(seen).toEqual([false, true, true, true]);
+    expect(told).toEqual([[3, false], [3, true], [3, true]]);
+    expect(errors).toEqual([{ partition: 3, lost: `${TOPIC}[3] applied up to 0, log starts at 5` }]);
   });
 });

@@ -1,7 +1,7 @@
 // What the demo reads off the running services once a second: each one's consumer lag, what it consumed per topic
 // and what waits in its outbox, from its /metrics; and from that, whether the pipeline has caught up with
 // everything produced.
-import { metricPrefix } from '../../../shared/metrics.ts';
+import { metricPrefix, SHARED_METRICS } from '../../../shared/metrics.ts';
 import { sumBy, sumOf, type Sample } from './prom-text.ts';
 
 export interface ServiceReading {
@@ -20,8 +20,9 @@ export function readService(service: string, samples: readonly Sample[]): Servic
   const p = metricPrefix(service);
   return {
     service,
-    lag: sumOf(samples, `${p}consumer_lag_records`),
-    consumedByTopic: sumBy(samples, `${p}records_consumed_total`, 'topic'),
+    // Shared metrics: one service's /metrics holds its own series only.
+    lag: sumOf(samples, SHARED_METRICS.consumerLag),
+    consumedByTopic: sumBy(samples, SHARED_METRICS.recordsConsumed, 'topic'),
     // The exposure service names its gauge without the unit suffix.
     outboxBacklog: sumOf(samples, `${p}outbox_backlog_records`) + sumOf(samples, `${p}outbox_backlog`),
     decisions: sumBy(samples, `${p}decisions_total`, 'outcome'),

@@ -15,14 +15,14 @@ describe('readService', () => {
     const exposure = readService(
       'exposure',
       parsePromText(`
-o2c_exposure_consumer_lag_records{topic="t.orders",partition="0"} 4
-o2c_exposure_consumer_lag_records{topic="t.orders",partition="1"} 1
-o2c_exposure_records_consumed_total{topic="t.orders"} 100
-o2c_exposure_records_consumed_total{topic="t.payments"} 40
-o2c_exposure_outbox_backlog{partition="3"} 2
-o2c_exposure_decisions_total{outcome="approved"} 90
-o2c_exposure_decisions_total{outcome="held"} 7
-o2c_delinquency_consumer_lag_records{topic="t.orders",partition="0"} 1000
+o2c_consumer_lag_records{topic="t.orders",partition="0",service="exposure"} 4
+o2c_consumer_lag_records{topic="t.orders",partition="1",service="exposure"} 1
+o2c_records_consumed_total{topic="t.orders",service="exposure"} 100
+o2c_records_consumed_total{topic="t.payments",service="exposure"} 40
+o2c_exposure_outbox_backlog{partition="3",service="exposure"} 2
+o2c_exposure_decisions_total{outcome="approved",service="exposure"} 90
+o2c_exposure_decisions_total{outcome="held",service="exposure"} 7
+o2c_delinquency_outbox_backlog_records{partition="0",service="delinquency"} 1000
 `),
     );
     expect(exposure).toEqual({

@@ -1,7 +1,9 @@
 // The exposure core as a PartitionDomain: one entity per customer (its CustomerState as JSON), each input applied
 // with the core's applyEvent under the configured policy; decisions and customer events go to the credit-holds
 // topic, snapshots to the exposure topic (a customer's last of the batch), rejected inputs to the DLQ. Business-date
-// ticks carry no customer and change nothing here (see the core's README), so they load nothing and write nothing.
+// ticks carry no customer: as delinquency's due index, each customer's index score is the time its temporary limit
+// expires (none when there is no expiry to come), so a tick loads the customers whose expiry it reaches and hands
+// each of them the tick, addressed to it; the core re-evaluates their hold, bands and snapshot at the tick.
 //
 // The core writes the customers' states in place (ApplyOptions.inPlace) rather than copying the collections it
 // changes: the states of a WorkingSet are the batch processor's own, committed to Redis at the end of the batch or
@@ -10,10 +12,10 @@
 import type { CreditHoldEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
-import type { Applied, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
+import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
 import { forgetWritten, stateJson } from './state-json.ts';
-import { applyEvent, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
+import { applyEvent, pendingExpiry, type ApplyResult, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
 
 /** The runner's record is the domain's event: apply needs its Kafka timestamp for the decision latency. */
 export type InputRecord = ConsumedRecord<ExposureInput>;
@@ -57,29 +59,49 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
     return event.customerId === '' ? [] : [event.customerId];
   }
 
+  dueUpTo({ event }: InputRecord): number | undefined {
+    return event.eventType === 'BusinessDateTick' ? event.occurredAt : undefined;
+  }
+
   apply(ws: WorkingSet<CustomerState>, record: InputRecord, { partition }: { partition: number }): Applied {
     const { event } = record;
+    if (event.eventType === 'BusinessDateTick') {
+      const out: DerivedRecord[] = [];
+      for (const id of ws.dueBy(event.occurredAt)) out.push(...this.applyTo(ws, id, { ...event, customerId: id }, record, partition).out);
+      return { out };
+    }
     if (event.customerId === '') return { out: [] };
-    const result = applyEvent(ws.get(event.customerId), event, this.settings.policy, IN_PLACE);
+    return this.applyTo(ws, event.customerId, event, record, partition);
+  }
+
+  private applyTo(ws: WorkingSet<CustomerState>, id: string, event: ExposureInput, record: InputRecord, partition: number): Applied {
+    const given = ws.get(id);
+    const scoreBefore = given ? pendingExpiry(given.profile, given.watermark) : null;
+    const result = applyEvent(given, event, this.settings.policy, IN_PLACE);
     if (result.rejected) return { out: [], rejected: result.rejected };
     if (result.changed) {
       if (result.written) forgetWritten(result.state, result.written);
-      ws.set(event.customerId, result.state);
+      ws.set(id, result.state);
+      // Kept while an expiry is to come (also re-set, so states stored before the index get it on their next input).
+      const score = pendingExpiry(result.state.profile, result.state.watermark);
+      if (score !== null || scoreBefore !== null) ws.setScore(id, score);
     }
+    return { out: this.toRecords(result, record, partition) };
+  }
+
+  private toRecords(result: ApplyResult, record: InputRecord, partition: number): DerivedRecord[] {
     const { CREDIT_HOLDS, EXPOSURE } = this.settings.topics;
     const tally = this.tallies.get(partition);
-    return {
-      out: result.events.map((e) => {
-        // The exposure topic is compacted: a batch publishes only a customer's last snapshot.
-        if (e.eventType === 'ExposureSnapshot') return { spec: EXPOSURE, event: e, latestPerKey: true };
-        const outcome = OUTCOMES[e.eventType];
-        if (outcome && tally) {
-          const release = e.eventType === 'OrderCreditReleased' ? e.payload.release : undefined;
-          tally.set(e.eventId, { outcome, inputTimestamp: record.timestamp, ...(release ? { release } : {}) });
-        }
-        return { spec: CREDIT_HOLDS, event: e };
-      }),
-    };
+    return result.events.map((e): DerivedRecord => {
+      // The exposure topic is compacted: a batch publishes only a customer's last snapshot.
+      if (e.eventType === 'ExposureSnapshot') return { spec: EXPOSURE, event: e, latestPerKey: true };
+      const outcome = OUTCOMES[e.eventType];
+      if (outcome && tally) {
+        const release = e.eventType === 'OrderCreditReleased' ? e.payload.release : undefined;
+        tally.set(e.eventId, { outcome, inputTimestamp: record.timestamp, ...(release ? { release } : {}) });
+      }
+      return { spec: CREDIT_HOLDS, event: e };
+    });
   }
 
   // The BatchProcessor keeps the parsed states of the partitions it owns, so a state is parsed only when it is

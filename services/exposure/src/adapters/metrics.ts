@@ -1,5 +1,5 @@
-// The exposure service's own metrics, next to the runner's (o2c_exposure_records_consumed_total, ...). The latency
-// and outbox names are the ones the Grafana dashboards query (grafana/src/metrics.ts).
+// The exposure service's own metrics, next to the shared ones (o2c_records_consumed_total{service="exposure"}, ...).
+// The latency and outbox names are the ones the Grafana dashboards query (grafana/src/metrics.ts).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { metricPrefix } from '../../../../shared/metrics.ts';
 import type { DecisionTally } from './exposure-domain.ts';

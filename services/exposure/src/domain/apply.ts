@@ -5,6 +5,7 @@ import { creditActionTaken } from './credit-actions.ts';
 import { delinquencyChanged, profileChanged } from './customer.ts';
 import { openDraft, rollback, type Collection, type Draft } from './draft.ts';
 import { invoiceAdjusted, invoiceIssued, invoiceVoided } from './invoices.ts';
+import { pendingExpiry } from './limits.ts';
 import { orderAmended, orderCancelled, orderPlaced } from './orders.ts';
 import { paymentReceived, paymentReversed } from './payments.ts';
 import { releaseRound } from './release.ts';
@@ -55,13 +56,17 @@ function dispatch(d: Draft, input: ExposureInput): Outcome {
     case 'PaymentReversed': return paymentReversed(d, input.payload);
     case 'CreditActionTaken': return creditActionTaken(d, input.payload);
     case 'CustomerDelinquencyChanged': return delinquencyChanged(d, input.payload);
+    // A BusinessDateTick is partition-wide; the adapter hands it to each customer whose temporary limit it expires
+    // (addressed to the customer): the customer's clock moves to the tick and hold, bands and snapshot are
+    // re-evaluated at the lower limit now, not at its next input. Any other tick changes nothing.
+    case 'BusinessDateTick': {
+      const expiresAt = pendingExpiry(d.s.profile, d.before.watermark);
+      return expiresAt !== null && expiresAt <= input.occurredAt ? undefined : 'ignored';
+    }
     // Disputes do not change exposure (a credit arrives as InvoiceAdjusted); invoice-level delinquency events are
-    // summarised by CustomerDelinquencyChanged. A BusinessDateTick is partition-wide, not a customer's: a temporary
-    // limit expires by the event time of the customer's next input, and expiry can only lower the limit, so it
-    // never releases anything a tick would have to trigger.
+    // summarised by CustomerDelinquencyChanged.
     case 'InvoiceDisputed':
     case 'DisputeResolved':
-    case 'BusinessDateTick':
     case 'InvoiceOverdue':
     case 'InvoiceAgingBucketChanged':
     case 'InvoiceCured':

@@ -31,6 +31,12 @@ export interface Draft {
   readonly inPlace: boolean;
   /** What rollback() restores of an in-place state: the fields written before the input's outcome is known. */
   readonly before: Pick<CustomerState, 'currency' | 'watermark'> & { hadParkedActions: boolean };
+  /**
+   * Id basis and causation of the events this input derives: the input's event id, except for a business-date tick
+   * that expires a temporary limit, whose events must not depend on which topic's tick came first (several topics
+   * tick the same date) nor collide with another customer's: based on the customer and the expiry, no causation.
+   */
+  readonly cause: { idBasis: string; causationId: string | null };
 }
 
 /** The collections of a state that a draft shares with the caller's state until it writes them. */
@@ -82,7 +88,11 @@ export function openDraft(state: CustomerState, input: ExposureInput, policy: Cr
   } else {
     s = { ...state, parkedActions: state.parkedActions ?? {}, watermark };
   }
-  return { input, policy, at: watermark, s, events: [], owned: new Set(), inPlace, before };
+  const expiresAt = state.profile?.tempLimitExpiresAt ?? null;
+  const cause = input.eventType === 'BusinessDateTick'
+    ? { idBasis: deriveEventId(SOURCE, 'TempLimitExpired', state.customerId, expiresAt ?? 0), causationId: null }
+    : { idBasis: input.eventId, causationId: input.eventId };
+  return { input, policy, at: watermark, s, events: [], owned: new Set(), inPlace, before, cause };
 }
 
 /**
@@ -112,8 +122,11 @@ export function putPayment(d: Draft, paymentId: string, doc: PaymentDoc): void {
   own(d, 'payments')[paymentId] = { ...doc, touchedAt: d.s.watermark };
 }
 
-/** The limit in force at the input's own event time: a late input is judged by the limit of its time. */
-export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.input.occurredAt);
+/**
+ * The limit in force at the customer's clock (d.at), not at the input's own event time: a late input must not bring
+ * back a temporary limit that had expired by a decision already taken (the clock is never earlier than one).
+ */
+export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.at);
 
 /** Accepts the currency if it is the customer's (pinning it on first sight), else the rejection. */
 export function checkCurrency(d: Draft, currency: string): Rejection | undefined {
@@ -152,7 +165,7 @@ export function emit<T extends DerivedEvent['eventType']>(
   payload: PayloadOf<T>,
   ...parts: Array<string | number>
 ): void {
-  emitCausedBy(d, d.input.eventId, eventType, payload, ...parts);
+  push(d, d.cause.idBasis, d.cause.causationId, eventType, payload, parts);
 }
 
 /**
@@ -166,13 +179,24 @@ export function emitCausedBy<T extends DerivedEvent['eventType']>(
   payload: PayloadOf<T>,
   ...parts: Array<string | number>
 ): void {
+  push(d, causeEventId, causeEventId, eventType, payload, parts);
+}
+
+function push<T extends DerivedEvent['eventType']>(
+  d: Draft,
+  idBasis: string,
+  causationId: string | null,
+  eventType: T,
+  payload: PayloadOf<T>,
+  parts: Array<string | number>,
+): void {
   d.events.push({
-    eventId: deriveEventId(causeEventId, eventType, ...parts),
+    eventId: deriveEventId(idBasis, eventType, ...parts),
     eventType,
     occurredAt: d.at,
     customerId: d.s.customerId,
     source: SOURCE,
-    causationId: causeEventId,
+    causationId,
     payload,
   } as DerivedEvent);
 }

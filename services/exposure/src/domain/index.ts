@@ -14,5 +14,5 @@ export {
   type Totals,
 } from './state.ts';
 export { exposureOf, openValue } from './components.ts';
-export { limitAt, utilizationBasisPoints, type Limit } from './limits.ts';
+export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';

@@ -10,7 +10,9 @@ import type { Rejection } from './types.ts';
 export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined {
   const wrongCurrency = checkCurrency(d, p.currency);
   if (wrongCurrency) return wrongCurrency;
-  if (d.s.invoices[p.invoiceId]) return invalid(`duplicate InvoiceIssued: invoice ${p.invoiceId} already exists`);
+  if (d.s.invoices[p.invoiceId] || d.s.retiredInvoices?.[p.invoiceId]) {
+    return invalid(`duplicate InvoiceIssued: invoice ${p.invoiceId} already exists`);
+  }
   // Cash that arrived first (payments topic ahead of invoices) now settles it.
   const allocated = d.s.awaitingInvoice[p.invoiceId] ?? 0;
   if (p.invoiceId in d.s.awaitingInvoice) delete own(d, 'awaitingInvoice')[p.invoiceId];

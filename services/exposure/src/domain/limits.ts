@@ -17,6 +17,16 @@ export function limitAt(profile: CreditProfile | null, at: number): Limit | null
   return { creditLimit: profile.creditLimit, tempLimit, effectiveLimit: profile.creditLimit + tempLimit };
 }
 
+/**
+ * When the customer's temporary limit expires, if its clock (`watermark`) has not reached that yet; null when
+ * there is no such expiry to come. The adapter indexes customers by it, so a business-date tick past it reaches them.
+ */
+export function pendingExpiry(profile: CreditProfile | null, watermark: number): number | null {
+  const expiresAt = profile?.tempLimitExpiresAt ?? null;
+  if (expiresAt === null || !profile?.tempLimit || expiresAt <= watermark) return null;
+  return expiresAt;
+}
+
 /** exposure * 10000 / limit, truncated, exact for any safe integers; 0 when the limit is 0 (the contract's rule). */
 export function utilizationBasisPoints(exposure: number, effectiveLimit: number): number {
   if (effectiveLimit === 0) return 0;

@@ -18,6 +18,11 @@ export interface CreditPolicy {
   readonly warningBands: readonly number[];
   /** How long (event time) a closed document is kept to recognise duplicates and late references. */
   readonly retentionMs: number;
+  /**
+   * Not configured: set by the adapter for a partition whose state was rebuilt from a log that had lost records
+   * (retention). Its state may lack documents, so every new order is held (STATE_INCOMPLETE) until it is restored.
+   */
+  readonly stateIncomplete?: boolean;
 }
 
 export const DEFAULT_RETENTION_MS = 90 * 86_400_000;

@@ -15,6 +15,7 @@ export function standingReasons(d: Draft): HoldReason[] {
   if (profile?.manualHold) reasons.push('MANUAL');
   if (profile !== null && d.policy.riskHoldClasses.includes(profile.riskClass)) reasons.push('RISK_CLASS');
   if (profile === null && d.policy.noProfileHold) reasons.push('NO_CREDIT_PROFILE');
+  if (d.policy.stateIncomplete) reasons.push('STATE_INCOMPLETE');
   return reasons;
 }
 

@@ -2,8 +2,9 @@
 // items (approved orders with open value, held orders, invoices with a balance, payments with unapplied cash) are
 // never dropped. Within the window a duplicate or late reference is recognised exactly; past it the id is
 // forgotten, so a late reference goes to the DLQ as unknown and a duplicate counts as new (a dedup window, as in
-// Kafka Streams). Dropping a document never changes the totals: they hold its last part, which a closed document
-// has already settled to nothing that can still change. What waits for an order that never came (an invoiced amount,
+// Kafka Streams), except an invoice id: a dropped invoice's id is kept in retiredInvoices, so a re-issue is a
+// duplicate however late (a document id is used once). Dropping a document never changes the totals: they hold its
+// last part, which a closed document has already settled to nothing that can still change. What waits for an order that never came (an invoiced amount,
 // a credit action) is dropped after the same window.
 import { dayOf } from '../../../../shared/time.ts';
 import { invoiceGross, openValue } from './components.ts';
@@ -42,8 +43,18 @@ export function sweepClosedDocuments(d: Draft, retentionMs: number): void {
     for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete own(d, 'payments')[id];
     // A payment still kept may be reversed, which must find every invoice it allocated to.
     const referenced = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
+    const retired: string[] = [];
     for (const [id, i] of Object.entries(s.invoices)) {
-      if (expired(i) && invoiceClosed(i) && !referenced.has(id)) delete own(d, 'invoices')[id];
+      if (expired(i) && invoiceClosed(i) && !referenced.has(id)) {
+        delete own(d, 'invoices')[id];
+        retired.push(id);
+      }
+    }
+    // Replaced, not written in place: it is not a draft collection, and the caller's state may share it.
+    if (retired.length > 0) {
+      const ids: Record<string, true> = { ...(s.retiredInvoices ?? {}) };
+      for (const id of retired) ids[id] = true;
+      s.retiredInvoices = ids;
     }
     for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete own(d, 'invoicedAhead')[id];
     for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete own(d, 'parkedActions')[id];

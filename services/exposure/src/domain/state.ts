@@ -94,6 +94,11 @@ export interface CustomerState {
    * openDraft reads that as empty.
    */
   parkedActions: Record<string, ParkedAction>;
+  /**
+   * Ids of invoices the retention sweep dropped: a document id is used once, so a re-issue is a duplicate however late.
+   * States stored before it existed lack the field: read as empty.
+   */
+  retiredInvoices: Record<string, true>;
   totals: Totals;
   customerHold: { since: number; reasons: HoldReason[] } | null;
   /** Highest warning band utilisation currently reaches (0: none); falling below a band re-arms it. */
@@ -137,6 +142,7 @@ export function emptyState(customerId: string): CustomerState {
     awaitingInvoice: {},
     invoicedAhead: {},
     parkedActions: {},
+    retiredInvoices: {},
     totals: { ...ZERO_TOTALS },
     customerHold: null,
     bandReached: 0,

@@ -1,11 +1,13 @@
-// The sink's own metrics, next to the runner's (o2c_reporting_records_consumed_total, ..._consumer_lag_records).
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { metricPrefix } from '../../../../shared/metrics.ts';
+// The sink's own metrics, next to the shared ones (o2c_records_consumed_total{service="reporting"}, ...), and the
+// shared commit histogram it observes (o2c_commit_duration_seconds: its transaction is the reporting commit).
+import { Counter, Gauge, type Histogram, type Registry } from 'prom-client';
+import { commitDurationOf, metricPrefix } from '../../../../shared/metrics.ts';
 
 export interface SinkMetrics {
   rowsWritten: Counter<'topic'>;
   recordsSkipped: Counter<'topic'>;
-  commitDuration: Histogram<'topic'>;
+  /** The shared o2c_commit_duration_seconds: one batch transaction in Postgres, BEGIN to COMMIT, rows and offsets. */
+  commitDuration: Histogram;
   committedOffset: Gauge<'topic' | 'partition'>;
 }
 
@@ -26,13 +28,7 @@ export function createSinkMetrics(registry: Registry, service: string, topics: r
       labelNames: ['topic'],
       registers,
     }),
-    commitDuration: new Histogram({
-      name: `${p}batch_commit_duration_seconds`,
-      help: 'One batch transaction in Postgres, BEGIN to COMMIT: rows and offsets.',
-      labelNames: ['topic'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
+    commitDuration: commitDurationOf(registry),
     committedOffset: new Gauge({
       name: `${p}committed_offset`,
       help: 'The next offset to apply, as last committed in Postgres, per topic-partition.',

@@ -28,7 +28,7 @@ export interface SinkOptions {
   metrics: SinkMetrics;
   /** Where undecodable records go; started and stopped by the runner. */
   dlq: Pick<DlqPublisher, 'publish'>;
-  /** The runner's o2c_<service>_dlq_records_total: the runner sees no poison records here, the sink counts them. */
+  /** The runner's o2c_dlq_records_total: the runner sees no poison records here, the sink counts them. */
   dlqRecords: Counter<'topic' | 'error_class'>;
   logger: Logger;
 }
@@ -110,7 +110,7 @@ export function createSink(o: SinkOptions): HandleBatch<SinkInput> {
   return async (records, ctx) => {
     if (records.length === 0) return undefined;
     const { topic, partition } = ctx;
-    const endTimer = metrics.commitDuration.startTimer({ topic });
+    const endTimer = metrics.commitDuration.startTimer();
     let outcome: Outcome;
     try {
       outcome = await apply(records, ctx);
