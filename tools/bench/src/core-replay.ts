@@ -1,21 +1,20 @@
 // The pure cores replayed in memory over the pre-loaded records, as the determinism check's reference: partition p
 // of the service's input topics merged in event-time order by the service's own aligner (shared/kafka/
-// event-time-aligner.ts: the earliest head first), each record applied in that order under the policy the service
-// runs with. A tie between two topics goes to the one listed first here, while the service gives it to the batch in
-// hand: the one order the service does not fix. It matters only for two events of one customer with the same event
-// time on two topics, which the default 1M-event simulation does not have (same time on one topic: offset order).
+// event-time-aligner.ts: the earliest head first, ties to the topic listed first, as the service does whatever the
+// fetch timing), each record applied in that order under the policy the service runs with.
 //
-// Exposure: the core's applyEvent per customer. Delinquency: the service's PartitionDomain (the core plus the
-// partition clock and same-day order it needs) over one in-memory working set per partition, as the service keeps
-// a partition's states between batches; its outputs do not depend on the order topics are read in, so the merge
-// order is one valid order among many.
+// Both services: the service's PartitionDomain (the core plus what the service adds around it: exposure's due index
+// that hands a business-date tick to the customers whose temporary limit it expires, delinquency's partition clock)
+// over one in-memory working set per partition, as the service keeps a partition's states between batches.
 import type { CreditHoldEvent, DelinquencyEvent, ExposureEvent } from '../../../shared/contracts/events.generated.ts';
 import type { AnyEvent } from '../../../shared/contracts/topics.ts';
 import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
 import { EventTimeAligner } from '../../../shared/kafka/event-time-aligner.ts';
 import type { ConsumedRecord } from '../../../shared/kafka/runner.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
-import { applyEvent, type CreditPolicy, type CustomerState, type ExposureInput } from '../../../services/exposure/src/domain/index.ts';
+import { topicRegistry } from '../../../shared/contracts/topics.ts';
+import type { CreditPolicy, CustomerState, ExposureInput } from '../../../services/exposure/src/domain/index.ts';
+import { ExposureDomain } from '../../../services/exposure/src/adapters/exposure-domain.ts';
 import { DelinquencyDomain, type Entity, type InputEvent, type InputRecord } from '../../../services/delinquency/src/adapters/partition-domain.ts';
 import { HeldInputHeaders } from '../../../services/delinquency/src/adapters/dead-letters.ts';
 
@@ -90,16 +89,18 @@ export async function replayExposure(
   content: ExposureContent,
   keep: ReadonlySet<string> = new Set(),
 ): Promise<Expected> {
-  const states = new Map<string, CustomerState>();
+  const domain = new ExposureDomain({ topics: topicRegistry(''), policy });
+  const sets = new Map<number, WorkingSet<CustomerState>>();
   const last = new Map<string, ExposureEvent>();
   const expected: Expected = { events: new Map(), snapshots: new Map(), rejected: new Set(), kept: new Map() };
   for (const { topic, partition, record } of eventTimeOrder(log, topics)) {
-    const input = record.event;
-    if (input.customerId === '') continue; // a business-date tick: no customer's, changes nothing here
-    const result = applyEvent(states.get(input.customerId), input, policy);
-    if (result.rejected) expected.rejected.add(inputAt(topic, partition, record.offset));
-    if (result.changed) states.set(input.customerId, result.state);
-    for (const e of result.events) {
+    let ws = sets.get(partition);
+    if (!ws) sets.set(partition, (ws = new WorkingSet<CustomerState>(new Map())));
+    const consumed: ConsumedRecord<ExposureInput> = { topic, partition, offset: record.offset, timestamp: 0, key: null, value: null, headers: {}, event: record.event };
+    const applied = domain.apply(ws, consumed, { partition });
+    if (applied.rejected) expected.rejected.add(inputAt(topic, partition, record.offset));
+    for (const { event } of applied.out) {
+      const e = event as CreditHoldEvent | ExposureEvent;
       if (e.eventType === 'ExposureSnapshot') {
         last.set(e.customerId, e);
         continue;

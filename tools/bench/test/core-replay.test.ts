@@ -91,3 +91,24 @@ describe('replayExposure', () => {
     expect(compareByKey(expected.events, [{ key: id, digest: canonicalJson(changed) }])).toMatchObject({ missing: 0, extra: 0, different: 1 });
   });
 });
+
+describe('replayExposure with business-date ticks', () => {
+  it('hands a tick past a temporary limit\'s expiry to that customer, as the service\'s due index does', async () => {
+    const withTemp = input('t1', 'c9', 1, {
+      eventType: 'CustomerCreditProfile',
+      payload: {
+        creditLimit: 1000, currency: 'EUR', tempLimit: 2000, tempLimitExpiresAt: T0 + 30 * 60_000, paymentTermsDays: 30,
+        riskClass: 'B', manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
+      },
+    } as Pick<ExposureInput, 'eventType' | 'payload'>);
+    const log = logOf([
+      ['customers', 2, withTemp],
+      ['orders', 2, placed('t2', 'c9', 2, 'O9', 1500)], // fits only under the temporary limit
+      ['invoices', 2, tick('t3', 60)], // after the expiry, no input of the customer
+    ]);
+    const expected = await replayExposure(log, TOPICS, policy, content);
+    const events = [...expected.events.values()].map((text) => JSON.parse(text) as CreditHoldEvent);
+    const atTick = events.filter((e) => e.occurredAt === T0 + 60 * 60_000).map((e) => e.eventType);
+    expect(atTick).toContain('CustomerCreditHoldPlaced');
+  });
+});
