@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -39,11 +39,10 @@ function stackOf(source: Stack['source'], env: Record<StackVar, string>): Stack 
   };
 }
 
-/** Resolves when a TCP connection to host:port opens; rejects with the reason otherwise. */
-function tcpAnswers(host: string, port: number): Promise<void> {
+/** Resolves once `socket` emits `opened`, then closes it; rejects on its error or timeout. */
+function opens(socket: Socket, opened: 'connect' | 'secureConnect'): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port, timeout: CHECK_TIMEOUT_MS });
-    socket.once('connect', () => {
+    socket.once(opened, () => {
       socket.destroy();
       resolve();
     });
@@ -54,6 +53,10 @@ function tcpAnswers(host: string, port: number): Promise<void> {
     socket.once('error', reject);
   });
 }
+
+/** Resolves when a TCP connection to host:port opens; rejects with the reason otherwise. */
+const tcpAnswers = (host: string, port: number): Promise<void> =>
+  opens(connect({ host, port, timeout: CHECK_TIMEOUT_MS }), 'connect');
 
 function hostPort(endpoint: string, defaultPort: number): [string, number] {
   const u = new URL(endpoint.includes('://') ? endpoint : `tcp://${endpoint}`);
@@ -266,17 +269,7 @@ async function readSecureStack(): Promise<SecureStack | undefined> {
 async function tlsAnswers(broker: string, caFile: string): Promise<void> {
   const ca = await readFile(caFile);
   const [host, port] = hostPort(broker, 9094);
-  await new Promise<void>((resolve, reject) => {
-    const socket = tlsConnect({ host, port, ca, timeout: CHECK_TIMEOUT_MS }, () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      reject(new Error('timed out'));
-    });
-    socket.once('error', reject);
-  });
+  await opens(tlsConnect({ host, port, ca, timeout: CHECK_TIMEOUT_MS }), 'secureConnect');
 }
 
 /**
