@@ -20,6 +20,12 @@ const POISON_CLASS_SET: Record<PoisonClass, true> = {
 /** Every PoisonClass (the record above fails to compile when one is missing): for counters shown at zero. */
 export const POISON_CLASSES = Object.keys(POISON_CLASS_SET) as readonly PoisonClass[];
 
+/** An input a domain core refuses: the DLQ letter's error class and message; the state is left as it was. */
+export interface Rejection<C extends PoisonClass = PoisonClass> {
+  errorClass: C;
+  message: string;
+}
+
 export class PoisonRecordError extends Error {
   readonly retriable = false;
   constructor(

@@ -15,7 +15,7 @@
 //            latestPerKey (a compacted topic) only the last per topic and key is kept
 //   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
 //   publish  the outbox with an idempotent producer, from memory unless it held a backlog; trimmed once acknowledged
-import type { PoisonClass } from '../errors.ts';
+import type { Rejection } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { TransientError } from '../errors.ts';
 import type { AnyEvent, TopicSpec } from '../contracts/topics.ts';
@@ -49,10 +49,7 @@ export interface DerivedRecord {
   latestPerKey?: boolean;
 }
 
-export interface Rejection {
-  errorClass: PoisonClass;
-  message: string;
-}
+export type { Rejection } from '../errors.ts';
 
 export interface Applied {
   out: DerivedRecord[];

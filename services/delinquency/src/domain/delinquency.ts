@@ -12,7 +12,7 @@ import type {
   InvoiceIssued,
   PaymentReceived,
 } from '../../../../shared/contracts/events.generated.ts';
-import type { PoisonClass } from '../../../../shared/errors.ts';
+import type { PoisonClass, Rejection } from '../../../../shared/errors.ts';
 import { admitCurrency } from '../../../../shared/rules/currency.ts';
 import { dayOf, startOfDay } from '../../../../shared/time.ts';
 import { BUCKETS, bucketOf, bucketRank, daysPastDue, nextStatusThreshold, statusOf } from './aging.ts';
@@ -21,10 +21,8 @@ import type { Emission } from './emit.ts';
 import type { DelinquencyPolicy } from './policy.ts';
 import { balanceOf, type CustomerState, type DatedInput, type DelinquencyInput, type InvoiceState, type PaymentState } from './state.ts';
 
-export interface RejectedInput {
+export interface RejectedInput extends Rejection {
   event: DelinquencyInput;
-  errorClass: PoisonClass;
-  message: string;
 }
 
 /** The new state, the events to publish (in order) and the inputs that could not be applied (bound for the DLQ). */

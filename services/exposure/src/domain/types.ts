@@ -9,7 +9,7 @@ import type {
   OrderEvent,
   PaymentEvent,
 } from '../../../../shared/contracts/events.generated.ts';
-import type { PoisonClass } from '../../../../shared/errors.ts';
+import type { PoisonClass, Rejection as SharedRejection } from '../../../../shared/errors.ts';
 
 export type ExposureInput =
   | CustomerEvent
@@ -21,10 +21,7 @@ export type ExposureInput =
 
 export type DerivedEvent = CreditHoldEvent | ExposureEvent;
 
-/** An input the adapter sends to the DLQ with this error class and message; the state is left as it was. */
-export interface Rejection {
-  errorClass: Extract<PoisonClass, 'InvalidEvent' | 'UnknownReference'>;
-  message: string;
-}
+/** An input the adapter sends to the DLQ (shared/errors.ts' Rejection, with the two classes the core uses). */
+export type Rejection = SharedRejection<Extract<PoisonClass, 'InvalidEvent' | 'UnknownReference'>>;
 
 export const SOURCE = 'o2c-exposure';
