@@ -22,10 +22,9 @@ import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
 import { compactedTopics, stateIncompleteGauge } from '../../../shared/stateful/state-incomplete.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
-import type { InputRecord } from './adapters/exposure-domain.ts';
+import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
 import { logStartOffsets } from './adapters/log-start.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
-import { PartitionExposureDomain } from './adapters/state-incomplete.ts';
 import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy, type ExposureInput } from './domain/index.ts';
 
 export const SERVICE = 'exposure';
@@ -145,9 +144,9 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
 
       const registry = createRegistry(SERVICE);
       const runnerMetrics = createRunnerMetrics(registry, SERVICE);
-      const domain = new PartitionExposureDomain({ topics, policy });
+      const domain = new ExposureDomain({ topics, policy });
       const log = logger.child({ component: 'exposure' });
-      const processor = new BatchProcessor<InputRecord, ReturnType<PartitionExposureDomain['deserialize']>>({
+      const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['deserialize']>>({
         domain,
         store,
         publisher: new OutboxPublisher(store, producers),

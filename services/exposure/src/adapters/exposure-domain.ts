@@ -53,7 +53,12 @@ const IN_PLACE = { inPlace: true } as const;
 export class ExposureDomain implements PartitionDomain<InputRecord, CustomerState> {
   private readonly tallies = new Map<number, DecisionTally>();
 
-  constructor(private readonly settings: ExposureDomainSettings) {}
+  /** The policy of a partition whose state is incomplete (shared/stateful): every new order is held STATE_INCOMPLETE. */
+  private readonly incompletePolicy: CreditPolicy;
+
+  constructor(private readonly settings: ExposureDomainSettings) {
+    this.incompletePolicy = Object.freeze({ ...settings.policy, stateIncomplete: true });
+  }
 
   entityIds({ event }: InputRecord): string[] {
     return event.customerId === '' ? [] : [event.customerId];
@@ -63,21 +68,33 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
     return event.eventType === 'BusinessDateTick' ? event.occurredAt : undefined;
   }
 
-  apply(ws: WorkingSet<CustomerState>, record: InputRecord, { partition }: { partition: number }): Applied {
+  apply(ws: WorkingSet<CustomerState>, record: InputRecord, ctx: { partition: number; stateIncomplete?: boolean }): Applied {
     const { event } = record;
+    const { partition } = ctx;
+    // The core reads the condition from its policy like every other standing reason.
+    const policy = ctx.stateIncomplete ? this.incompletePolicy : this.settings.policy;
     if (event.eventType === 'BusinessDateTick') {
       const out: DerivedRecord[] = [];
-      for (const id of ws.dueBy(event.occurredAt)) out.push(...this.applyTo(ws, id, { ...event, customerId: id }, record, partition).out);
+      for (const id of ws.dueBy(event.occurredAt)) {
+        out.push(...this.applyTo(ws, id, { ...event, customerId: id }, record, partition, policy).out);
+      }
       return { out };
     }
     if (event.customerId === '') return { out: [] };
-    return this.applyTo(ws, event.customerId, event, record, partition);
+    return this.applyTo(ws, event.customerId, event, record, partition, policy);
   }
 
-  private applyTo(ws: WorkingSet<CustomerState>, id: string, event: ExposureInput, record: InputRecord, partition: number): Applied {
+  private applyTo(
+    ws: WorkingSet<CustomerState>,
+    id: string,
+    event: ExposureInput,
+    record: InputRecord,
+    partition: number,
+    policy: CreditPolicy,
+  ): Applied {
     const given = ws.get(id);
     const scoreBefore = given ? pendingExpiry(given.profile, given.watermark) : null;
-    const result = applyEvent(given, event, this.settings.policy, IN_PLACE);
+    const result = applyEvent(given, event, policy, IN_PLACE);
     if (result.rejected) return { out: [], rejected: result.rejected };
     if (result.changed) {
       if (result.written) forgetWritten(result.state, result.written);
