@@ -1,9 +1,10 @@
 // Publishes a partition's outbox in order with an idempotent producer and trims what the broker acknowledged. A crash
 // between send and trim republishes the same records on restart; their event ids are deterministic, so consumers
-// de-duplicate. Records of one partition are published in outbox order, oldest first.
+// de-duplicate. Records of one partition are published in outbox order, oldest first. An outbox entry holds one
+// commit's records: it is trimmed once its last record is acknowledged.
 //
 // Right after a commit the records are in memory: when the outbox held nothing before that commit they are sent as
-// they are and exactly their entries trimmed. When it held a backlog (a publish that failed or was cut short, by this
+// they are and exactly that entry trimmed. When it held a backlog (a publish that failed or was cut short, by this
 // instance or one that owned the partition before), the outbox is read back from Redis and sent from its oldest
 // entry, so a backlog always goes out before what was committed after it.
 //
@@ -18,7 +19,9 @@ import type { Committed, OutboxEntry, OutboxRecord, PartitionStore } from './par
 
 interface Pending {
   partition: number;
-  entries: OutboxEntry[];
+  records: OutboxRecord[];
+  /** Outbox entries to trim once `records` are acknowledged (an entry's last chunk carries its id). */
+  trim: string[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -46,29 +49,39 @@ export class OutboxPublisher {
   /** Publishes what a commit just wrote (after any backlog before it); returns how many records were sent. */
   async publish(partition: number, committed: Committed): Promise<number> {
     if (committed.backlog > 0) return this.flush(partition);
-    for (let i = 0; i < committed.outbox.length; i += this.chunk) {
-      await this.sendAndTrim(partition, committed.outbox.slice(i, i + this.chunk));
-    }
-    return committed.outbox.length;
+    if (committed.entry === null) return 0;
+    await this.sendEntry(partition, committed.entry);
+    return committed.entry.records.length;
   }
 
   /** Publishes everything in the partition's outbox, read back from Redis; returns how many records were sent. */
   async flush(partition: number): Promise<number> {
     let sent = 0;
     for (;;) {
-      const entries = await this.store.readOutbox(partition, this.chunk);
+      const entries = await this.store.readOutbox(partition, 16);
       if (entries.length === 0) return sent;
-      await this.sendAndTrim(partition, entries);
-      sent += entries.length;
+      for (const entry of entries) {
+        await this.sendEntry(partition, entry);
+        sent += entry.records.length;
+      }
     }
   }
 
-  /** Resolves once the entries are acknowledged by Kafka and trimmed from the outbox. */
-  private sendAndTrim(partition: number, entries: OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
+  /** Sends an entry's records in chunks, in order; the last chunk's acknowledgement trims the entry. */
+  private async sendEntry(partition: number, entry: OutboxEntry): Promise<void> {
+    const { records } = entry;
+    if (records.length === 0) return this.send(partition, [], [entry.id]);
+    for (let i = 0; i < records.length; i += this.chunk) {
+      const last = i + this.chunk >= records.length;
+      await this.send(partition, records.slice(i, i + this.chunk), last ? [entry.id] : []);
+    }
+  }
+
+  /** Resolves once the records are acknowledged by Kafka and `trim` trimmed from the outbox. */
+  private send(partition: number, records: OutboxRecord[], trim: string[]): Promise<void> {
     const lane = this.lanes[partition % this.lanes.length]!;
     return new Promise((resolve, reject) => {
-      lane.pending.push({ partition, entries, resolve, reject });
+      lane.pending.push({ partition, records, trim, resolve, reject });
       if (!lane.sending) void this.drain(lane);
     });
   }
@@ -79,14 +92,16 @@ export class OutboxPublisher {
     while (lane.pending.length > 0) {
       const group = lane.pending.splice(0);
       try {
-        await lane.producer.sendBatch({ topicMessages: groupByTopic(group.flatMap((g) => g.entries)), acks: -1 });
+        const records = group.flatMap((g) => g.records);
+        if (records.length > 0) await lane.producer.sendBatch({ topicMessages: groupByTopic(records), acks: -1 });
       } catch (error) {
         for (const g of group) g.reject(error);
         continue;
       }
       // Trimmed while the next request goes out: a partition's next batch waits for its own trim anyway.
       for (const g of group) {
-        this.store.ackOutbox(g.partition, g.entries.map((e) => e.id)).then(g.resolve, g.reject);
+        if (g.trim.length === 0) g.resolve();
+        else this.store.ackOutbox(g.partition, g.trim).then(g.resolve, g.reject);
       }
     }
     lane.sending = false;

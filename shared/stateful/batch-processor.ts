@@ -13,8 +13,16 @@
 //            or, when retention already deleted the gap, mark the partition's state incomplete (ApplyContext.stateIncomplete)
 //   apply    the pure core, record by record, on an in-memory working set; of the derived records flagged
 //            latestPerKey (a compacted topic) only the last per topic and key is kept
-//   commit   state, index, derived records and rejected records (bound for the DLQ) and the new offset, atomically
-//   publish  the outbox with an idempotent producer, from memory unless it held a backlog; trimmed once acknowledged
+//   commit   the parts of the states the batch changed (StateCodec), index, derived records and rejected records (bound
+//            for the DLQ, one outbox entry) and the new offsets, atomically
+//   publish  the outbox entry with an idempotent producer, from memory unless it held a backlog; trimmed once
+//            acknowledged
+//
+// Why an outbox rather than publishing before the commit (derived records are deterministic, so a crash in between
+// would only republish identical records): a stale instance, paused past its session while another took its
+// partitions, would publish what it computed from its old cache before its commit is refused. Its inputs, merged in
+// event-time order from what it fetched, need not interleave as the live owner's did, so it could publish a decision
+// id with other contents. Through the outbox only a commit the fence accepted is ever published.
 import type { Rejection } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { TransientError } from '../errors.ts';
@@ -22,6 +30,7 @@ import type { AnyEvent, TopicSpec } from '../contracts/topics.ts';
 import type { RunnerMetrics } from '../metrics.ts';
 import type { OutboxPublisher } from '../redis/outbox-publisher.ts';
 import type { OutboxRecord, PartitionStore } from '../redis/partition-store.ts';
+import type { StateCodec } from './state-codec.ts';
 import { WorkingSet } from './working-set.ts';
 
 /** A decoded input record with its original bytes (kept for the DLQ). */
@@ -72,9 +81,8 @@ export interface PartitionDomain<E, S> {
   /** For a clock tick: the highest index score it can make due, so those entities are loaded too. */
   dueUpTo?(event: E): number | undefined;
   apply(ws: WorkingSet<S>, event: E, ctx: ApplyContext): Applied;
-  serialize(state: S): string;
-  /** `id` is the entity's, so a domain may keep what it last parsed per entity. */
-  deserialize(text: string, id: string): S;
+  /** How a state is stored; a WorkingSet.set naming the parts changed writes only those. */
+  readonly codec: StateCodec<S>;
 }
 
 export interface BatchProcessorOptions<E, S> {
@@ -231,7 +239,7 @@ export class BatchProcessor<E, S> {
       const rejected = letters.length;
       const derived = outbox.length - rejected;
 
-      const changes = ws.changes(domain.serialize);
+      const changes = ws.changes(domain.codec);
       const endCommit = this.o.metrics?.commitDuration.startTimer();
       const committed = await store.commit(partition, {
         expectedVersion: cache.version,
@@ -258,7 +266,7 @@ export class BatchProcessor<E, S> {
       this.o.onStateIncomplete?.(partition, cache.incomplete !== null);
       for (const [r, rejection] of letters) this.o.onDeadLetter?.(r, rejection);
       for (const [topic, next] of nextOffsets) cache.offsets.set(topic, next);
-      for (const id of changes.states.keys()) cache.states.set(id, ws.get(id) ?? null);
+      for (const id of ws.changedIds()) cache.states.set(id, ws.get(id) ?? null);
       const endPublish = this.o.metrics?.publishDuration.startTimer();
       const published = await this.o.publisher.publish(partition, committed);
       endPublish?.();
@@ -298,8 +306,8 @@ export class BatchProcessor<E, S> {
     return cached ? this.cacheOf(partition, ids) : { cache: fresh, read: true };
   }
 
-  private parse(text: string | undefined, id: string): S | null {
-    return text === undefined ? null : this.o.domain.deserialize(text, id);
+  private parse(fields: ReadonlyMap<string, string> | undefined, id: string): S | null {
+    return fields === undefined ? null : this.o.domain.codec.decode(fields, id);
   }
 }
 

@@ -19,7 +19,8 @@ import type { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts'
 import type { BatchCommit, Committed, LoadedPartition, PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor, type SourceRecord } from '../../../shared/stateful/batch-processor.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
-import { creditPolicy, type ExposureInput } from '../src/domain/index.ts';
+import { customerStateCodec } from '../src/adapters/state-parts.ts';
+import { creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
 import { inputTopics } from '../src/service.ts';
 import { streamHistory, type Round } from '../test/stream-history.ts';
 
@@ -37,9 +38,9 @@ const BATCH = Number(flags.batch);
 const ORDERS = Number(flags.orders);
 const PARTITIONS = Number(flags.partitions);
 
-/** Redis as the service uses it, in memory: state texts, offsets and a version per partition. */
+/** Redis as the service uses it, in memory: the fields of each entity, offsets and a version per partition. */
 class MemoryStore {
-  private readonly parts = new Map<number, { version: number; offsets: Map<string, bigint>; states: Map<string, string> }>();
+  private readonly parts = new Map<number, { version: number; offsets: Map<string, bigint>; states: Map<string, Map<string, string>> }>();
   private part(p: number) {
     let part = this.parts.get(p);
     if (!part) this.parts.set(p, (part = { version: 0, offsets: new Map(), states: new Map() }));
@@ -47,33 +48,44 @@ class MemoryStore {
   }
   async load(p: number, ids: readonly string[]): Promise<LoadedPartition> {
     const part = this.part(p);
-    const states = new Map<string, string>();
+    const states = new Map<string, Map<string, string>>();
     for (const id of ids) {
       const s = part.states.get(id);
-      if (s !== undefined) states.set(id, s);
+      if (s !== undefined) states.set(id, new Map(s));
     }
     return { version: part.version, offsets: new Map(part.offsets), states, incomplete: null };
   }
   async commit(p: number, c: BatchCommit): Promise<Committed | 'stale'> {
     const part = this.part(p);
     if (part.version !== c.expectedVersion) return 'stale';
-    for (const [id, s] of c.states) if (s === null) part.states.delete(id); else part.states.set(id, s);
+    for (const [id, change] of c.states) {
+      if (change.kind === 'delete') {
+        part.states.delete(id);
+        continue;
+      }
+      const fields = change.kind === 'replace' ? new Map<string, string>() : (part.states.get(id) ?? new Map<string, string>());
+      for (const [field, text] of change.fields) if (text === null) fields.delete(field); else fields.set(field, text);
+      part.states.set(id, fields);
+    }
     for (const [topic, next] of c.offsets) part.offsets.set(topic, next);
     part.version++;
-    return { version: part.version, backlog: 0, outbox: c.outbox.map((r, i) => ({ ...r, id: String(i) })) };
+    return { version: part.version, backlog: 0, entry: c.outbox.length === 0 ? null : { id: String(part.version), records: c.outbox } };
   }
   async due(): Promise<Map<string, number>> {
     return new Map();
   }
-  /** Every stored text is what JSON.stringify gives for it (the service builds it from cached pieces). */
+  /** Every stored state decodes, and encodes back to exactly the fields stored (the patches left none behind). */
   check(): void {
     for (const part of this.parts.values()) {
-      for (const [id, s] of part.states) if (JSON.stringify(JSON.parse(s)) !== s) throw new Error(`state text of ${id} is not canonical`);
+      for (const [id, fields] of part.states) {
+        const again = customerStateCodec.encode(customerStateCodec.decode(fields, id));
+        if (again.size !== fields.size || [...again].some(([f, t]) => fields.get(f) !== t)) throw new Error(`stored fields of ${id} are not its state's`);
+      }
     }
   }
   bytes(): number {
     let n = 0;
-    for (const part of this.parts.values()) for (const s of part.states.values()) n += s.length;
+    for (const part of this.parts.values()) for (const s of part.states.values()) for (const [f, t] of s) n += f.length + t.length;
     return n;
   }
 }
@@ -153,8 +165,8 @@ for (const r of await encodeAll(topics.ORDERS, placed)) orders.push([r]);
 await Promise.all([topics.CREDIT_HOLDS, topics.EXPOSURE].map((spec) => serde.schemaId(spec)));
 const store = new MemoryStore();
 const domain = new ExposureDomain({ topics, policy: creditPolicy({ policyVersion: 'bench' }) });
-const publisher = { publish: async (_p: number, c: Committed) => c.outbox.length, flush: async () => 0 };
-const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['deserialize']>>({
+const publisher = { publish: async (_p: number, c: Committed) => c.entry?.records.length ?? 0, flush: async () => 0 };
+const processor = new BatchProcessor<InputRecord, CustomerState>({
   domain,
   store: store as unknown as PartitionStore,
   publisher: publisher as unknown as OutboxPublisher,

@@ -25,7 +25,7 @@ import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
 import { logStartOffsets } from './adapters/log-start.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
-import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy, type ExposureInput } from './domain/index.ts';
+import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy, type CustomerState, type ExposureInput } from './domain/index.ts';
 
 export const SERVICE = 'exposure';
 
@@ -146,7 +146,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
       const runnerMetrics = createRunnerMetrics(registry, SERVICE);
       const domain = new ExposureDomain({ topics, policy });
       const log = logger.child({ component: 'exposure' });
-      const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['deserialize']>>({
+      const processor = new BatchProcessor<InputRecord, CustomerState>({
         domain,
         store,
         publisher: new OutboxPublisher(store, producers),

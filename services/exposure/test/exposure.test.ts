@@ -333,7 +333,7 @@ describe('credit actions racing their orders', () => {
       c.action('e2', 'o1', 'RELEASE'), // o1 is not placed yet (the orders topic lags): the action waits
       c.placed('e3', 'o1', 500),
     ]);
-    expect(h.result('e2')).toEqual({ state: h.result('e2').state, events: [], changed: true, written: new Set(['parkedActions']) });
+    expect(h.result('e2')).toEqual({ state: h.result('e2').state, events: [], changed: true, written: new Set(['parkedActions']), writtenDocs: [['parkedActions', 'o1']] });
     const over = { openOrders: 500, creditLimit: 100, shortfall: 400 };
     expect(h.at('e3')).toEqual([
       held('o1', 500, ['OVER_LIMIT'], { creditLimit: 100, shortfall: 400 }), // 500 > 100: held on arrival

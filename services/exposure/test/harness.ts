@@ -11,6 +11,7 @@ import { deriveEventId } from '../../../shared/ids.ts';
 import { prepareContracts } from '../../../shared/kafka/admin.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { partitionKeys } from '../../../shared/redis/keys.ts';
+import { customerStateCodec } from '../src/adapters/state-parts.ts';
 import { uniqueId } from '../../../test/kafka.ts';
 import type { Stack } from '../../../test/stack.ts';
 import type { CustomerState, ExposureInput } from '../src/domain/index.ts';
@@ -172,8 +173,11 @@ export async function waitApplied(
 export async function customerStates(redis: Redis, t: TestEnv): Promise<Map<string, CustomerState>> {
   const states = new Map<string, CustomerState>();
   for (let p = 0; p < t.partitions; p++) {
-    const hash = await redis.hgetall(partitionKeys(SERVICE, p, t.keyPrefix).state);
-    for (const [id, text] of Object.entries(hash)) states.set(id, JSON.parse(text) as CustomerState);
+    const { entityPrefix } = partitionKeys(SERVICE, p, t.keyPrefix);
+    for (const key of await redis.keys(`${entityPrefix}*`)) {
+      const id = key.slice(entityPrefix.length);
+      states.set(id, customerStateCodec.decode(new Map(Object.entries(await redis.hgetall(key))), id));
+    }
   }
   return states;
 }

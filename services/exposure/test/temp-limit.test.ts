@@ -120,7 +120,7 @@ describe('the adapter, for a tick', () => {
       c2.profile('e3', { creditLimit: 1000 }, T0),
       c2.placed('e4', 'o2', 900, 'EUR', T0 + MINUTE),
     ]) domain.apply(ws, record(input), { partition: 0 });
-    const { index } = ws.changes(domain.serialize);
+    const { index } = ws.changes(domain.codec);
     expect(index).toEqual(new Map([['c1', TEMP.tempLimitExpiresAt]]));
 
     const ticked = envelope('BusinessDateTick', { businessDate: 20_458 }, { eventId: 't1', customerId: '', occurredAt: T0 + 10 * MINUTE });
@@ -136,7 +136,7 @@ describe('the adapter, for a tick', () => {
       ['c1', 'CreditUtilizationWarning', 'o2c.credit-holds.v1'],
       ['c1', 'ExposureSnapshot', 'o2c.exposure.v1'],
     ]);
-    expect(ws.changes(domain.serialize).index.get('c2')).toBeUndefined();
-    expect(next.changes(domain.serialize).index).toEqual(new Map([['c1', null]])); // expired: out of the index
+    expect(ws.changes(domain.codec).index.get('c2')).toBeUndefined();
+    expect(next.changes(domain.codec).index).toEqual(new Map([['c1', null]])); // expired: out of the index
   });
 });

@@ -51,7 +51,7 @@ describe('OutboxPublisher', () => {
     // A publish that never happened (a crash after the commit): its records stay in the outbox.
     await commit(0, [record(0, 'a1'), record(0, 'a2')]);
     const second = await commit(0, [record(0, 'b1')]);
-    expect(second.backlog).toBe(2);
+    expect(second.backlog).toBe(1); // the earlier commit's entry
     expect(await publisher.publish(0, second)).toBe(3);
     expect(await store.outboxLength(0)).toBe(0);
 
@@ -75,5 +75,14 @@ describe('OutboxPublisher', () => {
     expect(await publisher.flush(0)).toBe(1);
     expect(await publisher.flush(0)).toBe(0);
     expect(await store.outboxLength(0)).toBe(0);
+  });
+
+  it('sends a commit larger than its chunk in order, trimming its entry only after the last chunk', async () => {
+    const publisher = new OutboxPublisher(store, producers, 2);
+    const keys = ['f1', 'f2', 'f3', 'f4', 'f5'];
+    const committed = await commit(1, keys.map((k) => record(1, k)));
+    expect(await publisher.publish(1, committed)).toBe(5);
+    expect(await store.outboxLength(1)).toBe(0);
+    expect(keysOn(await waitForMessages(kafka, topic, 12), 1)).toEqual(['d1', ...keys]);
   });
 });

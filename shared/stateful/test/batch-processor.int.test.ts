@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxPublisher } from '../../redis/outbox-publisher.ts';
 import { INCOMPLETE_FIELD, PartitionStore } from '../../redis/partition-store.ts';
 import { BatchProcessor, type PartitionDomain, type SourceRecord } from '../batch-processor.ts';
+import { wholeStateCodec } from '../state-codec.ts';
 
 const TOPIC = 'orders';
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
@@ -24,8 +25,7 @@ const counting: PartitionDomain<{ customerId: string }, number> = {
     ws.set(e.customerId, (ws.get(e.customerId) ?? 0) + 1);
     return { out: [] };
   },
-  serialize: (n) => String(n),
-  deserialize: (text) => Number(text),
+  codec: wholeStateCodec(String, Number),
 };
 
 const processor = () =>
@@ -45,7 +45,7 @@ const records = (from: number, customers: string[]): Array<SourceRecord<{ custom
   customers.map((customerId, i) => ({ topic: TOPIC, partition: 0, offset: String(from + i), key: null, value: null, event: { customerId } }));
 
 const stored = async () => ({
-  c1: await redis.hget(store.keys(0).state, 'c1'),
+  c1: await redis.hget(store.keys(0).entity('c1'), 's'),
   offset: await redis.hget(store.keys(0).offsets, TOPIC),
 });
 
@@ -86,7 +86,7 @@ describe('BatchProcessor', () => {
     expect(await stored()).toEqual({ c1: '4', offset: '5' });
 
     // Redis lost the partition while a holds it: the commit is fenced and the partition rewound to be rebuilt.
-    await redis.del(store.keys(0).offsets, store.keys(0).state);
+    await redis.del(store.keys(0).offsets, store.keys(0).entity('c1'), store.keys(0).entity('c2'));
     expect(await a.process(records(5, ['c1']))).toEqual({ kind: 'seek', topic: TOPIC, offset: 0n });
     await a.process(records(0, ['c1', 'c2', 'c1', 'c1', 'c1', 'c1']));
     expect(await stored()).toEqual({ c1: '5', offset: '6' });

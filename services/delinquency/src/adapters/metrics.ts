@@ -5,7 +5,7 @@ import { metricPrefix } from '../../../../shared/metrics.ts';
 import type { PartitionStore } from '../../../../shared/redis/partition-store.ts';
 import { asOfDate } from '../domain/index.ts';
 import { CLOCK_ENTITY, type BatchTally, type ClockEntity } from './partition-domain.ts';
-import { deserializeEntity } from './state-codec.ts';
+import { entityCodec } from './state-codec.ts';
 
 export interface DelinquencyMetrics {
   eventsEmitted: Counter<'type'>;
@@ -66,8 +66,8 @@ export function createDelinquencyMetrics(registry: Registry, service: string, re
 
 /** The partition's as-of date as committed in Redis (days since 1970-01-01), null while its clock has not started. */
 export async function partitionAsOfDate(store: Pick<PartitionStore, 'load'>, partition: number): Promise<number | null> {
-  const text = (await store.load(partition, [CLOCK_ENTITY])).states.get(CLOCK_ENTITY);
-  return text === undefined ? null : asOfDate((deserializeEntity(text) as ClockEntity).wm);
+  const fields = (await store.load(partition, [CLOCK_ENTITY])).states.get(CLOCK_ENTITY);
+  return fields === undefined ? null : asOfDate((entityCodec.decode(fields, CLOCK_ENTITY) as ClockEntity).wm);
 }
 
 export function countEmitted(metrics: DelinquencyMetrics, tally: BatchTally): void {

@@ -33,7 +33,7 @@ import {
   type Watermark,
 } from '../domain/index.ts';
 import { heldInputHeaders } from './dead-letters.ts';
-import { deserializeEntity, serializeEntity } from './state-codec.ts';
+import { entityCodec } from './state-codec.ts';
 
 /** The partition-level entity's id; never a customer's (ticks carry customerId ''). */
 export const CLOCK_ENTITY = '~clock';
@@ -117,13 +117,8 @@ export class DelinquencyDomain implements PartitionDomain<InputRecord, Entity> {
     return applied;
   }
 
-  serialize(state: Entity): string {
-    return serializeEntity(state);
-  }
-
-  deserialize(text: string): Entity {
-    return deserializeEntity(text);
-  }
+  /** A customer's state is small and compact (state-codec.ts): stored whole, in one field. */
+  readonly codec = entityCodec;
 
   /** Starts a partition's batch tally; `takeTally` reads it once the batch is committed. */
   resetTally(partition: number): void {

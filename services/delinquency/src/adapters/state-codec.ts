@@ -4,6 +4,7 @@
 import type { AgingBucket } from '../../../../shared/contracts/events.generated.ts';
 import type { CustomerState, InvoiceState, PaymentState } from '../domain/index.ts';
 import type { CustomerEntity, Entity } from './partition-domain.ts';
+import { wholeStateCodec, type StateCodec } from '../../../../shared/stateful/state-codec.ts';
 
 const BUCKETS: readonly AgingBucket[] = ['CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS'];
 const RANK = Object.fromEntries(BUCKETS.map((b, i) => [b, i])) as Record<AgingBucket, number>;
@@ -100,3 +101,6 @@ export function deserializeEntity(text: string): Entity {
   if (value.ha) entity.heldAt = value.ha;
   return entity;
 }
+
+/** How the batch processor stores an entity: the compact text in one field. */
+export const entityCodec: StateCodec<Entity> = wholeStateCodec(serializeEntity, deserializeEntity);

@@ -8,13 +8,14 @@
 // The core writes the customers' states in place (ApplyOptions.inPlace) rather than copying the collections it
 // changes: the states of a WorkingSet are the batch processor's own, committed to Redis at the end of the batch or
 // dropped with the partition's cache when the batch fails or goes stale, so nothing else relies on their previous
-// contents.
+// contents. A state is stored a field per document (state-parts.ts): each input names the documents it wrote, and
+// the commit writes those.
 import type { CreditHoldEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
-import { forgetWritten, stateJson } from './state-json.ts';
+import { changedFields, customerStateCodec } from './state-parts.ts';
 import { applyEvent, pendingExpiry, type ApplyResult, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
 
 /** The runner's record is the domain's event: apply needs its Kafka timestamp for the decision latency. */
@@ -97,8 +98,7 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
     const result = applyEvent(given, event, policy, IN_PLACE);
     if (result.rejected) return { out: [], rejected: result.rejected };
     if (result.changed) {
-      if (result.written) forgetWritten(result.state, result.written);
-      ws.set(id, result.state);
+      ws.set(id, result.state, changedFields(result.writtenDocs));
       // Kept while an expiry is to come (also re-set, so states stored before the index get it on their next input).
       const score = pendingExpiry(result.state.profile, result.state.watermark);
       if (score !== null || scoreBefore !== null) ws.setScore(id, score);
@@ -122,14 +122,8 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
   }
 
   // The BatchProcessor keeps the parsed states of the partitions it owns, so a state is parsed only when it is
-  // first read from Redis. An arrow property: serialize is passed on unbound (ws.changes(domain.serialize)).
-  readonly serialize = (state: CustomerState): string => stateJson(state);
-
-  deserialize(text: string): CustomerState {
-    const state = JSON.parse(text) as CustomerState;
-    if (state.schemaVersion !== 1) throw new Error(`customer state schemaVersion ${String(state.schemaVersion)} is not 1`);
-    return state;
-  }
+  // first read from Redis.
+  readonly codec = customerStateCodec;
 
   /** Starts counting the decisions of a partition's batch; `takeTally` hands them over once it is published. */
   startTally(partition: number): void {

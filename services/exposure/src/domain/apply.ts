@@ -3,7 +3,7 @@
 import type { CreditPolicy } from './policy.ts';
 import { creditActionTaken } from './credit-actions.ts';
 import { delinquencyChanged, profileChanged } from './customer.ts';
-import { openDraft, rollback, type Collection, type Draft } from './draft.ts';
+import { openDraft, rollback, type Collection, type DocumentWrite, type Draft } from './draft.ts';
 import { invoiceAdjusted, invoiceIssued, invoiceVoided } from './invoices.ts';
 import { pendingExpiry } from './limits.ts';
 import { orderAmended, orderCancelled, orderPlaced } from './orders.ts';
@@ -28,6 +28,8 @@ export interface ApplyResult {
    * objects in place); the others are the given state's, unchanged. A cache of a collection's text drops these.
    */
   written?: ReadonlySet<Collection>;
+  /** When `changed`: the documents this input put or deleted, in order (a store writes those, not the whole state). */
+  writtenDocs?: readonly DocumentWrite[];
 }
 
 /**
@@ -100,5 +102,5 @@ export function applyEvent(
   utilizationWarnings(d);
   exposureSnapshot(d);
   sweepClosedDocuments(d, policy.retentionMs);
-  return { state: d.s, events: d.events, changed: true, written: d.owned };
+  return { state: d.s, events: d.events, changed: true, written: d.owned, writtenDocs: d.docs };
 }

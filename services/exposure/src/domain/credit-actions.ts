@@ -5,12 +5,13 @@ import type { CreditActionTaken } from '../../../../shared/contracts/events.gene
 import { openValue } from './components.ts';
 import {
   breakdown,
+  deleteDoc,
   elapsedSince,
   emitCausedBy,
   invalid,
-  own,
   putOrder,
   removeFromQueue,
+  setDoc,
   type Draft,
 } from './draft.ts';
 import type { OrderDoc } from './state.ts';
@@ -38,7 +39,7 @@ function park(d: Draft, p: CreditActionTaken): Rejection | 'ignored' | undefined
     const what = `CreditActionTaken ${p.action}: order ${p.orderId} is not placed yet`;
     return invalid(`${what} and action ${waiting.eventId} already waits for it`);
   }
-  own(d, 'parkedActions')[p.orderId] = { eventId: d.input.eventId, payload: p, touchedAt: d.s.watermark };
+  setDoc(d, 'parkedActions', p.orderId, { eventId: d.input.eventId, payload: p, touchedAt: d.s.watermark });
   return undefined;
 }
 
@@ -50,7 +51,7 @@ function park(d: Draft, p: CreditActionTaken): Rejection | 'ignored' | undefined
 export function takeParkedAction(d: Draft, orderId: string): void {
   const parked = d.s.parkedActions[orderId];
   if (!parked) return;
-  delete own(d, 'parkedActions')[orderId];
+  deleteDoc(d, 'parkedActions', orderId);
   const order = d.s.orders[orderId]!;
   if (order.status === 'HELD') takeAction(d, orderId, order, parked.payload, parked.eventId);
   else putOrder(d, orderId, { ...order, actionEventId: parked.eventId });

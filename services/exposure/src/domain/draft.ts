@@ -27,6 +27,8 @@ export interface Draft {
   readonly events: DerivedEvent[];
   /** Collections of `s` this draft wrote: copied before the first write, unless in place. */
   readonly owned: Set<Collection>;
+  /** Every document this draft put or deleted, in order (a store writes these parts, not the whole state). */
+  readonly docs: DocumentWrite[];
   /** `s` is the caller's state, written directly. */
   readonly inPlace: boolean;
   /** What rollback() restores of an in-place state: the fields written before the input's outcome is known. */
@@ -38,6 +40,12 @@ export interface Draft {
    */
   readonly cause: { idBasis: string; causationId: string | null };
 }
+
+/** The collections of documents keyed by id; a document is written as a whole (put or deleted), never in part. */
+export type DocumentCollection = Exclude<Collection, 'heldQueue'> | 'retiredInvoices';
+
+/** A document a draft put or deleted. */
+export type DocumentWrite = readonly [collection: DocumentCollection, id: string];
 
 /** The collections of a state that a draft shares with the caller's state until it writes them. */
 export type Collection =
@@ -92,7 +100,7 @@ export function openDraft(state: CustomerState, input: ExposureInput, policy: Cr
   const cause = input.eventType === 'BusinessDateTick'
     ? { idBasis: deriveEventId(SOURCE, 'TempLimitExpired', state.customerId, expiresAt ?? 0), causationId: null }
     : { idBasis: input.eventId, causationId: input.eventId };
-  return { input, policy, at: watermark, s, events: [], owned: new Set(), inPlace, before, cause };
+  return { input, policy, at: watermark, s, events: [], owned: new Set(), docs: [], inPlace, before, cause };
 }
 
 /**
@@ -107,19 +115,30 @@ export function rollback(d: Draft): void {
   if (!d.before.hadParkedActions) delete (d.s as Partial<CustomerState>).parkedActions;
 }
 
+/** Puts a document of a keyed collection (other than orders, invoices and payments: see put*). */
+export function setDoc<K extends Exclude<Collection, 'heldQueue'>>(d: Draft, name: K, id: string, doc: CustomerState[K][string]): void {
+  (own(d, name) as Record<string, unknown>)[id] = doc;
+  d.docs.push([name, id]);
+}
+
+export function deleteDoc(d: Draft, name: Exclude<Collection, 'heldQueue'>, id: string): void {
+  delete (own(d, name) as Record<string, unknown>)[id];
+  d.docs.push([name, id]);
+}
+
 export function putOrder(d: Draft, orderId: string, doc: OrderDoc): void {
   d.s.totals = swapPart(d.s.totals, orderPart(d.s.orders[orderId]), orderPart(doc));
-  own(d, 'orders')[orderId] = { ...doc, touchedAt: d.s.watermark };
+  setDoc(d, 'orders', orderId, { ...doc, touchedAt: d.s.watermark });
 }
 
 export function putInvoice(d: Draft, invoiceId: string, doc: InvoiceDoc): void {
   d.s.totals = swapPart(d.s.totals, invoicePart(d.s.invoices[invoiceId]), invoicePart(doc));
-  own(d, 'invoices')[invoiceId] = { ...doc, touchedAt: d.s.watermark };
+  setDoc(d, 'invoices', invoiceId, { ...doc, touchedAt: d.s.watermark });
 }
 
 export function putPayment(d: Draft, paymentId: string, doc: PaymentDoc): void {
   d.s.totals = swapPart(d.s.totals, paymentPart(d.s.payments[paymentId]), paymentPart(doc));
-  own(d, 'payments')[paymentId] = { ...doc, touchedAt: d.s.watermark };
+  setDoc(d, 'payments', paymentId, { ...doc, touchedAt: d.s.watermark });
 }
 
 /**

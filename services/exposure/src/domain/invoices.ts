@@ -4,7 +4,16 @@ import type {
   InvoiceIssued,
   InvoiceVoided,
 } from '../../../../shared/contracts/events.generated.ts';
-import { checkCurrency, invalid, own, putInvoice, putOrder, unknownReference, type Draft } from './draft.ts';
+import {
+  checkCurrency,
+  deleteDoc,
+  invalid,
+  putInvoice,
+  putOrder,
+  setDoc,
+  unknownReference,
+  type Draft,
+} from './draft.ts';
 import type { Rejection } from './types.ts';
 
 export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined {
@@ -15,7 +24,7 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined
   }
   // Cash that arrived first (payments topic ahead of invoices) now settles it.
   const allocated = d.s.awaitingInvoice[p.invoiceId] ?? 0;
-  if (p.invoiceId in d.s.awaitingInvoice) delete own(d, 'awaitingInvoice')[p.invoiceId];
+  if (p.invoiceId in d.s.awaitingInvoice) deleteDoc(d, 'awaitingInvoice', p.invoiceId);
   putInvoice(d, p.invoiceId, {
     orderId: p.orderId,
     issued: p.amount,
@@ -35,7 +44,7 @@ function invoiceOrder(d: Draft, orderId: string, amount: number): void {
     putOrder(d, orderId, { ...order, invoiced: order.invoiced + amount });
   } else {
     const ahead = d.s.invoicedAhead[orderId]?.amount ?? 0;
-    own(d, 'invoicedAhead')[orderId] = { amount: ahead + amount, touchedAt: d.s.watermark };
+    setDoc(d, 'invoicedAhead', orderId, { amount: ahead + amount, touchedAt: d.s.watermark });
   }
 }
 

@@ -9,6 +9,7 @@ import { takeParkedAction } from './credit-actions.ts';
 import {
   breakdown,
   checkCurrency,
+  deleteDoc,
   emit,
   invalid,
   own,
@@ -45,7 +46,7 @@ export function orderPlaced(d: Draft, p: OrderPlaced): Rejection | undefined {
   if (wrongCurrency) return wrongCurrency;
   if (d.s.orders[p.orderId]) return invalid(`duplicate OrderPlaced: order ${p.orderId} already exists`);
   const ahead = d.s.invoicedAhead[p.orderId];
-  if (ahead) delete own(d, 'invoicedAhead')[p.orderId];
+  if (ahead) deleteDoc(d, 'invoicedAhead', p.orderId);
   const order = { placedAmount: p.amount, amount: p.amount, invoiced: ahead?.amount ?? 0, touchedAt: d.s.watermark };
   decide(d, p.orderId, order, d.s.totals);
   takeParkedAction(d, p.orderId);

@@ -1,6 +1,15 @@
 // PaymentReceived, PaymentReversed: unapplied cash, and the receivables the allocations settle.
 import type { PaymentReceived, PaymentReversed } from '../../../../shared/contracts/events.generated.ts';
-import { checkCurrency, invalid, own, putInvoice, putPayment, unknownReference, type Draft } from './draft.ts';
+import {
+  checkCurrency,
+  deleteDoc,
+  invalid,
+  putInvoice,
+  putPayment,
+  setDoc,
+  unknownReference,
+  type Draft,
+} from './draft.ts';
 import type { Rejection } from './types.ts';
 
 /** Moves `amount` (signed) of allocation onto an invoice, or onto the waiting list while it is not issued yet. */
@@ -11,8 +20,8 @@ function allocate(d: Draft, invoiceId: string, amount: number): void {
     return;
   }
   const waiting = (d.s.awaitingInvoice[invoiceId] ?? 0) + amount;
-  if (waiting === 0) delete own(d, 'awaitingInvoice')[invoiceId];
-  else own(d, 'awaitingInvoice')[invoiceId] = waiting;
+  if (waiting === 0) deleteDoc(d, 'awaitingInvoice', invoiceId);
+  else setDoc(d, 'awaitingInvoice', invoiceId, waiting);
 }
 
 export function paymentReceived(d: Draft, p: PaymentReceived): Rejection | undefined {

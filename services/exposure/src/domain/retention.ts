@@ -8,7 +8,7 @@
 // a credit action) is dropped after the same window.
 import { dayOf } from '../../../../shared/time.ts';
 import { invoiceGross, openValue } from './components.ts';
-import { own, type Draft } from './draft.ts';
+import { deleteDoc, type Draft } from './draft.ts';
 import type { CustomerState, InvoiceDoc, OrderDoc, PaymentDoc } from './state.ts';
 
 const orderClosed = (o: OrderDoc): boolean =>
@@ -39,25 +39,28 @@ export function sweepClosedDocuments(d: Draft, retentionMs: number): void {
   if (horizon < (s.touchedFloor ?? 0)) return;
   const expired = (doc: { touchedAt: number }): boolean => doc.touchedAt <= horizon;
   if (oldestTouch(s) <= horizon) {
-    for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) delete own(d, 'orders')[id];
-    for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) delete own(d, 'payments')[id];
+    for (const [id, o] of Object.entries(s.orders)) if (expired(o) && orderClosed(o)) deleteDoc(d, 'orders', id);
+    for (const [id, p] of Object.entries(s.payments)) if (expired(p) && paymentClosed(p, s)) deleteDoc(d, 'payments', id);
     // A payment still kept may be reversed, which must find every invoice it allocated to.
     const referenced = new Set(Object.values(s.payments).flatMap((p) => Object.keys(p.allocations)));
     const retired: string[] = [];
     for (const [id, i] of Object.entries(s.invoices)) {
       if (expired(i) && invoiceClosed(i) && !referenced.has(id)) {
-        delete own(d, 'invoices')[id];
+        deleteDoc(d, 'invoices', id);
         retired.push(id);
       }
     }
     // Replaced, not written in place: it is not a draft collection, and the caller's state may share it.
     if (retired.length > 0) {
       const ids: Record<string, true> = { ...(s.retiredInvoices ?? {}) };
-      for (const id of retired) ids[id] = true;
+      for (const id of retired) {
+        ids[id] = true;
+        d.docs.push(['retiredInvoices', id]);
+      }
       s.retiredInvoices = ids;
     }
-    for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) delete own(d, 'invoicedAhead')[id];
-    for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) delete own(d, 'parkedActions')[id];
+    for (const [id, a] of Object.entries(s.invoicedAhead)) if (expired(a)) deleteDoc(d, 'invoicedAhead', id);
+    for (const [id, a] of Object.entries(s.parkedActions)) if (expired(a)) deleteDoc(d, 'parkedActions', id);
   }
   s.touchedFloor = Math.min(oldestTouch(s), s.watermark);
 }

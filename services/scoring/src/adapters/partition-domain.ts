@@ -9,6 +9,7 @@ import type { CustomerEvent, InvoiceEvent, PaymentEvent } from '../../../../shar
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
+import { wholeStateCodec } from '../../../../shared/stateful/state-codec.ts';
 import { onDay, onInput, type CustomerEntity, type ScoringInput, type ScoringOut, type ScoringPolicy } from '../domain/index.ts';
 import { dayOf } from '../../../../shared/time.ts';
 import { toEvent } from './emit.ts';
@@ -84,13 +85,8 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
     return { out: this.records(id, r.out, tally) };
   }
 
-  serialize(state: Entity): string {
-    return JSON.stringify(state);
-  }
-
-  deserialize(text: string): Entity {
-    return JSON.parse(text) as Entity;
-  }
+  /** A customer's scoring state, whole as JSON in one field. */
+  readonly codec = wholeStateCodec<Entity>((state) => JSON.stringify(state), (text) => JSON.parse(text) as Entity);
 
   resetTally(partition: number): void {
     this.tallies.set(partition, { emitted: new Map(), rejected: new Set() });
