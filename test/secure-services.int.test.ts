@@ -5,9 +5,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.ts';
 import type { Service } from '../shared/lifecycle.ts';
-import { loadDelinquencyConfig } from '../services/delinquency/src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../services/delinquency/src/config.ts';
 import { DelinquencyService } from '../services/delinquency/src/service.ts';
-import { createExposureService, loadExposureConfig } from '../services/exposure/src/service.ts';
+import { loadExposureConfig } from '../services/exposure/src/config.ts';
+import { createExposureService } from '../services/exposure/src/service.ts';
 import { uniqueId } from './kafka.ts';
 import { ensureSecureStack, type SecureStack } from './stack.ts';
 

@@ -19,7 +19,7 @@ import { DEFAULT_CREDIT_LIMIT, parseCreditLimit } from '../../../tools/import-le
 import { AR_LATE_PAYMENTS } from '../../../tools/import-ledger/src/mapping.ts';
 import { ledgerReplay } from '../../../tools/import-ledger/src/replay.ts';
 import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
-import { loadDelinquencyConfig } from '../src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../src/config.ts';
 import { rejectedRecordLetter } from '../src/adapters/dead-letters.ts';
 import { CLOCK_ENTITY, DelinquencyDomain, type ClockEntity, type Entity, type InputRecord } from '../src/adapters/partition-domain.ts';
 import { applyEvent, defaultPolicy, emptyState, nextDueDay, observeTick, emptyWatermark } from '../src/domain/index.ts';

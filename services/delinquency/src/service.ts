@@ -21,7 +21,7 @@ import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
 import { compactedTopics, stateIncompleteGauge } from '../../../shared/stateful/state-incomplete.ts';
-import { SERVICE, type DelinquencyConfig } from './adapters/config.ts';
+import { SERVICE, type DelinquencyConfig } from './config.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { LiveClock } from './adapters/live-clock.ts';
 import { countEmitted, createDelinquencyMetrics, partitionAsOfDate, type DelinquencyMetrics } from './adapters/metrics.ts';

@@ -14,7 +14,8 @@ import { partitionKeys } from '../../../shared/redis/keys.ts';
 import { uniqueId } from '../../../test/kafka.ts';
 import type { Stack } from '../../../test/stack.ts';
 import type { CustomerState, ExposureInput } from '../src/domain/index.ts';
-import { createExposureService, loadExposureConfig, SERVICE, type ExposureService } from '../src/service.ts';
+import { loadExposureConfig, SERVICE } from '../src/config.ts';
+import { createExposureService, type ExposureService } from '../src/service.ts';
 import type { Topic } from './histories.ts';
 import type { ModelDecision } from './model.ts';
 

@@ -14,7 +14,8 @@ import { partitionKeys } from '../../../shared/redis/keys.ts';
 import { INCOMPLETE_FIELD } from '../../../shared/redis/partition-store.ts';
 import { deleteTopics } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
-import { createExposureService, loadExposureConfig, SERVICE, type ExposureService } from '../src/service.ts';
+import { loadExposureConfig, SERVICE } from '../src/config.ts';
+import { createExposureService, type ExposureService } from '../src/service.ts';
 import { contractsOf, customerStates, dropKeys, endOffsets, HistoryProducer, testEnv, waitApplied, type TestEnv } from './harness.ts';
 import { customer } from './inputs.ts';
 

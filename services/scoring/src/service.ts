@@ -19,7 +19,7 @@ import { createRegistry, createRunnerMetrics } from '../../../shared/metrics.ts'
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
-import { SERVICE, type ScoringConfig } from './adapters/config.ts';
+import { SERVICE, type ScoringConfig } from './config.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { countEmitted, createScoringMetrics } from './adapters/metrics.ts';
 import { ScoringDomain, type Entity, type InputEvent, type InputRecord } from './adapters/partition-domain.ts';

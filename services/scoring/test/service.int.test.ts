@@ -14,7 +14,7 @@ import { getStack } from '../../../test/stack.ts';
 import { AR_LATE_PAYMENTS } from '../../../tools/import-ledger/src/mapping.ts';
 import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
 import { ledgerEvents } from '../../../tools/score-eval/ledger-eval.ts';
-import { loadScoringConfig } from '../src/adapters/config.ts';
+import { loadScoringConfig } from '../src/config.ts';
 import { toEvent } from '../src/adapters/emit.ts';
 import { defaultPolicy, ScoringReplay, type ScoringInput, type StreamEvent } from '../src/domain/index.ts';
 import { ScoringService } from '../src/service.ts';

@@ -1,8 +1,8 @@
 // The delinquency service's environment: the common variables, Redis, where it reads and writes (a topic prefix,
 // a Redis key prefix and a group id, so a test or a parallel environment never shares them), the live clock and
 // the collections policy.
-import { bool, commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../../shared/config.ts';
-import { defaultPolicy, validatePolicy, type DelinquencyPolicy } from '../domain/index.ts';
+import { bool, commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../shared/config.ts';
+import { defaultPolicy, validatePolicy, type DelinquencyPolicy } from './domain/index.ts';
 
 export const SERVICE = 'delinquency';
 

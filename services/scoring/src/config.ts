@@ -1,7 +1,7 @@
 // The scoring service's environment: the common variables, Redis, where it reads and writes (a topic prefix, a
 // Redis key prefix and a group id, so a test or a parallel environment never shares them) and the scoring policy.
-import { commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../../shared/config.ts';
-import { defaultPolicy, validatePolicy, type ScoringPolicy } from '../domain/index.ts';
+import { commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../shared/config.ts';
+import { defaultPolicy, validatePolicy, type ScoringPolicy } from './domain/index.ts';
 
 export const SERVICE = 'scoring';
 

@@ -1,8 +1,8 @@
 // The reporting service's environment: the common variables, the database it writes (and the one it migrates as the
 // schema owner), the role passwords the migrations set, and where it reads (a topic prefix and a group id, so a test
 // or a parallel environment never shares them).
-import { commonSpec, int, loadConfig, optional, str, url, type Config } from '../../../../shared/config.ts';
-import { DEFAULT_DATABASE_URL } from '../../../../shared/pg/pool.ts';
+import { commonSpec, int, loadConfig, optional, str, url, type Config } from '../../../shared/config.ts';
+import { DEFAULT_DATABASE_URL } from '../../../shared/pg/pool.ts';
 
 export const SERVICE = 'reporting';
 
