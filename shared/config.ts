@@ -351,13 +351,17 @@ export const registrySpec = {
 };
 
 /**
- * What every service reads: Kafka and the registry (where and how to authenticate), its HTTP address for /metrics
- * and /healthz, logging, and the topic layout (one partition count for every topic, so customers stay co-partitioned).
+ * What every service reads: Kafka and the registry (where and how to authenticate), its namespace (topic prefix and
+ * consumer group), its HTTP address for /metrics and /healthz, logging, and the topic layout (one partition count for
+ * every topic, so customers stay co-partitioned).
  */
 export function commonSpec(service: string, defaults: { httpPort: number }) {
   return {
     KAFKA_BROKERS: hostPorts(),
     KAFKA_CLIENT_ID: str({ default: service }),
+    // The namespace: a test or a parallel environment runs against its own topics and subjects and its own group.
+    O2C_TOPIC_PREFIX: str({ default: '' }),
+    KAFKA_GROUP_ID: str({ default: service }),
     ...kafkaSecuritySpec,
     KAFKA_PARTITIONS: int({ default: 12, min: 1, max: 10_000 }),
     KAFKA_REPLICATION_FACTOR: int({ default: 1, min: 1, max: 32 }),
@@ -383,7 +387,11 @@ export function commonSpec(service: string, defaults: { httpPort: number }) {
   };
 }
 
-export const redisSpec = { REDIS_URL: secret(url({ protocols: ['redis', 'rediss'] })) };
+export const redisSpec = {
+  REDIS_URL: secret(url({ protocols: ['redis', 'rediss'] })),
+  // The Redis side of the namespace: every key of the service starts with it.
+  REDIS_KEY_PREFIX: str({ default: 'o2c' }),
+};
 export const databaseSpec = { DATABASE_URL: secret(url({ protocols: ['postgres', 'postgresql'] })) };
 
 export type CommonConfig = Config<ReturnType<typeof commonSpec>>;

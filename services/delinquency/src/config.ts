@@ -1,7 +1,7 @@
 // The delinquency service's environment: the common variables, Redis, where it reads and writes (a topic prefix,
 // a Redis key prefix and a group id, so a test or a parallel environment never shares them), the live clock and
 // the collections policy.
-import { bool, commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../shared/config.ts';
+import { bool, commonSpec, ConfigError, int, list, loadConfig, redisSpec, type Config } from '../../../shared/config.ts';
 import { defaultPolicy, validatePolicy, type DelinquencyPolicy } from './domain/index.ts';
 
 export const SERVICE = 'delinquency';
@@ -11,9 +11,6 @@ const ladder = defaultPolicy.dunningLadder.map((s) => `${s.stage}:${s.daysPastDu
 export const delinquencySpec = {
   ...commonSpec(SERVICE, { httpPort: 9465 }),
   ...redisSpec,
-  O2C_TOPIC_PREFIX: str({ default: '' }),
-  REDIS_KEY_PREFIX: str({ default: 'o2c' }),
-  KAFKA_GROUP_ID: str({ default: SERVICE }),
   // Partition p of the inputs in event-time order, as exposure reads them: a topic that runs ahead waits in the
   // runner, not in the customers' states; how long records parked for that order stay in memory before a re-fetch.
   EVENT_TIME_ALIGNMENT: bool({ default: true }),

@@ -22,7 +22,6 @@ export function exposureSpec() {
   return {
     ...commonSpec(SERVICE, { httpPort: 9401 }),
     ...redisSpec,
-    KAFKA_GROUP_ID: str({ default: SERVICE }),
     // Batches of different partitions handled at once; one partition's topics are still handled one at a time.
     KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int({ default: 12, min: 1, max: 1000 }),
     // Idempotent producers the outbox is published through, partition p by producer p % n: one kafkajs idempotent
@@ -35,9 +34,6 @@ export function exposureSpec() {
     // records parked for that order stay in memory before they are fetched again.
     EVENT_TIME_ALIGNMENT: bool({ default: true }),
     ALIGN_MAX_IDLE_MS: int({ default: 2000, min: 0, max: 600_000 }),
-    // A test or a parallel environment runs against its own topics, subjects and Redis keys.
-    O2C_TOPIC_PREFIX: str({ default: '' }),
-    REDIS_KEY_PREFIX: str({ default: 'o2c' }),
     CREDIT_POLICY_VERSION: str({ default: 'v1' }),
     NO_PROFILE_HOLD: bool({ default: true }),
     RISK_HOLD_CLASSES: names(['E']),

@@ -16,8 +16,6 @@ export const reportingSpec = {
   /** Passwords the roles migration gives o2c_writer and grafana_reader; unset: the development default. */
   O2C_WRITER_PASSWORD: optional(str()),
   GRAFANA_READER_PASSWORD: optional(str()),
-  O2C_TOPIC_PREFIX: str({ default: '' }),
-  KAFKA_GROUP_ID: str({ default: SERVICE }),
   /** Records per transaction at most: big chunks make few multi-row statements. */
   REPORTING_BATCH_RECORDS: int({ default: 5000, min: 1, max: 100_000 }),
   /** Topic-partitions written at once, each on its own connection. */
