@@ -395,3 +395,25 @@ export const redisSpec = {
 export const databaseSpec = { DATABASE_URL: secret(url({ protocols: ['postgres', 'postgresql'] })) };
 
 export type CommonConfig = Config<ReturnType<typeof commonSpec>>;
+
+/**
+ * What a stateful service (shared/stateful/stateful-service.ts) reads besides the common variables: Redis, and how it
+ * consumes and publishes. The same variables and defaults for exposure, delinquency and scoring.
+ */
+export const statefulSpec = {
+  ...redisSpec,
+  // Batches of different partitions handled at once; one partition's topics are still handled one at a time.
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int({ default: 12, min: 1, max: 1000 }),
+  // Idempotent producers the outbox is published through, partition p by producer p % n: one kafkajs idempotent
+  // producer sends one request at a time, so a single one would make every partition wait for the others.
+  KAFKA_PRODUCERS: int({ default: 4, min: 1, max: 64 }),
+  // How soon the group notices a member that died without leaving (kill -9) and hands its partitions over.
+  KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1000 }),
+  KAFKA_HEARTBEAT_INTERVAL_MS: int({ default: 3000, min: 100 }),
+  // Partition p of the inputs in event-time order (a replay of pre-loaded topics applies as it happened); how long
+  // records parked for that order stay in memory before they are fetched again.
+  EVENT_TIME_ALIGNMENT: bool({ default: true }),
+  ALIGN_MAX_IDLE_MS: int({ default: 2000, min: 0, max: 600_000 }),
+};
+
+export type StatefulConfig = Config<ReturnType<typeof commonSpec> & typeof statefulSpec>;

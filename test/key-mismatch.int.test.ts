@@ -13,7 +13,7 @@ import { DlqHeaders } from '../shared/kafka/dlq.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { dayFromIso, startOfDay } from '../shared/time.ts';
 import { loadExposureConfig } from '../services/exposure/src/config.ts';
-import { createExposureService } from '../services/exposure/src/service.ts';
+import { ExposureService } from '../services/exposure/src/service.ts';
 import { contractsOf, dropKeys, testEnv, type TestEnv } from '../services/exposure/test/harness.ts';
 import { loadDelinquencyConfig } from '../services/delinquency/src/config.ts';
 import { DelinquencyService } from '../services/delinquency/src/service.ts';
@@ -124,7 +124,13 @@ describe('a record keyed by anything but its customerId goes to the DLQ as KeyMi
     stops.push(() => Promise.all([dlq.stop(), holds.stop()]));
 
     const { logger, lines } = warnLog('exposure');
-    const service = createExposureService(loadExposureConfig(t.env), { logger });
+    const service = new ExposureService({
+      config: loadExposureConfig(t.env),
+      logger,
+      onFatal: (e) => {
+        throw e;
+      },
+    });
     await service.start();
     stops.push(() => service.stop());
 

@@ -8,7 +8,7 @@ import type { Service } from '../shared/lifecycle.ts';
 import { loadDelinquencyConfig } from '../services/delinquency/src/config.ts';
 import { DelinquencyService } from '../services/delinquency/src/service.ts';
 import { loadExposureConfig } from '../services/exposure/src/config.ts';
-import { createExposureService } from '../services/exposure/src/service.ts';
+import { ExposureService } from '../services/exposure/src/service.ts';
 import { uniqueId } from './kafka.ts';
 import { ensureSecureStack, type SecureStack } from './stack.ts';
 
@@ -63,7 +63,7 @@ describe('the services on the secure broker', () => {
   it('exposure starts as the exposure principal', async () => {
     const config = loadExposureConfig(envOf('exposure'));
     expect(config).toMatchObject({ KAFKA_SASL_USERNAME: 'exposure', KAFKA_TLS: true, KAFKA_GROUP_ID: 'exposure' });
-    await startStop(createExposureService(config, { logger }));
+    await startStop(new ExposureService({ config, logger, onFatal: (e) => { throw e; } }));
   });
 
   it('delinquency starts as the delinquency principal', async () => {

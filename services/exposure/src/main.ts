@@ -2,6 +2,6 @@
 // codes as shared/lifecycle.ts defines them.
 import { runMain } from '../../../shared/lifecycle.ts';
 import { loadExposureConfig, SERVICE } from './config.ts';
-import { createExposureService } from './service.ts';
+import { ExposureService } from './service.ts';
 
-await runMain(SERVICE, ({ logger, fail }) => createExposureService(loadExposureConfig(), { logger, fail }));
+await runMain(SERVICE, ({ logger, fail }) => new ExposureService({ config: loadExposureConfig(), logger, onFatal: fail }));
