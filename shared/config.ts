@@ -351,13 +351,17 @@ export const registrySpec = {
 };
 
 /**
- * What every service reads: Kafka and the registry (where and how to authenticate), its HTTP address for /metrics
- * and /healthz, logging, and the topic layout (one partition count for every topic, so customers stay co-partitioned).
+ * What every service reads: Kafka and the registry (where and how to authenticate), its namespace (topic prefix and
+ * consumer group), its HTTP address for /metrics and /healthz, logging, and the topic layout (one partition count for
+ * every topic, so customers stay co-partitioned).
  */
 export function commonSpec(service: string, defaults: { httpPort: number }) {
   return {
     KAFKA_BROKERS: hostPorts(),
     KAFKA_CLIENT_ID: str({ default: service }),
+    // The namespace: a test or a parallel environment runs against its own topics and subjects and its own group.
+    O2C_TOPIC_PREFIX: str({ default: '' }),
+    KAFKA_GROUP_ID: str({ default: service }),
     ...kafkaSecuritySpec,
     KAFKA_PARTITIONS: int({ default: 12, min: 1, max: 10_000 }),
     KAFKA_REPLICATION_FACTOR: int({ default: 1, min: 1, max: 32 }),
@@ -383,7 +387,33 @@ export function commonSpec(service: string, defaults: { httpPort: number }) {
   };
 }
 
-export const redisSpec = { REDIS_URL: secret(url({ protocols: ['redis', 'rediss'] })) };
+export const redisSpec = {
+  REDIS_URL: secret(url({ protocols: ['redis', 'rediss'] })),
+  // The Redis side of the namespace: every key of the service starts with it.
+  REDIS_KEY_PREFIX: str({ default: 'o2c' }),
+};
 export const databaseSpec = { DATABASE_URL: secret(url({ protocols: ['postgres', 'postgresql'] })) };
 
 export type CommonConfig = Config<ReturnType<typeof commonSpec>>;
+
+/**
+ * What a stateful service (shared/stateful/stateful-service.ts) reads besides the common variables: Redis, and how it
+ * consumes and publishes. The same variables and defaults for exposure, delinquency and scoring.
+ */
+export const statefulSpec = {
+  ...redisSpec,
+  // Batches of different partitions handled at once; one partition's topics are still handled one at a time.
+  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int({ default: 12, min: 1, max: 1000 }),
+  // Idempotent producers the outbox is published through, partition p by producer p % n: one kafkajs idempotent
+  // producer sends one request at a time, so a single one would make every partition wait for the others.
+  KAFKA_PRODUCERS: int({ default: 4, min: 1, max: 64 }),
+  // How soon the group notices a member that died without leaving (kill -9) and hands its partitions over.
+  KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1000 }),
+  KAFKA_HEARTBEAT_INTERVAL_MS: int({ default: 3000, min: 100 }),
+  // Partition p of the inputs in event-time order (a replay of pre-loaded topics applies as it happened); how long
+  // records parked for that order stay in memory before they are fetched again.
+  EVENT_TIME_ALIGNMENT: bool({ default: true }),
+  ALIGN_MAX_IDLE_MS: int({ default: 2000, min: 0, max: 600_000 }),
+};
+
+export type StatefulConfig = Config<ReturnType<typeof commonSpec> & typeof statefulSpec>;

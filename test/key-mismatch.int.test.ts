@@ -12,12 +12,13 @@ import { deriveEventId } from '../shared/ids.ts';
 import { DlqHeaders } from '../shared/kafka/dlq.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { dayFromIso, startOfDay } from '../shared/time.ts';
-import { createExposureService, loadExposureConfig } from '../services/exposure/src/service.ts';
+import { loadExposureConfig } from '../services/exposure/src/config.ts';
+import { ExposureService } from '../services/exposure/src/service.ts';
 import { contractsOf, dropKeys, testEnv, type TestEnv } from '../services/exposure/test/harness.ts';
-import { loadDelinquencyConfig } from '../services/delinquency/src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../services/delinquency/src/config.ts';
 import { DelinquencyService } from '../services/delinquency/src/service.ts';
 import { openSandbox, readAll, readDelinquency, waitConsumed, type Sandbox } from '../services/delinquency/test/real-stack.ts';
-import { loadReportingConfig } from '../services/reporting/src/adapters/config.ts';
+import { loadReportingConfig } from '../services/reporting/src/config.ts';
 import { ReportingService } from '../services/reporting/src/service.ts';
 import { endOffsets, metricSeries, sinkEnv, sinkTopics, waitForSinkAt, type SinkTopics } from '../services/reporting/test/sink-stack.ts';
 import { reportingDatabase, type ReportingDb } from '../services/reporting/test/support.ts';
@@ -123,7 +124,13 @@ describe('a record keyed by anything but its customerId goes to the DLQ as KeyMi
     stops.push(() => Promise.all([dlq.stop(), holds.stop()]));
 
     const { logger, lines } = warnLog('exposure');
-    const service = createExposureService(loadExposureConfig(t.env), { logger });
+    const service = new ExposureService({
+      config: loadExposureConfig(t.env),
+      logger,
+      onFatal: (e) => {
+        throw e;
+      },
+    });
     await service.start();
     stops.push(() => service.stop());
 

@@ -5,9 +5,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../shared/logger.ts';
 import type { Service } from '../shared/lifecycle.ts';
-import { loadDelinquencyConfig } from '../services/delinquency/src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../services/delinquency/src/config.ts';
 import { DelinquencyService } from '../services/delinquency/src/service.ts';
-import { createExposureService, loadExposureConfig } from '../services/exposure/src/service.ts';
+import { loadExposureConfig } from '../services/exposure/src/config.ts';
+import { ExposureService } from '../services/exposure/src/service.ts';
 import { uniqueId } from './kafka.ts';
 import { ensureSecureStack, type SecureStack } from './stack.ts';
 
@@ -62,7 +63,7 @@ describe('the services on the secure broker', () => {
   it('exposure starts as the exposure principal', async () => {
     const config = loadExposureConfig(envOf('exposure'));
     expect(config).toMatchObject({ KAFKA_SASL_USERNAME: 'exposure', KAFKA_TLS: true, KAFKA_GROUP_ID: 'exposure' });
-    await startStop(createExposureService(config, { logger }));
+    await startStop(new ExposureService({ config, logger, onFatal: (e) => { throw e; } }));
   });
 
   it('delinquency starts as the delinquency principal', async () => {

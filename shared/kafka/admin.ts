@@ -10,6 +10,7 @@
 //       subject -> id; idempotent
 //   verifySchemas(registry, specs)                SCHEMA_AUTO_REGISTER=false: each subject must exist, accept our
 //       schema under its rule, and have it registered; returns subject -> id without writing anything
+//   logStartOffsets(admin)                        (topic, partition) -> the first offset still in the log, cached briefly
 //
 // With `startup` (a service's config), each first call is retried within STARTUP_TIMEOUT_MS (shared/startup.ts).
 //
@@ -338,4 +339,23 @@ export async function retryKafkaStartup<T>(
   options: { withinMs?: number; logger?: Logger; brokers?: readonly string[] } = {},
 ): Promise<T> {
   return reachKafka({ what, brokers: options.brokers, timeoutMs: options.withinMs ?? 120_000, logger: options.logger }, fn);
+}
+
+// The first offset still in each input topic-partition's log (its low watermark), for the BatchProcessor to tell a
+// gap left by retention from state Redis lost. Asked only when a batch finds such a gap, and cached per topic for a
+// short while: retention only moves it forward, and a value much older than that could make us rewind into
+// deleted records again and again.
+export function logStartOffsets(admin: Admin, opts: { ttlMs?: number; now?: () => number } = {}) {
+  const ttlMs = opts.ttlMs ?? 10_000;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, { at: number; low: Map<number, bigint> }>();
+  return async (topic: string, partition: number): Promise<bigint> => {
+    let entry = cache.get(topic);
+    if (!entry || now() - entry.at > ttlMs) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      entry = { at: now(), low: new Map(offsets.map((o) => [o.partition, BigInt(o.low)])) };
+      cache.set(topic, entry);
+    }
+    return entry.low.get(partition) ?? 0n;
+  };
 }

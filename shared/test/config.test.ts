@@ -139,6 +139,13 @@ describe('commonSpec', () => {
     });
   });
 
+  it('gives every service the same namespace variables: production names, the service as its group, o2c keys', () => {
+    const config = loadConfig({ ...commonSpec('scoring', { httpPort: 0 }), ...redisSpec }, { ...env, REDIS_URL: 'redis://127.0.0.1:6379' });
+    expect(config).toMatchObject({ O2C_TOPIC_PREFIX: '', KAFKA_GROUP_ID: 'scoring', REDIS_KEY_PREFIX: 'o2c' });
+    const named = loadConfig(commonSpec('scoring', { httpPort: 0 }), { ...env, O2C_TOPIC_PREFIX: 't1.', KAFKA_GROUP_ID: 'g1' });
+    expect(named).toMatchObject({ O2C_TOPIC_PREFIX: 't1.', KAFKA_GROUP_ID: 'g1' });
+  });
+
   it('names what is missing for a service that also needs Redis', () => {
     expect(problems({ ...commonSpec('exposure', { httpPort: 0 }), ...redisSpec }, { LOG_LEVEL: 'loud' })).toEqual([
       'KAFKA_BROKERS is required',

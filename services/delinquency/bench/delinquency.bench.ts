@@ -19,8 +19,8 @@ import { DEFAULT_CREDIT_LIMIT, parseCreditLimit } from '../../../tools/import-le
 import { AR_LATE_PAYMENTS } from '../../../tools/import-ledger/src/mapping.ts';
 import { ledgerReplay } from '../../../tools/import-ledger/src/replay.ts';
 import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
-import { loadDelinquencyConfig } from '../src/adapters/config.ts';
-import { rejectedRecordLetter } from '../src/adapters/dead-letters.ts';
+import { loadDelinquencyConfig } from '../src/config.ts';
+import { rejectedRecordLetter } from '../../../shared/stateful/rejected-letter.ts';
 import { CLOCK_ENTITY, DelinquencyDomain, type ClockEntity, type Entity, type InputRecord } from '../src/adapters/partition-domain.ts';
 import { applyEvent, defaultPolicy, emptyState, nextDueDay, observeTick, emptyWatermark } from '../src/domain/index.ts';
 import { DelinquencyService } from '../src/service.ts';
@@ -101,7 +101,7 @@ async function overdueTick(box: Sandbox): Promise<void> {
     store,
     publisher: new OutboxPublisher(store, box.producer),
     encode: (spec, event) => box.serde.encode(spec, event),
-    toDlq: rejectedRecordLetter(box.topics.DLQ.name, 'delinquency', () => new Date()),
+    toDlq: rejectedRecordLetter<InputRecord>(box.topics.DLQ.name, 'delinquency', () => new Date(), (e) => e.record),
     logStartOffset: async () => 0n,
   });
   const tick: PaymentEvent = {

@@ -19,7 +19,7 @@ import { DEFAULT_CREDIT_LIMIT, parseCreditLimit } from '../../../tools/import-le
 import { AR_LATE_PAYMENTS } from '../../../tools/import-ledger/src/mapping.ts';
 import { ledgerReplay } from '../../../tools/import-ledger/src/replay.ts';
 import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
-import { loadDelinquencyConfig } from '../src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../src/config.ts';
 import { defaultPolicy, statusOf, type DelinquencyInput } from '../src/domain/index.ts';
 import { drive, type Item } from './drive.ts';
 import { DelinquencyService } from '../src/service.ts';

@@ -6,7 +6,7 @@ import type { ConsumedRecord } from '../../../shared/kafka/runner.ts';
 import { startOfDay } from '../../../shared/time.ts';
 import type { DerivedRecord } from '../../../shared/stateful/batch-processor.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
-import { loadDelinquencyConfig } from '../src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../src/config.ts';
 import { DelinquencyDomain, type Entity, type InputEvent, type InputRecord } from '../src/adapters/partition-domain.ts';
 import { adjusted, CUSTOMER, d, disputed, issued, paid } from './fixtures.ts';
 

@@ -10,7 +10,7 @@ import { createLogger } from '../../../shared/logger.ts';
 import { dayFromIso, startOfDay } from '../../../shared/time.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import type { CollectedMessage } from '../../../test/kafka.ts';
-import { loadDelinquencyConfig } from '../src/adapters/config.ts';
+import { loadDelinquencyConfig } from '../src/config.ts';
 import { HeldInputHeaders } from '../src/adapters/dead-letters.ts';
 import { defaultPolicy, type DelinquencyInput } from '../src/domain/index.ts';
 import { DelinquencyService } from '../src/service.ts';

@@ -1,6 +1,7 @@
 // The exposure service as a process: configuration from the environment, SIGTERM/SIGINT for a graceful stop, exit
 // codes as shared/lifecycle.ts defines them.
 import { runMain } from '../../../shared/lifecycle.ts';
-import { createExposureService, loadExposureConfig, SERVICE } from './service.ts';
+import { loadExposureConfig, SERVICE } from './config.ts';
+import { ExposureService } from './service.ts';
 
-await runMain(SERVICE, ({ logger, fail }) => createExposureService(loadExposureConfig(), { logger, fail }));
+await runMain(SERVICE, ({ logger, fail }) => new ExposureService({ config: loadExposureConfig(), logger, onFatal: fail }));

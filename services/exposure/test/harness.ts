@@ -15,7 +15,8 @@ import { customerStateCodec } from '../src/adapters/state-parts.ts';
 import { uniqueId } from '../../../test/kafka.ts';
 import type { Stack } from '../../../test/stack.ts';
 import type { CustomerState, ExposureInput } from '../src/domain/index.ts';
-import { createExposureService, loadExposureConfig, SERVICE, type ExposureService } from '../src/service.ts';
+import { loadExposureConfig, SERVICE } from '../src/config.ts';
+import { ExposureService } from '../src/service.ts';
 import type { Topic } from './histories.ts';
 import type { ModelDecision } from './model.ts';
 
@@ -63,8 +64,13 @@ export async function contractsOf(kafka: Kafka, stack: Stack, t: TestEnv): Promi
   return serde;
 }
 
+/** A service failure in a test: thrown, so the test fails instead of waiting for output that never comes. */
+const failTest = (error: Error): never => {
+  throw error;
+};
+
 export async function startInProcess(t: TestEnv, extra: Record<string, string> = {}): Promise<ExposureService> {
-  const service = createExposureService(loadExposureConfig({ ...t.env, ...extra }), { logger: createLogger(SERVICE) });
+  const service = new ExposureService({ config: loadExposureConfig({ ...t.env, ...extra }), logger: createLogger(SERVICE), onFatal: failTest });
   await service.start();
   return service;
 }

@@ -14,7 +14,8 @@ import { partitionKeys } from '../../../shared/redis/keys.ts';
 import { INCOMPLETE_FIELD } from '../../../shared/redis/partition-store.ts';
 import { deleteTopics } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
-import { createExposureService, loadExposureConfig, SERVICE, type ExposureService } from '../src/service.ts';
+import { loadExposureConfig, SERVICE } from '../src/config.ts';
+import { ExposureService } from '../src/service.ts';
 import { contractsOf, customerStates, dropKeys, endOffsets, HistoryProducer, testEnv, waitApplied, type TestEnv } from './harness.ts';
 import { customer } from './inputs.ts';
 
@@ -49,7 +50,13 @@ async function start(): Promise<{ service: ExposureService; lines: Array<Record<
       done();
     },
   });
-  const service = createExposureService(loadExposureConfig(t.env), { logger: createLogger(SERVICE, { level: 'warn', destination }) });
+  const service = new ExposureService({
+    config: loadExposureConfig(t.env),
+    logger: createLogger(SERVICE, { level: 'warn', destination }),
+    onFatal: (e) => {
+      throw e;
+    },
+  });
   await service.start();
   return { service, lines };
 }

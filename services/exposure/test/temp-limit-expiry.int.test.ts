@@ -12,7 +12,8 @@ import { dayOf, startOfDay } from '../../../shared/time.ts';
 import { collect, deleteTopics, produce } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import { applyEvent, type CustomerState, type DerivedEvent, type ExposureInput } from '../src/domain/index.ts';
-import { loadExposureConfig, policyOf, type ExposureService } from '../src/service.ts';
+import { loadExposureConfig, policyOf } from '../src/config.ts';
+import type { ExposureService } from '../src/service.ts';
 import { contractsOf, dropKeys, endOffsets, HistoryProducer, specOf, startInProcess, testEnv, waitApplied, type TestEnv } from './harness.ts';
 import { customer, T0 } from './inputs.ts';
 

@@ -18,7 +18,7 @@ import type { Logger } from '../../../shared/logger.ts';
 import { createRegistry, createRunnerMetrics, initialiseRunnerCounters } from '../../../shared/metrics.ts';
 import { migrate } from '../../../shared/pg/migrate.ts';
 import { createPool, reachDatabase, type Pool } from '../../../shared/pg/pool.ts';
-import { migrationSettings, SERVICE, type ReportingConfig } from './adapters/config.ts';
+import { migrationSettings, SERVICE, type ReportingConfig } from './config.ts';
 import { alignGroupWithStore } from './adapters/group-offsets.ts';
 import { createSinkMetrics } from './adapters/metrics.ts';
 import { readOffsets } from './adapters/pg-writer.ts';

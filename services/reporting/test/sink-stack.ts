@@ -6,7 +6,7 @@ import { prepareContracts } from '../../../shared/kafka/admin.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { deleteTopics, testKafka, uniqueId, waitUntil } from '../../../test/kafka.ts';
 import type { Stack } from '../../../test/stack.ts';
-import { loadReportingConfig } from '../src/adapters/config.ts';
+import { loadReportingConfig } from '../src/config.ts';
 import { ReportingService } from '../src/service.ts';
 import { specOf, type Stream, type StreamTopic } from './stream.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/config.ts';
-import { loadScoringConfig } from '../src/adapters/config.ts';
+import { loadScoringConfig } from '../src/config.ts';
 import { defaultPolicy } from '../src/domain/index.ts';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081/apis/ccompat/v7', REDIS_URL: 'redis://127.0.0.1:6379' };

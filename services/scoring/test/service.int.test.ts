@@ -1,7 +1,7 @@
 // The scoring service on the real stack (Kafka, registry, Redis): four customers' real history from the ledger,
 // replayed in event time with daily ticks on two partitions, gives exactly what the core gives driven directly
 // (ids and contents), and every published score and probability is the reference model's for the inputs up to
-// it; an invoice issued twice goes to the DLQ and the partition moves on.
+// it; an invoice issued twice goes to the DLQ, is counted, and the partition moves on.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreditReviewEvent, CreditScoreEvent } from '../../../shared/contracts/events.generated.ts';
@@ -14,7 +14,7 @@ import { getStack } from '../../../test/stack.ts';
 import { AR_LATE_PAYMENTS } from '../../../tools/import-ledger/src/mapping.ts';
 import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
 import { ledgerEvents } from '../../../tools/score-eval/ledger-eval.ts';
-import { loadScoringConfig } from '../src/adapters/config.ts';
+import { loadScoringConfig } from '../src/config.ts';
 import { toEvent } from '../src/adapters/emit.ts';
 import { defaultPolicy, ScoringReplay, type ScoringInput, type StreamEvent } from '../src/domain/index.ts';
 import { ScoringService } from '../src/service.ts';
@@ -103,5 +103,17 @@ describe('the scoring service through Kafka and Redis', () => {
     expect(letters[0]!.headers[DlqHeaders.SERVICE]?.toString()).toBe('scoring');
     expect(letters[0]!.headers[DlqHeaders.ERROR_CLASS]?.toString()).toBe('InvalidEvent');
     expect(await box.serde.decode(box.topics.INVOICES, letters[0]!.value)).toEqual(duplicate);
+  });
+
+  it('counts the rejected input in the shared DLQ metric and what it emitted in its own (the stateful kit\'s metrics)', async () => {
+    const lines = (await (await fetch(`http://127.0.0.1:${service.httpPort}/metrics`)).text()).split('\n');
+    // The value of the one series of `name` carrying every label given (in whatever order prom-client prints them).
+    const value = (name: string, labels: Record<string, string>): number | undefined => {
+      const found = lines.filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      return found.length === 1 ? Number(found[0]!.split(' ').at(-1)) : undefined;
+    };
+    expect(value('o2c_dlq_records_total', { service: 'scoring', topic: box.topics.INVOICES.name, error_class: 'InvalidEvent' })).toBe(1);
+    expect(value('o2c_scoring_events_emitted_total', { service: 'scoring', type: 'CreditScoreUpdated' })).toBeGreaterThan(0);
+    expect(value('o2c_scoring_state_incomplete', { service: 'scoring', partition: '0' })).toBe(0);
   });
 });

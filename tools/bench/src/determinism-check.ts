@@ -13,10 +13,11 @@ import type { CreditHoldEvent, DelinquencyEvent, ExposureEvent } from '../../../
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import type { AnyEvent, TopicRegistry, TopicSpec } from '../../../shared/contracts/topics.ts';
 import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
-import { SERVICE as DELINQUENCY, loadDelinquencyConfig } from '../../../services/delinquency/src/adapters/config.ts';
+import { SERVICE as DELINQUENCY, loadDelinquencyConfig } from '../../../services/delinquency/src/config.ts';
 import { DelinquencyDomain, type InputEvent } from '../../../services/delinquency/src/adapters/partition-domain.ts';
 import type { ExposureInput } from '../../../services/exposure/src/domain/index.ts';
-import { SERVICE as EXPOSURE, inputTopics as exposureInputs, loadExposureConfig, policyOf } from '../../../services/exposure/src/service.ts';
+import { SERVICE as EXPOSURE, loadExposureConfig, policyOf } from '../../../services/exposure/src/config.ts';
+import { inputTopics as exposureInputs } from '../../../services/exposure/src/service.ts';
 import { addToLog, deadLetterKey, replayDelinquency, replayExposure, type Expected, type InputLog } from './core-replay.ts';
 import { canonicalJson, compareByKey, differencesOf, digestOf, type Differences } from './determinism.ts';
 import { readTopics } from './topic-reader.ts';

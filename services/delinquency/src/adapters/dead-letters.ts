@@ -1,11 +1,9 @@
-// Dead letters for inputs the core rejects. Rejected on arrival, the record goes to the DLQ byte for byte with the
-// runner's headers (shared/kafka/dlq.ts). Rejected later, when a held input is released (it was dated after the
+// Dead letters for inputs the core rejects. Rejected on arrival, the record goes to the DLQ byte for byte as the
+// stateful kit's one letter (shared/stateful/rejected-letter.ts). Rejected later, when a held input is released (it was dated after the
 // as-of date, and only then could be checked against the state), its original bytes are no longer at hand: the
 // event is re-encoded with its source topic's schema and the letter says so in o2c-value-origin.
 import type { PoisonClass } from '../../../../shared/errors.ts';
 import { DlqHeaders } from '../../../../shared/kafka/dlq.ts';
-import { rejectedRecordLetter as letter } from '../../../../shared/stateful/rejected-letter.ts';
-import type { InputRecord } from './partition-domain.ts';
 
 /** Headers a re-encoded letter adds to the DLQ's own. */
 export const HeldInputHeaders = {
@@ -16,10 +14,6 @@ export const HeldInputHeaders = {
 
 /** Long enough for any of the core's messages (as in shared/kafka/dlq.ts). */
 const MAX_ERROR_MESSAGE = 2000;
-
-/** The BatchProcessor's toDlq: the rejected record as consumed (the kit's one letter), from the domain's record. */
-export const rejectedRecordLetter = (dlqTopic: string, service: string, now: () => Date) =>
-  letter<InputRecord>(dlqTopic, service, now, (e) => e.record);
 
 export interface HeldInputLetter {
   topic: string;

@@ -80,7 +80,10 @@ export type Entity = ClockEntity | CustomerEntity;
 export interface BatchTally {
   /** eventId -> eventType. */
   emitted: Map<string, string>;
-  /** source record and event -> where it came from and why it was rejected. */
+  /**
+   * Held inputs rejected on release (re-encoded dead letters), by source topic and event id: where each came from and
+   * why. A record rejected on arrival is the batch processor's rejection, counted by the stateful kit.
+   */
   rejected: Map<string, { topic: string; errorClass: string }>;
   /** The partition's open invoices after the batch, when it changed them. */
   openInvoices?: number;
@@ -163,8 +166,6 @@ class Step {
 
   /** The current record is rejected (to the DLQ with its original bytes). */
   reject(rejected: Rejection, out: DerivedRecord[] = []): Applied {
-    const { topic, offset } = this.source.record;
-    this.tally.rejected.set(`${topic}@${offset}`, { topic, errorClass: rejected.errorClass });
     return { out, rejected };
   }
 

@@ -31,11 +31,9 @@ export interface DomainSettings {
   policy: ScoringPolicy;
 }
 
-/** Counts of one partition's batch, keyed so a batch recomputed after a stale commit counts once. */
+/** What one partition's batch emitted (eventId -> eventType), keyed so a batch recomputed after a stale commit counts once. */
 export interface BatchTally {
   emitted: Map<string, string>;
-  /** topic@offset of each input rejected. */
-  rejected: Set<string>;
 }
 
 export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
@@ -53,7 +51,7 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
 
   apply(ws: WorkingSet<Entity>, record: InputRecord, { partition }: { partition: number }): Applied {
     const { event } = record;
-    const tally = this.tallies.get(partition) ?? { emitted: new Map(), rejected: new Set() };
+    const tally = this.tallies.get(partition) ?? { emitted: new Map() };
     this.tallies.set(partition, tally);
     const clock = (ws.get(CLOCK_ENTITY) as ClockEntity | undefined) ?? { day: null };
     const { policy } = this.settings;
@@ -71,13 +69,11 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
       return { out };
     }
     if (event.customerId === CLOCK_ENTITY) {
-      tally.rejected.add(`${record.topic}@${record.offset}`);
       return { out: [], rejected: { errorClass: 'InvalidEvent', message: `customerId '${CLOCK_ENTITY}' is reserved` } };
     }
     const id = event.customerId;
     const r = onInput(ws.get(id) as CustomerEntity | undefined, event as ScoringInput, clock.day, policy);
     if (r.rejected !== undefined) {
-      tally.rejected.add(`${record.topic}@${record.offset}`);
       return { out: [], rejected: { errorClass: 'InvalidEvent', message: r.rejected } };
     }
     ws.set(id, r.entity);
@@ -89,7 +85,7 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
   readonly codec = wholeStateCodec<Entity>((state) => JSON.stringify(state), (text) => JSON.parse(text) as Entity);
 
   resetTally(partition: number): void {
-    this.tallies.set(partition, { emitted: new Map(), rejected: new Set() });
+    this.tallies.set(partition, { emitted: new Map() });
   }
 
   takeTally(partition: number): BatchTally | undefined {

@@ -1,5 +1,5 @@
 // The scoring policy: every cut-off, multiple and threshold a credit team may tune, with defaults. The adapter
-// reads it from the environment (src/adapters/config.ts); the core only receives it.
+// reads it from the environment (src/config.ts); the core only receives it.
 export const RISK_CLASSES = ['A', 'B', 'C', 'D', 'E'] as const;
 export type RiskClass = (typeof RISK_CLASSES)[number];
 

@@ -1,7 +1,7 @@
-// The scoring service's environment: the common variables, Redis, where it reads and writes (a topic prefix, a
-// Redis key prefix and a group id, so a test or a parallel environment never shares them) and the scoring policy.
-import { commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../../shared/config.ts';
-import { defaultPolicy, validatePolicy, type ScoringPolicy } from '../domain/index.ts';
+// The scoring service's environment: the common variables (its namespace included), the stateful kit's (Redis, the
+// consumer's and producers' tuning) and the scoring policy.
+import { commonSpec, ConfigError, int, list, loadConfig, statefulSpec, type Config } from '../../../shared/config.ts';
+import { defaultPolicy, validatePolicy, type ScoringPolicy } from './domain/index.ts';
 
 export const SERVICE = 'scoring';
 
@@ -9,11 +9,7 @@ const csv = (xs: readonly number[]) => xs.map(String);
 
 export const scoringSpec = {
   ...commonSpec(SERVICE, { httpPort: 9467 }),
-  ...redisSpec,
-  O2C_TOPIC_PREFIX: str({ default: '' }),
-  REDIS_KEY_PREFIX: str({ default: 'o2c' }),
-  KAFKA_GROUP_ID: str({ default: SERVICE }),
-  ALIGN_MAX_IDLE_MS: int({ default: 2_000, min: 0 }),
+  ...statefulSpec,
   SCORING_CLASS_PROBABILITY_CUTOFFS: list({ default: csv(defaultPolicy.probabilityCutoffs) }),
   SCORING_CLASS_SCORE_CUTOFFS: list({ default: csv(defaultPolicy.scoreCutoffs) }),
   SCORING_LIMIT_MULTIPLES: list({ default: csv(defaultPolicy.limitMultiples) }),

@@ -1,8 +1,7 @@
-// The delinquency service's environment: the common variables, Redis, where it reads and writes (a topic prefix,
-// a Redis key prefix and a group id, so a test or a parallel environment never shares them), the live clock and
-// the collections policy.
-import { bool, commonSpec, ConfigError, int, list, loadConfig, redisSpec, str, type Config } from '../../../../shared/config.ts';
-import { defaultPolicy, validatePolicy, type DelinquencyPolicy } from '../domain/index.ts';
+// The delinquency service's environment: the common variables (its namespace included), the stateful kit's (Redis,
+// the consumer's and producers' tuning), the live clock and the collections policy.
+import { bool, commonSpec, ConfigError, int, list, loadConfig, statefulSpec, type Config } from '../../../shared/config.ts';
+import { defaultPolicy, validatePolicy, type DelinquencyPolicy } from './domain/index.ts';
 
 export const SERVICE = 'delinquency';
 
@@ -10,18 +9,7 @@ const ladder = defaultPolicy.dunningLadder.map((s) => `${s.stage}:${s.daysPastDu
 
 export const delinquencySpec = {
   ...commonSpec(SERVICE, { httpPort: 9465 }),
-  ...redisSpec,
-  O2C_TOPIC_PREFIX: str({ default: '' }),
-  REDIS_KEY_PREFIX: str({ default: 'o2c' }),
-  KAFKA_GROUP_ID: str({ default: SERVICE }),
-  // Partition p of the inputs in event-time order, as exposure reads them: a topic that runs ahead waits in the
-  // runner, not in the customers' states; how long records parked for that order stay in memory before a re-fetch.
-  EVENT_TIME_ALIGNMENT: bool({ default: true }),
-  ALIGN_MAX_IDLE_MS: int({ default: 2000, min: 0, max: 600_000 }),
-  // Batches of different partitions handled at once (one partition's batches never overlap), and the idempotent
-  // producers the outbox goes out through (partition p by producer p % n; one sends one request at a time).
-  KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int({ default: 12, min: 1, max: 1000 }),
-  KAFKA_PRODUCERS: int({ default: 4, min: 1, max: 64 }),
+  ...statefulSpec,
   LIVE_CLOCK: bool({ default: false }),
   // Off by default: event-time alignment already fixes the order of a day's inputs, and a payment then cures at once.
   DELINQUENCY_SAME_DAY_ORDER: bool({ default: false }),

@@ -1,8 +1,8 @@
 // The reporting service's environment: the common variables, the database it writes (and the one it migrates as the
 // schema owner), the role passwords the migrations set, and where it reads (a topic prefix and a group id, so a test
 // or a parallel environment never shares them).
-import { commonSpec, int, loadConfig, optional, str, url, type Config } from '../../../../shared/config.ts';
-import { DEFAULT_DATABASE_URL } from '../../../../shared/pg/pool.ts';
+import { commonSpec, int, loadConfig, optional, str, url, type Config } from '../../../shared/config.ts';
+import { DEFAULT_DATABASE_URL } from '../../../shared/pg/pool.ts';
 
 export const SERVICE = 'reporting';
 
@@ -16,8 +16,6 @@ export const reportingSpec = {
   /** Passwords the roles migration gives o2c_writer and grafana_reader; unset: the development default. */
   O2C_WRITER_PASSWORD: optional(str()),
   GRAFANA_READER_PASSWORD: optional(str()),
-  O2C_TOPIC_PREFIX: str({ default: '' }),
-  KAFKA_GROUP_ID: str({ default: SERVICE }),
   /** Records per transaction at most: big chunks make few multi-row statements. */
   REPORTING_BATCH_RECORDS: int({ default: 5000, min: 1, max: 100_000 }),
   /** Topic-partitions written at once, each on its own connection. */

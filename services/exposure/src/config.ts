@@ -1,0 +1,53 @@
+// The exposure service's environment: the common variables (its namespace included), the stateful kit's (Redis, the
+// consumer's and producers' tuning) and the credit policy.
+import { bool, commonSpec, ConfigError, list, loadConfig, oneOf, statefulSpec, str, type Config, type Var } from '../../../shared/config.ts';
+import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy } from './domain/index.ts';
+
+export const SERVICE = 'exposure';
+
+/** Comma-separated names; `none` for no name at all (an empty variable means "the default"). */
+function names(defaults: readonly string[]): Var<readonly string[]> {
+  return {
+    expects: "a comma-separated list, or 'none'",
+    parse: (raw) => {
+      if (raw === undefined) return defaults;
+      if (raw.trim().toLowerCase() === 'none') return [];
+      return Object.freeze(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+    },
+  };
+}
+
+export function exposureSpec() {
+  return {
+    ...commonSpec(SERVICE, { httpPort: 9401 }),
+    ...statefulSpec,
+    CREDIT_POLICY_VERSION: str({ default: 'v1' }),
+    NO_PROFILE_HOLD: bool({ default: true }),
+    RISK_HOLD_CLASSES: names(['E']),
+    OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
+    WARNING_BANDS: list({ default: ['80', '90', '100'] }),
+  };
+}
+
+export type ExposureConfig = Config<ReturnType<typeof exposureSpec>>;
+
+export function loadExposureConfig(env: Record<string, string | undefined> = process.env): ExposureConfig {
+  return loadConfig(exposureSpec(), env);
+}
+
+/** The credit policy the configuration names; a ConfigError (exit 2) when WARNING_BANDS is not a valid ladder. */
+export function policyOf(config: ExposureConfig): CreditPolicy {
+  const bands = config.WARNING_BANDS.map((b) => (/^\d+$/.test(b) ? Number(b) : Number.NaN));
+  if (!bands.every((b, i) => b > 0 && (i === 0 || b > bands[i - 1]!))) {
+    throw new ConfigError([
+      `WARNING_BANDS=${JSON.stringify(config.WARNING_BANDS.join(','))} must be ascending positive integer percentages, e.g. 80,90,100`,
+    ]);
+  }
+  return creditPolicy({
+    policyVersion: config.CREDIT_POLICY_VERSION,
+    noProfileHold: config.NO_PROFILE_HOLD,
+    riskHoldClasses: config.RISK_HOLD_CLASSES,
+    overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
+    warningBands: bands,
+  });
+}
