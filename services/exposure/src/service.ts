@@ -1,7 +1,8 @@
 // services/exposure: every order is decided against the customer's exposure and effective limit, held orders are
 // released oldest first, and every customer's exposure is kept in Redis, per partition, effectively once.
 //
-//   inputs   customers, orders, invoices, payments, credit-actions, delinquency (co-partitioned by customerId)
+//   inputs   customers, orders, invoices, payments, credit-actions, delinquency, and credit-scores under
+//            RISK_CLASS_SOURCE=scoring (co-partitioned by customerId)
 //   outputs  credit-holds (decisions, releases, customer holds, warnings), exposure (snapshots), DLQ (rejected)
 //   per batch of one topic-partition: load its customers, apply the core, one fenced commit, publish the outbox
 import type { Redis } from 'ioredis';
@@ -25,7 +26,14 @@ import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
 import { logStartOffsets } from './adapters/log-start.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
-import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy, type ExposureInput } from './domain/index.ts';
+import {
+  creditPolicy,
+  DELINQUENCY_LADDER,
+  RISK_CLASS_SOURCES,
+  type CreditPolicy,
+  type ExposureInput,
+  type RiskClassSource,
+} from './domain/index.ts';
 
 export const SERVICE = 'exposure';
 
@@ -64,6 +72,8 @@ export function exposureSpec() {
     CREDIT_POLICY_VERSION: str({ default: 'v1' }),
     NO_PROFILE_HOLD: bool({ default: true }),
     RISK_HOLD_CLASSES: names(['E']),
+    // scoring: the risk class is the latest o2c.credit-scores.v1 record's, and that topic is consumed too.
+    RISK_CLASS_SOURCE: oneOf(RISK_CLASS_SOURCES, { default: 'profile' }),
     OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
     WARNING_BANDS: list({ default: ['80', '90', '100'] }),
   };
@@ -87,14 +97,17 @@ export function policyOf(config: ExposureConfig): CreditPolicy {
     policyVersion: config.CREDIT_POLICY_VERSION,
     noProfileHold: config.NO_PROFILE_HOLD,
     riskHoldClasses: config.RISK_HOLD_CLASSES,
+    riskClassSource: config.RISK_CLASS_SOURCE,
     overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
     warningBands: bands,
   });
 }
 
-/** The topics the service consumes, in the registry it runs against. */
-export const inputTopics = (t: TopicRegistry) =>
-  [t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY] as const;
+/** The topics the service consumes, in the registry it runs against; the credit scores when the class comes from them. */
+export const inputTopics = (t: TopicRegistry, riskClassSource: RiskClassSource = 'profile') => [
+  t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY,
+  ...(riskClassSource === 'scoring' ? [t.CREDIT_SCORES] : []),
+];
 
 export interface ExposureService extends Service {
   readonly topics: TopicRegistry;
@@ -154,7 +167,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date()),
         logStartOffset: logStartOffsets(admin),
         metrics: runnerMetrics,
-        compactedTopics: compactedTopics(inputTopics(topics)),
+        compactedTopics: compactedTopics(inputTopics(topics, policy.riskClassSource)),
         logger: log,
         onStateIncomplete: stateIncompleteGauge(registry, SERVICE),
         onDeadLetter: ({ topic, partition, offset }, { errorClass }) => {
@@ -169,7 +182,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
         for (const p of handled) lengths.set(p, await store.outboxLength(p));
         return lengths;
       });
-      const inputs = inputTopics(topics);
+      const inputs = inputTopics(topics, policy.riskClassSource);
       runner = await startRunner<ExposureInput>({
         kafka,
         groupId: config.KAFKA_GROUP_ID,
