@@ -76,11 +76,14 @@ export class ScoringService implements Service {
 
     const registry = createRegistry(SERVICE);
     const runnerMetrics = createRunnerMetrics(registry, SERVICE);
-    const metrics = createScoringMetrics(registry, SERVICE);
+    const processed = new Set<number>();
+    const metrics = createScoringMetrics(registry, SERVICE, async () =>
+      new Map(await Promise.all([...processed].map(async (p) => [p, await store.outboxLength(p)] as const))));
     const log = logger.child({ component: SERVICE });
     const inputs = [topics.INVOICES, topics.PAYMENTS, topics.CUSTOMERS] as const;
 
     const handleBatch: HandleBatch<InputEvent> = async (records, ctx) => {
+      processed.add(ctx.partition);
       domain.resetTally(ctx.partition);
       const outcome = await processor.process(
         records.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, event: r })),
