@@ -10,6 +10,7 @@ import { AR_LATE_PAYMENTS } from '../../../tools/import-ledger/src/mapping.ts';
 import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
 import { evaluate, invoicesAtIssue, ledgerEvents } from '../../../tools/score-eval/ledger-eval.ts';
 import type { SinkEvent } from '../src/domain/to-row-ops.ts';
+import { RISK_AT_ISSUE_FIGURES_SQL } from './ledger-oracle.ts';
 import { reportingDatabase, sink, type ReportingDb } from './support.ts';
 
 const { rows } = readLedger(readFileSync(new URL('../../../data/ar-late-payments.csv', import.meta.url), 'utf8'), AR_LATE_PAYMENTS);
@@ -47,18 +48,8 @@ describe('credit scores in Postgres', () => {
   });
 
   it('gives the 2013 AUC and Brier of score:eval, computed in SQL', async () => {
-    const { rows: [sql] } = await rdb.pool.query<{ auc: string; brier: string; n: number }>(`
-      WITH t AS (
-        SELECT r.late_probability AS p, (i.days_late > 0) AS late
-          FROM reporting.invoice_risk_at_issue r JOIN reporting.invoices i USING (invoice_id)
-         WHERE i.issued_at >= DATE '2013-01-01' AND i.issued_at < DATE '2014-01-01'),
-      ranked AS (
-        SELECT p, late, rank() OVER (ORDER BY p) + (count(*) OVER (PARTITION BY p) - 1) / 2.0 AS r FROM t)
-      SELECT ((sum(r) FILTER (WHERE late) - count(*) FILTER (WHERE late) * (count(*) FILTER (WHERE late) + 1) / 2.0)
-                / (count(*) FILTER (WHERE late) * count(*) FILTER (WHERE NOT late)))::text AS auc,
-             avg((p - CASE WHEN late THEN 1 ELSE 0 END) ^ 2)::text AS brier,
-             count(*)::int AS n
-        FROM ranked`);
+    const { rows: [sql] } = await rdb.pool.query<{ auc: string; brier: string; n: number }>(
+      RISK_AT_ISSUE_FIGURES_SQL, ['2013-01-01', '2014-01-01']);
     const e = evaluate(invoicesAtIssue(rows));
     expect(sql!.n).toBe(e.invoices);
     expect(Number(sql!.auc)).toBeCloseTo(e.model.auc, 10);
