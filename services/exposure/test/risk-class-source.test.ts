@@ -2,7 +2,9 @@
 // Times: the n-th input of a customer is at T0 + n minutes.
 import { describe, expect, it } from 'vitest';
 import { deriveEventId } from '../../../shared/ids.ts';
+import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { applyEvent, creditPolicy, type ApplyResult, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
+import { inputTopics, loadExposureConfig, policyOf } from '../src/service.ts';
 import { POLICY_VERSION, approved, held, released, rows, snapshot } from './expect-rows.ts';
 import { MINUTE, T0, customer, envelope } from './inputs.ts';
 
@@ -96,5 +98,21 @@ describe('risk class from the scoring service (RISK_CLASS_SOURCE=scoring)', () =
 
   it('refuses an unknown source', () => {
     expect(() => creditPolicy({ policyVersion: 'p', riskClassSource: 'rating' as 'profile' })).toThrow(/riskClassSource/);
+  });
+});
+
+describe('RISK_CLASS_SOURCE', () => {
+  const env = { KAFKA_BROKERS: '127.0.0.1:9092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8081', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+  it('defaults to profile, and only scoring subscribes the credit scores', () => {
+    expect(policyOf(loadExposureConfig(env)).riskClassSource).toBe('profile');
+    expect(policyOf(loadExposureConfig({ ...env, RISK_CLASS_SOURCE: 'scoring' })).riskClassSource).toBe('scoring');
+    const t = topicRegistry('x.');
+    expect(inputTopics(t, 'profile').map((s) => s.name)).not.toContain(t.CREDIT_SCORES.name);
+    expect(inputTopics(t, 'scoring').map((s) => s.name)).toEqual([...inputTopics(t, 'profile').map((s) => s.name), t.CREDIT_SCORES.name]);
+  });
+
+  it('stops start-up naming the variable when it is neither', () => {
+    expect(() => loadExposureConfig({ ...env, RISK_CLASS_SOURCE: 'rating' })).toThrow(/RISK_CLASS_SOURCE.*one of profile, scoring/);
   });
 });
