@@ -15,6 +15,7 @@ import { dayOf, MS_PER_DAY } from '../shared/time.ts';
 import { delinquencySpec, loadDelinquencyConfig } from '../services/delinquency/src/config.ts';
 import { exposureSpec, loadExposureConfig, policyOf } from '../services/exposure/src/config.ts';
 import { loadReportingConfig, reportingSpec } from '../services/reporting/src/config.ts';
+import { loadScoringConfig, scoringSpec } from '../services/scoring/src/config.ts';
 import { toolSpec } from '../tools/lib/tool-config.ts';
 import { parseSimulatorArgs } from '../tools/simulator/src/options.ts';
 import { buildsSource, sourceOfBuilt } from './packaging.ts';
@@ -71,9 +72,10 @@ const PROGRAMS: Record<string, { spec: Spec; load: (env: Record<string, string>)
   exposure: { spec: exposureSpec(), load: (env) => policyOf(loadExposureConfig(env)) },
   delinquency: { spec: delinquencySpec, load: (env) => loadDelinquencyConfig(env) },
   reporting: { spec: reportingSpec, load: (env) => loadReportingConfig(env) },
+  scoring: { spec: scoringSpec, load: (env) => loadScoringConfig(env) },
   simulator: { spec: toolSpec('simulator'), load: (env) => loadConfig(toolSpec('simulator'), env) },
 };
-const SERVICES = ['exposure', 'delinquency', 'reporting'] as const;
+const SERVICES = ['exposure', 'delinquency', 'reporting', 'scoring'] as const;
 
 /** Host paths of the bind mounts (`./host:/container[:ro]`), by container path. */
 function bindMounts(s: ComposeService): { host: string; container: string }[] {

@@ -1,11 +1,12 @@
 // The real AR ledger through the whole pipeline, each part its own process as in production: the importer CLI
-// replays data/ar-late-payments.csv under a 3x-monthly credit limit, then the exposure, delinquency and
+// replays data/ar-late-payments.csv under a 3x-monthly credit limit, then the exposure, delinquency, scoring and
 // reporting services consume it until caught up. What Postgres ends with is held to the CSV alone: the receivables
 // figures of the oracle the reporting KPI test uses, the file's days late on every invoice (through the sink and
 // through the delinquency service), its payments, and one credit decision per order consistent with the limits
-// the policy sets from the file.
+// the policy sets from the file; and the scoring service's risk at issue to what `npm run score:eval` computes in
+// memory on the same file (the 2013 AUC and Brier, and every invoice's probability).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +23,12 @@ import {
   LEDGER,
   monthlyKpis,
   readLedgerInvoices,
+  RISK_AT_ISSUE_FIGURES_SQL,
   type LedgerInvoice,
 } from '../services/reporting/test/ledger-oracle.ts';
+import { AR_LATE_PAYMENTS } from '../tools/import-ledger/src/mapping.ts';
+import { readLedger } from '../tools/import-ledger/src/rows.ts';
+import { evaluate, invoicesAtIssue } from '../tools/score-eval/ledger-eval.ts';
 import { removeNamespace, serviceEnv, type DemoNamespace } from '../tools/demo/src/namespace.ts';
 import { caughtUp, readService, type ServiceReading } from '../tools/demo/src/pipeline-state.ts';
 import { parsePromText } from '../tools/demo/src/prom-text.ts';
@@ -161,7 +166,7 @@ afterAll(async () => {
   if (logDir) await rm(logDir, { recursive: true, force: true });
 }, 90_000);
 
-describe('the AR ledger through the importer and the three services', () => {
+describe('the AR ledger through the importer and the four services', () => {
   it('imports every row of the file, rejecting none', () => {
     expect(imported.stdout).toContain('2,466 valid rows, 0 rejected');
     expect(imported.stdout).toMatch(/2,466 orders, 2,466 invoices, 561 disputes, 2,466 payments/);
@@ -293,6 +298,28 @@ describe('the AR ledger through the importer and the three services', () => {
     );
     const { rows: held } = await pool.query(`SELECT count(*)::int AS n FROM reporting.orders WHERE decision = 'HELD'`);
     expect(held).toEqual([{ n: 0 }]);
+  });
+
+  it("scores every invoice at issue as score:eval's core does in memory: the same probabilities, 2013 AUC and Brier", async () => {
+    const { rows } = readLedger(await readFile(LEDGER, 'utf8'), AR_LATE_PAYMENTS);
+    const atIssue = invoicesAtIssue(rows);
+    const { rows: stored } = await pool.query<{ invoice_id: string; bp: number }>(
+      'SELECT invoice_id, (late_probability * 10000)::int AS bp FROM reporting.invoice_risk_at_issue ORDER BY invoice_id',
+    );
+    expect(stored.map((r) => [r.invoice_id, r.bp])).toEqual(
+      atIssue.map((a) => [a.invoiceId, Math.round(a.probability * 10_000)]).sort(([a], [b]) => (a! < b! ? -1 : 1)),
+    );
+    const { rows: [sql] } = await pool.query<{ auc: string; brier: string; n: number }>(
+      RISK_AT_ISSUE_FIGURES_SQL, ['2013-01-01', '2014-01-01']);
+    const e = evaluate(atIssue);
+    expect(sql!.n).toBe(e.invoices);
+    expect(e.invoices).toBe(1_189);
+    // Exact SQL numerics against the in-memory doubles: only rounding of the last bits may differ.
+    expect(Math.abs(Number(sql!.auc) - e.model.auc)).toBeLessThan(1e-9);
+    expect(Math.abs(Number(sql!.brier) - e.model.brier)).toBeLessThan(1e-9);
+    // The figures the scoring README reports, so a drift of the pipeline or the model shows here too.
+    expect(e.model.auc.toFixed(4)).toBe('0.8751');
+    expect(e.model.brier.toFixed(4)).toBe('0.1315');
   });
 
   it('stops every service cleanly on SIGTERM', async () => {

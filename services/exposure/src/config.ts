@@ -1,7 +1,7 @@
 // The exposure service's environment: the common variables (its namespace included), the stateful kit's (Redis, the
 // consumer's and producers' tuning) and the credit policy.
 import { bool, commonSpec, ConfigError, list, loadConfig, oneOf, statefulSpec, str, type Config, type Var } from '../../../shared/config.ts';
-import { creditPolicy, DELINQUENCY_LADDER, type CreditPolicy } from './domain/index.ts';
+import { creditPolicy, DELINQUENCY_LADDER, RISK_CLASS_SOURCES, type CreditPolicy } from './domain/index.ts';
 
 export const SERVICE = 'exposure';
 
@@ -24,6 +24,8 @@ export function exposureSpec() {
     CREDIT_POLICY_VERSION: str({ default: 'v1' }),
     NO_PROFILE_HOLD: bool({ default: true }),
     RISK_HOLD_CLASSES: names(['E']),
+    // scoring: the risk class is the latest o2c.credit-scores.v1 record's, and that topic is consumed too.
+    RISK_CLASS_SOURCE: oneOf(RISK_CLASS_SOURCES, { default: 'profile' }),
     OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
     WARNING_BANDS: list({ default: ['80', '90', '100'] }),
   };
@@ -47,6 +49,7 @@ export function policyOf(config: ExposureConfig): CreditPolicy {
     policyVersion: config.CREDIT_POLICY_VERSION,
     noProfileHold: config.NO_PROFILE_HOLD,
     riskHoldClasses: config.RISK_HOLD_CLASSES,
+    riskClassSource: config.RISK_CLASS_SOURCE,
     overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
     warningBands: bands,
   });

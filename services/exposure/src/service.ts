@@ -1,7 +1,8 @@
 // services/exposure: every order is decided against the customer's exposure and effective limit, held orders are
 // released oldest first, and every customer's exposure is kept in Redis, per partition, effectively once.
 //
-//   inputs   customers, orders, invoices, payments, credit-actions, delinquency (co-partitioned by customerId)
+//   inputs   customers, orders, invoices, payments, credit-actions, delinquency, and credit-scores under
+//            RISK_CLASS_SOURCE=scoring (co-partitioned by customerId)
 //   outputs  credit-holds (decisions, releases, customer holds, warnings), exposure (snapshots), DLQ (rejected)
 //   the rule: the exposure core (ExposureDomain) under the configured credit policy; the stateful kit
 //   (shared/stateful/stateful-service.ts) loads, commits, publishes and dead-letters
@@ -10,18 +11,20 @@ import { StatefulService, type StatefulRule, type StatefulServiceOptions } from 
 import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
 import { policyOf, SERVICE, type ExposureConfig } from './config.ts';
-import type { CreditPolicy, CustomerState, ExposureInput } from './domain/index.ts';
+import type { CreditPolicy, CustomerState, ExposureInput, RiskClassSource } from './domain/index.ts';
 
-/** The topics the service consumes, in the registry it runs against. */
-export const inputTopics = (t: TopicRegistry) =>
-  [t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY] as const;
+/** The topics the service consumes, in the registry it runs against; the credit scores when the class comes from them. */
+export const inputTopics = (t: TopicRegistry, riskClassSource: RiskClassSource = 'profile') => [
+  t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY,
+  ...(riskClassSource === 'scoring' ? [t.CREDIT_SCORES] : []),
+];
 
 /** The exposure rule: its inputs, its core, and its decision metrics from the core's per-batch tally. */
 export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): StatefulRule<ExposureInput, InputRecord, CustomerState> {
   const domain = new ExposureDomain({ topics, policy });
   return {
     service: SERVICE,
-    inputs: inputTopics(topics),
+    inputs: inputTopics(topics, policy.riskClassSource),
     domain,
     describe: { policy },
     attach({ registry, store, partitions }) {

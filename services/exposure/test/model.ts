@@ -96,9 +96,19 @@ function profileOf(book: Book) {
   return ofType(book, 'CustomerCreditProfile').at(-1)?.payload ?? null;
 }
 
+/** Inputs whose currency field is not a document's or a profile's (a score's is the profile's as scoring saw it). */
+const carriesCurrency = (e: ExposureInput): boolean =>
+  'currency' in e.payload && e.eventType !== 'CustomerDelinquencyChanged' && e.eventType !== 'CreditScoreUpdated';
+
 function currencyOf(book: Book): string | null {
-  for (const e of book.accepted) if ('currency' in e.payload && e.eventType !== 'CustomerDelinquencyChanged') return e.payload.currency;
+  for (const e of book.accepted) if (carriesCurrency(e) && 'currency' in e.payload) return e.payload.currency;
   return null;
+}
+
+/** The risk class under the policy's source: the latest profile's, or the latest accepted score's. */
+function riskClassOf(book: Book, policy: CreditPolicy): string | null {
+  if (policy.riskClassSource === 'scoring') return ofType(book, 'CreditScoreUpdated').at(-1)?.payload.riskClass ?? null;
+  return profileOf(book)?.riskClass ?? null;
 }
 
 function orderAmount(book: Book, orderId: string): number {
@@ -155,18 +165,19 @@ function standing(book: Book, policy: CreditPolicy): HoldReason[] {
   const reasons: HoldReason[] = [];
   if (LADDER.indexOf(status) >= LADDER.indexOf(policy.overdueHoldLevel)) reasons.push('OVERDUE');
   if (p?.manualHold) reasons.push('MANUAL');
-  if (p && policy.riskHoldClasses.includes(p.riskClass)) reasons.push('RISK_CLASS');
+  const riskClass = riskClassOf(book, policy);
+  if (riskClass !== null && policy.riskHoldClasses.includes(riskClass)) reasons.push('RISK_CLASS');
   if (!p && policy.noProfileHold) reasons.push('NO_CREDIT_PROFILE');
   if (policy.stateIncomplete) reasons.push('STATE_INCOMPLETE');
   return reasons;
 }
 
 /** Why the input is rejected, 'ignored' if it changes nothing here, null if it is accepted. */
-function verdict(book: Book, e: ExposureInput): string | 'ignored' | null {
+function verdict(book: Book, e: ExposureInput, policy: CreditPolicy): string | 'ignored' | null {
   const has = (type: ExposureInput['eventType'], key: string, id: string) =>
     book.accepted.some((x) => x.eventType === type && (x.payload as unknown as Record<string, unknown>)[key] === id);
   const currency = currencyOf(book);
-  if ('currency' in e.payload && e.eventType !== 'CustomerDelinquencyChanged' && currency !== null && e.payload.currency !== currency) {
+  if (carriesCurrency(e) && 'currency' in e.payload && currency !== null && e.payload.currency !== currency) {
     return 'currency';
   }
   switch (e.eventType) {
@@ -203,6 +214,10 @@ function verdict(book: Book, e: ExposureInput): string | 'ignored' | null {
     }
     case 'CustomerCreditProfile':
     case 'CustomerDelinquencyChanged': return null;
+    // Only a change of the class the policy takes from scores counts.
+    case 'CreditScoreUpdated':
+      if (policy.riskClassSource !== 'scoring') return 'ignored';
+      return riskClassOf(book, policy) === e.payload.riskClass ? 'ignored' : null;
     default: return 'ignored';
   }
 }
@@ -281,7 +296,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       books.set(e.customerId, book);
     }
     const b = book;
-    const v = verdict(b, e);
+    const v = verdict(b, e, policy);
     if (v === 'ignored') continue;
     if (v !== null) { rejectedEventIds.push(e.eventId); continue; }
     b.accepted.push(e);

@@ -27,6 +27,9 @@ const TO = new Date(T0 + 60 * MS_PER_DAY);
 const CUSTOMERS = ['C1', 'C2'];
 /** The dashboards' currency: money of another currency must never reach their panels. */
 const CURRENCY = 'EUR';
+/** The months the scorecard compares (its `before` and `after` variables). */
+const BEFORE = '2024-01';
+const AFTER = '2024-02';
 // Grafana sends instants without milliseconds.
 const grafanaTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -53,7 +56,10 @@ function expand(rawSql: string): string {
     .replace(/\$__timeFrom\(\)/g, from)
     .replace(/\$__timeTo\(\)/g, to)
     .replace(/\$customer\b/g, CUSTOMERS.map((c) => `'${c}'`).join(','))
-    .replace(/\$\{currency:sqlstring\}/g, `'${CURRENCY}'`);
+    .replace(/\$\{currency:sqlstring\}/g, `'${CURRENCY}'`)
+    .replace(/\$\{before:sqlstring\}/g, `'${BEFORE}'`)
+    .replace(/\$\{after:sqlstring\}/g, `'${AFTER}'`);
+  if (/\$\{/.test(out)) throw new Error(`unexpanded variable in: ${out}`);
   if (/\$\w/.test(out)) throw new Error(`unexpanded macro or variable in: ${out}`);
   return out;
 }
@@ -62,6 +68,26 @@ function expand(rawSql: string): string {
 const NUMERIC = new Set([20, 21, 23, 700, 701, 1700]);
 const TIME = new Set([1082, 1114, 1184]);
 const TEXT = new Set([25, 1043]);
+
+/**
+ * The scoring service's view of the scenario: January C1 in B (I1 issued in B), C2 in C (I2 and the voided I3 in C),
+ * the USD customer C3 in E; February C1 falls to C and C2 to D. I1 was settled late (day 40, due day 31), I2 is open.
+ */
+const scored = (name: string, customerId: string, day: number, riskClass: string, score: number | null, issued: string | null) =>
+  event(name, 'CreditScoreUpdated', customerId, T0 + day * MS_PER_DAY, {
+    asOfDate: dayOf(T0) + day, score, probabilityBp: 2_000, riskClass, factors: [], proposedLimit: 100_000,
+    limitReason: 'test', currentLimit: 100_000, currency: customerId === 'C3' ? 'USD' : 'EUR', utilisationBp: 0,
+    segment: 'SLOW', sizeBand: 'SMALL', annualSales: 0, modelVersion: 'm1',
+    issuedInvoice: issued === null ? null : { invoiceId: issued, score, probabilityBp: 2_000, riskClass },
+  });
+const SCORES = [
+  scored('s1', 'C1', 1, 'B', 72, 'I1'),
+  scored('s2', 'C2', 4, 'C', null, 'I2'),
+  scored('s3', 'C2', 4, 'C', null, 'I3'),
+  scored('s4', 'C3', 1, 'E', 40, 'I9'),
+  scored('s5', 'C1', 36, 'C', 64, null),
+  scored('s6', 'C2', 40, 'D', 52, null),
+];
 
 let rdb: ReportingDb;
 let dashboards: Dashboard[];
@@ -101,7 +127,7 @@ beforeAll(async () => {
     event('i9', 'InvoiceIssued', 'C3', T0 + MS_PER_DAY, {
       invoiceId: 'I9', orderId: null, amount: 40_000, currency: 'USD', issueDate: dayOf(T0) + 1, dueDate: dayOf(T0) + 11,
     }),
-  ]]);
+  ], SCORES]);
 });
 afterAll(() => rdb.close());
 
@@ -111,9 +137,11 @@ const postgresPanels = () =>
   );
 
 describe('grafana postgres panels', () => {
-  it('cover the three dashboards', () => {
-    expect(dashboards.map((d) => d.title).sort()).toEqual(['Collections and aging', 'Credit overview', 'Pipeline health']);
-    expect(postgresPanels().length).toBeGreaterThanOrEqual(18);
+  it('cover the four dashboards', () => {
+    expect(dashboards.map((d) => d.title).sort()).toEqual([
+      'Collections and aging', 'Credit overview', 'Credit risk scorecard', 'Pipeline health',
+    ]);
+    expect(postgresPanels().length).toBeGreaterThanOrEqual(30);
   });
 
   it('return the shape each panel needs, on seeded data, as grafana_reader', async () => {
@@ -162,6 +190,42 @@ describe('grafana postgres panels', () => {
     expect((await runAsGrafana(expand(panel('Dunning stages')))).rows).toEqual([{ Stage: 'REMINDER_1', Invoices: '1' }]);
   });
 
+  it('compare the scorecard of the two months chosen, from the seeded scores', async () => {
+    const panel = (title: string) => postgresPanels().find((p) => p.panel.title === title)!.panel.targets[0]!.rawSql!;
+    const numbers = (rows: Array<Record<string, unknown>>) =>
+      rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])));
+    const row = (klass: string, v: number[], means: Array<number | null>, late: Array<number | null>, moved: number[]) => ({
+      Class: klass, 'Customers before': v[0], 'Customers after': v[1], 'AR before': v[2], 'AR after': v[3],
+      'Mean score before': means[0], 'Mean score after': means[1], 'Late % before': late[0], 'Late % after': late[1],
+      'Moved in (after)': moved[0], 'Moved out (after)': moved[1],
+    });
+    expect(numbers((await runAsGrafana(expand(panel('Scorecard, before and after')))).rows)).toEqual([
+      row('A', [0, 0, 0, 0], [null, null], [null, null], [0, 0]),
+      // January: C1 in B owing 250.00 of I1 (60,000 - 5,000 credit - 30,000 paid), I1 issued in B and settled late.
+      row('B', [1, 0, 250, 0], [72, null], [100, null], [0, 1]),
+      // C2 in C in January owing I2 (open, so no late rate); in February C1 (paid up) moved in and C2 out.
+      row('C', [1, 1, 300, 0], [null, 64], [null, null], [1, 1]),
+      // February: C2 in D, I2 open again after the chargeback on the month's last day.
+      row('D', [0, 1, 0, 300], [null, 52], [null, null], [1, 0]),
+      row('E', [0, 0, 0, 0], [null, null], [null, null], [0, 0]), // C3 is in E, but in USD
+    ]);
+    expect(numbers((await runAsGrafana(expand(panel('Class migrations, before to after')))).rows)).toEqual([
+      { Before: 'B', After: 'C', Customers: 1 },
+      { Before: 'C', After: 'D', Customers: 1 },
+    ]);
+    expect(numbers((await runAsGrafana(expand(panel('AR in classes D-E, after')))).rows)).toEqual([{ 'AR in D-E': 100 }]);
+    expect(numbers((await runAsGrafana(expand(panel('Late rate, before')))).rows)).toEqual([{ 'Late rate': 100 }]);
+    expect((await runAsGrafana(expand(panel('Class migrations month over month')))).rows).toEqual([
+      { Month: '2024-01', From: 'not scored', To: 'B', Customers: '1' }, // first scored in January
+      { Month: '2024-01', From: 'not scored', To: 'C', Customers: '1' },
+      { Month: '2024-02', From: 'B', To: 'C', Customers: '1' },
+      { Month: '2024-02', From: 'C', To: 'D', Customers: '1' },
+    ]);
+    // In USD the scorecard has C3 alone, in E.
+    expect(numbers((await runAsGrafana(expand(panel('Customers scored, after')).replace(`'${CURRENCY}'`, "'USD'"))).rows))
+      .toEqual([{ Customers: 1 }]);
+  });
+
   it('leave out money of other currencies than the one selected', async () => {
     const panel = (title: string) => postgresPanels().find((p) => p.panel.title === title)!.panel.targets[0]!.rawSql!;
     expect((await runAsGrafana(expand(panel('Open AR')))).rows).toEqual([{ 'Open AR': '300.0000000000000000' }]);
@@ -178,6 +242,7 @@ describe('grafana postgres panels', () => {
     const variables = Object.fromEntries(dashboards.map((d) => [d.title, d.templating.list.map((v) => v.name)]));
     expect(variables).toEqual({
       'Credit overview': ['currency', 'customer'], 'Collections and aging': ['currency'], 'Pipeline health': [],
+      'Credit risk scorecard': ['currency', 'before', 'after'],
     });
     const values = async (name: string) => {
       const variable = dashboards.flatMap((d) => d.templating.list).find((v) => v.name === name)!;
@@ -185,5 +250,7 @@ describe('grafana postgres panels', () => {
     };
     expect(await values('customer')).toEqual(CUSTOMERS);
     expect(await values('currency')).toEqual(['EUR', 'USD']);
+    expect(await values('before')).toEqual(['2024-01', '2024-02']); // earliest first
+    expect(await values('after')).toEqual(['2024-02', '2024-01']); // latest first
   });
 });

@@ -143,3 +143,21 @@ export function kpiMatcher(expected: readonly Kpi[], currency: string): unknown[
     avgDaysLate: close(k.avgDaysLate),
   }));
 }
+
+/**
+ * The AUC and Brier score, over the invoices issued in [$1, $2), of the late-payment probability at issue
+ * (reporting.invoice_risk_at_issue) against "paid late" (days_late > 0), in SQL: the Mann-Whitney rank sum with ties
+ * at their mean rank, and the mean squared error. One row: auc and brier as text (numeric, exact), n.
+ */
+export const RISK_AT_ISSUE_FIGURES_SQL = `
+  WITH t AS (
+    SELECT r.late_probability AS p, (i.days_late > 0) AS late
+      FROM reporting.invoice_risk_at_issue r JOIN reporting.invoices i USING (invoice_id)
+     WHERE i.issued_at >= $1::date AND i.issued_at < $2::date),
+  ranked AS (
+    SELECT p, late, rank() OVER (ORDER BY p) + (count(*) OVER (PARTITION BY p) - 1) / 2.0 AS r FROM t)
+  SELECT ((sum(r) FILTER (WHERE late) - count(*) FILTER (WHERE late) * (count(*) FILTER (WHERE late) + 1) / 2.0)
+            / (count(*) FILTER (WHERE late) * count(*) FILTER (WHERE NOT late)))::text AS auc,
+         avg((p - CASE WHEN late THEN 1 ELSE 0 END) ^ 2)::text AS brier,
+         count(*)::int AS n
+    FROM ranked`;

@@ -20,8 +20,12 @@ export function scoringRule(topics: TopicRegistry, policy: ScoringPolicy): State
     service: SERVICE,
     inputs: [topics.INVOICES, topics.PAYMENTS, topics.CUSTOMERS],
     domain,
-    attach({ registry }) {
-      const metrics = createScoringMetrics(registry, SERVICE);
+    attach({ registry, store, partitions }) {
+      const metrics = createScoringMetrics(registry, SERVICE, async () => {
+        const lengths = new Map<number, number>();
+        for (const p of partitions) lengths.set(p, await store.outboxLength(p));
+        return lengths;
+      });
       return {
         beforeBatch: (partition) => domain.resetTally(partition),
         afterBatch(partition, outcome) {

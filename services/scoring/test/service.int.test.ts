@@ -5,8 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreditReviewEvent, CreditScoreEvent } from '../../../shared/contracts/events.generated.ts';
-import type { AnyEvent, TopicSpec } from '../../../shared/contracts/topics.ts';
-import { deriveEventId } from '../../../shared/ids.ts';
 import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { startOfDay } from '../../../shared/time.ts';
@@ -19,7 +17,7 @@ import { toEvent } from '../src/adapters/emit.ts';
 import { defaultPolicy, ScoringReplay, type ScoringInput, type StreamEvent } from '../src/domain/index.ts';
 import { ScoringService } from '../src/service.ts';
 import { modelProbabilityBp, modelScore } from './model.ts';
-import { openSandbox, produceEvents, readAll, waitConsumed, type Sandbox } from './real-stack.ts';
+import { openSandbox, produceEvents, readAll, sandboxRecords, waitConsumed, type Sandbox } from './real-stack.ts';
 
 const PARTITIONS = 2;
 const { rows } = readLedger(readFileSync(new URL('../../../data/ar-late-payments.csv', import.meta.url), 'utf8'), AR_LATE_PAYMENTS);
@@ -34,23 +32,10 @@ events.splice(events.indexOf(firstIssue) + 1, 0, duplicate);
 let box: Sandbox;
 let service: ScoringService;
 
-const specOf = (e: StreamEvent): TopicSpec =>
-  e.eventType === 'CustomerCreditProfile' ? box.topics.CUSTOMERS
-    : e.eventType === 'PaymentReceived' || e.eventType === 'PaymentReversed' ? box.topics.PAYMENTS : box.topics.INVOICES;
-
 beforeAll(async () => {
   const stack = await getStack();
   box = await openSandbox(stack, 'scoring-int', PARTITIONS);
-  const records: Array<{ spec: TopicSpec; event: AnyEvent; partition?: number }> = [];
-  for (const e of events) {
-    if (e.eventType !== 'BusinessDateTick') records.push({ spec: specOf(e), event: e });
-    else if (e.eventId === history.find((h) => h.eventType === 'BusinessDateTick' && h.payload.businessDate === e.payload.businessDate)?.eventId) {
-      // The ledger replay ticks one partition; the service's inputs tick every partition of both ticked topics.
-      for (const spec of [box.topics.INVOICES, box.topics.PAYMENTS]) {
-        for (let p = 0; p < PARTITIONS; p++) records.push({ spec, partition: p, event: { ...e, eventId: tickId(e.payload.businessDate, spec.name, p) } });
-      }
-    }
-  }
+  const records = sandboxRecords(box, events, PARTITIONS);
   await produceEvents(box, records);
   service = new ScoringService({
     config: loadScoringConfig(box.env),
@@ -67,8 +52,6 @@ afterAll(async () => {
   await service?.stop();
   await box?.close();
 });
-
-const tickId = (day: number, topic: string, p: number) => deriveEventId('scoring-int-test', 'BusinessDateTick', topic, p, day);
 
 describe('the scoring service through Kafka and Redis', () => {
   it('publishes exactly what the core publishes driven directly, customer by customer', async () => {

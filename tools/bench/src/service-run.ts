@@ -15,6 +15,7 @@ import { freePort, ServiceProcess, tailOf, type ServiceName } from '../../demo/s
 export const SERVICE_INPUTS: Readonly<Record<ServiceName, (t: TopicRegistry) => ReadonlyArray<{ name: string }>>> = {
   exposure: exposureInputs,
   delinquency: (t) => [t.INVOICES, t.PAYMENTS, t.CUSTOMERS],
+  scoring: (t) => [t.INVOICES, t.PAYMENTS, t.CUSTOMERS],
   reporting: (t) => [t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_HOLDS, t.DELINQUENCY, t.EXPOSURE],
 };
 

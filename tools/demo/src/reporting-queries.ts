@@ -22,6 +22,15 @@ export async function delinquencyCounts(db: Queryable): Promise<Record<string, n
   return counted(rows);
 }
 
+/** Customers by the risk class of their latest credit score (the scoring service's), scored customers only. */
+export async function riskClassCounts(db: Queryable): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ key: string; n: string }>(
+    `SELECT scored_risk_class AS key, count(*) AS n FROM reporting.customers
+      WHERE scored_risk_class IS NOT NULL GROUP BY scored_risk_class`,
+  );
+  return counted(rows);
+}
+
 /** Customers at DELINQUENT or worse, for the progress line. */
 export async function delinquentCustomers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>(

@@ -30,7 +30,7 @@ import { defaultStartDay, type DemoOptions } from './options.ts';
 import { caughtUp, readService, type ServiceReading } from './pipeline-state.ts';
 import { progressText } from './progress.ts';
 import { parsePromText } from './prom-text.ts';
-import { agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, topHeldCustomers } from './reporting-queries.ts';
+import { agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, riskClassCounts, topHeldCustomers } from './reporting-queries.ts';
 import { describeExit, freePort, SERVICE_NAMES, ServiceProcess, tailOf, type Exit } from './service-process.ts';
 import { resolveStack, type StackEndpoints } from './stack-endpoints.ts';
 import type { DemoSummary } from './summary.ts';
@@ -323,6 +323,7 @@ async function summarize(
     decisionEvents: Object.fromEntries(run.last.find((r) => r.service === 'exposure')?.decisions ?? []),
     ordersByDecision: await decisionCounts(pool),
     delinquency: await delinquencyCounts(pool),
+    riskClasses: await riskClassCounts(pool),
     dlqRecords: (await endOffsetSums(admin, [dlq])).get(dlq) ?? 0,
     caughtUp: run.caughtUp,
     topHeld: await topHeldCustomers(pool, TOP_HELD),

@@ -6,7 +6,7 @@ import { open, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-export const SERVICE_NAMES = ['exposure', 'delinquency', 'reporting'] as const;
+export const SERVICE_NAMES = ['exposure', 'delinquency', 'scoring', 'reporting'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Exit {

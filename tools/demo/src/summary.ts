@@ -49,6 +49,8 @@ export interface DemoSummary {
   readonly ordersByDecision: Readonly<Record<string, number>>;
   /** Customers by delinquency status in reporting.customers. */
   readonly delinquency: Readonly<Record<string, number>>;
+  /** Customers by the risk class of their latest score in reporting.customers (the scoring service's). */
+  readonly riskClasses: Readonly<Record<string, number>>;
   /** Records in the run's DLQ topic. */
   readonly dlqRecords: number;
   readonly caughtUp: boolean;
@@ -61,6 +63,7 @@ export interface DemoSummary {
 export const DECISIONS = ['APPROVED', 'HELD', 'RELEASED', 'REJECTED'] as const;
 const OUTCOMES = DECISIONS.map((d) => d.toLowerCase());
 export const STATUSES = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'] as const;
+export const RISK_CLASSES = ['A', 'B', 'C', 'D', 'E'] as const;
 
 /** Minor units as major with two decimals and thousands separators (every simulated currency has two). */
 export function formatMoney(minor: number, currency: string | null): string {
@@ -91,6 +94,7 @@ export function formatSummary(s: DemoSummary): string {
   out.push('', `credit decisions published: ${counts(s.decisionEvents, OUTCOMES)}`);
   out.push(`orders by latest decision: ${counts(s.ordersByDecision, DECISIONS)}`);
   out.push(`customers by delinquency status: ${counts(s.delinquency, STATUSES)}`);
+  out.push(`customers by risk class (scoring): ${counts(s.riskClasses, RISK_CLASSES)}`);
   out.push(`DLQ records: ${formatCount(s.dlqRecords)}`);
 
   out.push('', 'top held customers');

@@ -63,7 +63,7 @@ describe('npm run demo', () => {
     await rm(new URL(`../../../.demo/runs/${summary.runId}`, import.meta.url), { recursive: true, force: true });
   });
 
-  it('produces every event of the simulation and stops the three services cleanly once they caught up', () => {
+  it('produces every event of the simulation and stops the four services cleanly once they caught up', () => {
     const expected = new Map<string, number>();
     for (const r of simulate(SIMULATION)) expected.set(r.event.eventType, (expected.get(r.event.eventType) ?? 0) + 1);
     expect(summary.produced.byType).toEqual(Object.fromEntries(expected));
@@ -72,6 +72,7 @@ describe('npm run demo', () => {
     expect(summary.services.map((s) => [s.service, s.exitCode])).toEqual([
       ['exposure', 0],
       ['delinquency', 0],
+      ['scoring', 0],
       ['reporting', 0],
     ]);
   });
@@ -131,6 +132,19 @@ describe('npm run demo', () => {
       'SELECT delinquency_status AS key, count(*) AS n FROM reporting.customers WHERE delinquency_status IS NOT NULL GROUP BY 1',
     );
     expect(summary.delinquency).toEqual(count(rows));
+  });
+
+  it('scores the customers: classes as reporting.customers holds them, a risk at issue for every invoice', async () => {
+    const { rows } = await db.query<{ key: string; n: string }>(
+      'SELECT scored_risk_class AS key, count(*) AS n FROM reporting.customers WHERE scored_risk_class IS NOT NULL GROUP BY 1',
+    );
+    expect(summary.riskClasses).toEqual(count(rows));
+    expect(Object.values(summary.riskClasses).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    const missing = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM reporting.invoices i
+        WHERE NOT EXISTS (SELECT 1 FROM reporting.invoice_risk_at_issue r WHERE r.invoice_id = i.invoice_id)`,
+    );
+    expect(Number(missing.rows[0]!.n)).toBe(0);
   });
 
   it("counts the records of the run's DLQ topic", async () => {

@@ -10,6 +10,7 @@ const SUMMARY: DemoSummary = {
   decisionEvents: { held: 29, approved: 1_063, released: 25 },
   ordersByDecision: { REJECTED: 2, APPROVED: 1_039, HELD: 12, RELEASED: 14 },
   delinquency: { OVERDUE: 13, CURRENT: 3 },
+  riskClasses: { C: 4, A: 9, E: 1 },
   dlqRecords: 7,
   caughtUp: true,
   topHeld: [
@@ -49,6 +50,7 @@ describe('formatSummary', () => {
     expect(text).toContain('credit decisions published: approved 1,063, held 29, released 25\n');
     expect(text).toContain('orders by latest decision: approved 1,039, held 12, released 14, rejected 2\n');
     expect(text).toContain('customers by delinquency status: current 3, overdue 13\n');
+    expect(text).toContain('customers by risk class (scoring): a 9, c 4, e 1\n'); // best class first
     expect(text).toContain('DLQ records: 7\n');
     expect(text).not.toContain('WARNING');
   });

@@ -10,6 +10,7 @@ import { orderAmended, orderCancelled, orderPlaced } from './orders.ts';
 import { paymentReceived, paymentReversed } from './payments.ts';
 import { releaseRound } from './release.ts';
 import { sweepClosedDocuments } from './retention.ts';
+import { creditScoreUpdated } from './scores.ts';
 import { customerHold, exposureSnapshot, utilizationWarnings } from './signals.ts';
 import { emptyState, type CustomerState } from './state.ts';
 import type { DerivedEvent, ExposureInput, Rejection } from './types.ts';
@@ -58,6 +59,7 @@ function dispatch(d: Draft, input: ExposureInput): Outcome {
     case 'PaymentReversed': return paymentReversed(d, input.payload);
     case 'CreditActionTaken': return creditActionTaken(d, input.payload);
     case 'CustomerDelinquencyChanged': return delinquencyChanged(d, input.payload);
+    case 'CreditScoreUpdated': return creditScoreUpdated(d, input.payload);
     // A BusinessDateTick is partition-wide; the adapter hands it to each customer whose temporary limit it expires
     // (addressed to the customer): the customer's clock moves to the tick and hold, bands and snapshot are
     // re-evaluated at the lower limit now, not at its next input. Any other tick changes nothing.

@@ -1,7 +1,14 @@
 // The pure exposure core: per-customer state, one input at a time, derived credit-hold and exposure events.
 export { applyEvent, type ApplyOptions, type ApplyResult } from './apply.ts';
 export type { Collection, DocumentCollection, DocumentWrite } from './draft.ts';
-export { creditPolicy, DEFAULT_RETENTION_MS, DELINQUENCY_LADDER, type CreditPolicy } from './policy.ts';
+export {
+  creditPolicy,
+  DEFAULT_RETENTION_MS,
+  DELINQUENCY_LADDER,
+  RISK_CLASS_SOURCES,
+  type CreditPolicy,
+  type RiskClassSource,
+} from './policy.ts';
 export {
   emptyState,
   type CreditProfile,

@@ -5,6 +5,10 @@ import type { DelinquencyStatus } from '../../../../shared/contracts/events.gene
 /** Delinquency statuses from best to worst; a status holds new orders when it ranks at or above the policy level. */
 export const DELINQUENCY_LADDER: readonly DelinquencyStatus[] = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'];
 
+/** Where a customer's risk class comes from. */
+export const RISK_CLASS_SOURCES = ['profile', 'scoring'] as const;
+export type RiskClassSource = (typeof RISK_CLASS_SOURCES)[number];
+
 export interface CreditPolicy {
   /** Stamped on every decision so an explanation names the rules it was made under. */
   readonly policyVersion: string;
@@ -12,6 +16,8 @@ export interface CreditPolicy {
   readonly noProfileHold: boolean;
   /** Risk classes whose orders are held (RISK_CLASS). */
   readonly riskHoldClasses: readonly string[];
+  /** Where the customer's risk class comes from: its credit profile, or its latest credit score (services/scoring). */
+  readonly riskClassSource: RiskClassSource;
   /** New orders are held (OVERDUE) while the customer's delinquency status is at or above this level. */
   readonly overdueHoldLevel: DelinquencyStatus;
   /** Utilisation bands in percent, ascending; crossing one upward raises a CreditUtilizationWarning. */
@@ -32,6 +38,7 @@ export function creditPolicy(fields: Partial<CreditPolicy> & Pick<CreditPolicy, 
   const policy: CreditPolicy = {
     noProfileHold: true,
     riskHoldClasses: ['E'],
+    riskClassSource: 'profile',
     overdueHoldLevel: 'DELINQUENT',
     warningBands: [80, 90, 100],
     retentionMs: DEFAULT_RETENTION_MS,
@@ -46,6 +53,9 @@ export function creditPolicy(fields: Partial<CreditPolicy> & Pick<CreditPolicy, 
       throw new RangeError('warningBands must be ascending positive integers');
     }
   });
+  if (!RISK_CLASS_SOURCES.includes(policy.riskClassSource)) {
+    throw new RangeError(`riskClassSource must be one of ${RISK_CLASS_SOURCES.join(', ')}`);
+  }
   if (!(policy.retentionMs > 0)) throw new RangeError('retentionMs must be > 0');
   return Object.freeze({
     ...policy,

@@ -5,6 +5,11 @@ import { exposureOf } from './components.ts';
 import { limitNow, type Draft } from './draft.ts';
 import { DELINQUENCY_LADDER } from './policy.ts';
 
+/** The customer's risk class under the policy's source: the profile's, or the latest score's (none before one). */
+function riskClassOf(d: Draft): string | null {
+  return d.policy.riskClassSource === 'scoring' ? (d.s.scoredRiskClass ?? null) : (d.s.profile?.riskClass ?? null);
+}
+
 /** Customer conditions that hold every order, in the contract's enum order. */
 export function standingReasons(d: Draft): HoldReason[] {
   const { profile, delinquency } = d.s;
@@ -13,7 +18,8 @@ export function standingReasons(d: Draft): HoldReason[] {
     reasons.push('OVERDUE');
   }
   if (profile?.manualHold) reasons.push('MANUAL');
-  if (profile !== null && d.policy.riskHoldClasses.includes(profile.riskClass)) reasons.push('RISK_CLASS');
+  const riskClass = riskClassOf(d);
+  if (riskClass !== null && d.policy.riskHoldClasses.includes(riskClass)) reasons.push('RISK_CLASS');
   if (profile === null && d.policy.noProfileHold) reasons.push('NO_CREDIT_PROFILE');
   if (d.policy.stateIncomplete) reasons.push('STATE_INCOMPLETE');
   return reasons;

@@ -80,6 +80,11 @@ export interface CustomerState {
   currency: string | null;
   profile: CreditProfile | null;
   delinquency: DelinquencyStatus;
+  /**
+   * The risk class of the customer's latest credit score, kept only under riskClassSource 'scoring' (absent before
+   * the first score, and in every state of the profile source, so those states are as before).
+   */
+  scoredRiskClass?: string;
   orders: Record<string, OrderDoc>;
   invoices: Record<string, InvoiceDoc>;
   payments: Record<string, PaymentDoc>;

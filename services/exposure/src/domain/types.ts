@@ -2,6 +2,7 @@
 import type {
   CreditActionEvent,
   CreditHoldEvent,
+  CreditScoreEvent,
   CustomerEvent,
   DelinquencyEvent,
   ExposureEvent,
@@ -17,7 +18,8 @@ export type ExposureInput =
   | InvoiceEvent
   | PaymentEvent
   | CreditActionEvent
-  | DelinquencyEvent;
+  | DelinquencyEvent
+  | CreditScoreEvent;
 
 export type DerivedEvent = CreditHoldEvent | ExposureEvent;
 

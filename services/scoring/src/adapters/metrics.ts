@@ -1,13 +1,20 @@
 // The scoring service's own metrics, next to the runner's (o2c_scoring_records_consumed_total, ...).
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { metricPrefix } from '../../../../shared/metrics.ts';
 import type { BatchTally } from './partition-domain.ts';
 
 export interface ScoringMetrics {
   eventsEmitted: Counter<'type'>;
+  /** Derived records per partition waiting in the Redis outbox, read from Redis when scraped. */
+  outboxBacklog: Gauge<'partition'>;
 }
 
-export function createScoringMetrics(registry: Registry, service: string): ScoringMetrics {
+/** `outboxLengths`: the outbox length of each partition this instance processed (the demo waits for 0). */
+export function createScoringMetrics(
+  registry: Registry,
+  service: string,
+  outboxLengths: () => Promise<Map<number, number>>,
+): ScoringMetrics {
   const eventsEmitted = new Counter({
     name: `${metricPrefix(service)}events_emitted_total`,
     help: 'Scores and review-due events committed to the outbox, by event type.',
@@ -15,7 +22,17 @@ export function createScoringMetrics(registry: Registry, service: string): Scori
     registers: [registry],
   });
   for (const type of ['CreditScoreUpdated', 'CreditReviewDue']) eventsEmitted.inc({ type }, 0);
-  return { eventsEmitted };
+  const outboxBacklog = new Gauge({
+    name: `${metricPrefix(service)}outbox_backlog_records`,
+    help: 'Records committed to the Redis outbox and not yet acknowledged by Kafka, per partition.',
+    labelNames: ['partition'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [partition, length] of await outboxLengths()) this.set({ partition: String(partition) }, length);
+    },
+  });
+  return { eventsEmitted, outboxBacklog };
 }
 
 export function countEmitted(metrics: ScoringMetrics, tally: BatchTally): void {
