@@ -28,5 +28,7 @@ USER node
 # /metrics and /healthz for whatever scrapes the container over its network (outside a container: loopback).
 ENV HTTP_HOST=0.0.0.0
 EXPOSE 9464
+# The services' Node flags (shared/node-flags.ts says why).
+ENV NODE_OPTIONS=--max-semi-space-size=64
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/services/exposure/src/main.js"]

@@ -6,6 +6,7 @@ import { dirname, join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ASSETS } from '../tools/build/dist.ts';
 import { buildConfig, buildsSource, ROOT, sourceOfBuilt, sourcesUnder } from './packaging.ts';
+import { SERVICE_NODE_FLAGS } from '../shared/node-flags.ts';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   scripts: Record<string, string>;
@@ -47,9 +48,12 @@ describe('npm run build', () => {
     const starts = Object.entries(pkg.scripts).filter(([name]) => name.startsWith('start:'));
     expect(starts.map(([name]) => name)).toEqual(expect.arrayContaining(['start:exposure', 'start:delinquency', 'start:reporting', 'start:simulator']));
     for (const [name, script] of starts) {
-      const m = /^node (dist\/\S+\.js)$/.exec(script);
+      const m = /^node ((?:--\S+ )*)(dist\/\S+\.js)$/.exec(script);
       expect(m, `${name}: ${script}`).not.toBeNull();
-      const source = sourceOfBuilt(m![1]!);
+      // A service runs with the services' Node flags; a tool with none.
+      const flags = m![1]!.trim().split(' ').filter((f) => f !== '');
+      expect(flags, name).toEqual(m![2]!.startsWith('dist/services/') ? SERVICE_NODE_FLAGS : []);
+      const source = sourceOfBuilt(m![2]!);
       expect(existsSync(join(ROOT, source)), `${name}: ${source}`).toBe(true);
       expect(buildsSource(source), `${name}: ${source} is not in tsconfig.build.json`).toBe(true);
     }
@@ -112,6 +116,7 @@ describe('Dockerfile', () => {
     expect(has(runtime, /apt-get install .*\btini\b/)).toBe(true);
     expect(has(runtime, /^USER node$/)).toBe(true);
     expect(runtime.find((l) => l.startsWith('ENTRYPOINT'))).toBe('ENTRYPOINT ["/usr/bin/tini", "--"]');
+    expect(runtime.find((l) => l.startsWith('ENV NODE_OPTIONS='))).toBe(`ENV NODE_OPTIONS=${SERVICE_NODE_FLAGS.join(' ')}`);
     const cmd = JSON.parse(runtime.find((l) => l.startsWith('CMD'))!.slice(3)) as string[];
     expect(cmd[0]).toBe('node');
     expect(buildsSource(sourceOfBuilt(cmd[1]!))).toBe(true);

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { SERVICE_NODE_FLAGS } from '../../../shared/node-flags.ts';
 
 export const SERVICE_NAMES = ['exposure', 'delinquency', 'scoring', 'reporting'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -76,7 +77,7 @@ export class ServiceProcess {
     const log = await open(logFile, 'a');
     try {
       // node --import tsx runs the TypeScript in this very process (no tsx CLI in between to relay signals).
-      const child = spawn(process.execPath, ['--import', 'tsx', join('services', options.name, 'src', 'main.ts')], {
+      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', join('services', options.name, 'src', 'main.ts')], {
         cwd: options.repoRoot,
         env: { ...options.env, HTTP_PORT: String(options.port) },
         stdio: ['ignore', log.fd, log.fd],
