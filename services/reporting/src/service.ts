@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
-import { prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
+import { logStartOffsets, prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
 import { createDlqPublisher } from '../../../shared/kafka/dlq.ts';
 import { fetchOptions, specDecoder, startRunner, type Runner } from '../../../shared/kafka/runner.ts';
@@ -120,10 +120,7 @@ export class ReportingService implements Service {
       handleBatch: createSink({
         pool,
         group: groupId,
-        logStartOffset: async (topic, partition) => {
-          const offsets = await admin.fetchTopicOffsets(topic);
-          return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
-        },
+        logStartOffset: logStartOffsets(admin),
         metrics: createSinkMetrics(registry, SERVICE, names),
         dlq,
         dlqRecords: runnerMetrics.dlqRecords,
