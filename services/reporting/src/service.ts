@@ -52,9 +52,10 @@ export class ReportingService implements Service {
 
   constructor(private readonly o: ReportingServiceOptions) {}
 
-  /** The bound /metrics and /healthz port (the real one when HTTP_PORT is 0). */
-  get httpPort(): number | undefined {
-    return this.health?.port;
+  /** The bound /metrics and /healthz port once started (the real one when HTTP_PORT is 0), as the stateful services'. */
+  get httpPort(): number {
+    if (!this.health) throw new Error(`the ${SERVICE} service is not started`);
+    return this.health.port;
   }
 
   async start(): Promise<void> {
