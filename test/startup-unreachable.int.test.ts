@@ -1,7 +1,8 @@
 // Each service started with one dependency on a closed port and STARTUP_TIMEOUT_MS=2000: it retries for two seconds,
 // then exits 1 with one fatal JSON line naming the variable and the address (password masked), and nothing raw on
 // stderr (no "[ioredis] Unhandled error event"). The other dependencies are the real stack, so each run reaches the
-// step it is about: exposure and delinquency meet Kafka, then the registry, then Redis; reporting meets Postgres first.
+// step it is about: the stateful services (exposure, delinquency, scoring) meet Kafka, then the registry, then Redis;
+// reporting meets Postgres first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '../shared/pg/testing.ts';
 import { deleteTopics, testKafka, uniqueId } from './kafka.ts';
@@ -33,6 +34,9 @@ const CASES: ReadonlyArray<[string, Dependency]> = [
   ['delinquency', 'KAFKA_BROKERS'],
   ['delinquency', 'SCHEMA_REGISTRY_URL'],
   ['delinquency', 'REDIS_URL'],
+  ['scoring', 'KAFKA_BROKERS'],
+  ['scoring', 'SCHEMA_REGISTRY_URL'],
+  ['scoring', 'REDIS_URL'],
   ['reporting', 'DATABASE_URL'],
   ['reporting', 'KAFKA_BROKERS'],
   ['reporting', 'SCHEMA_REGISTRY_URL'],

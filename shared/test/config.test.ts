@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, bool, commonSpec, file, hostPorts, int, list, loadConfig, oneOf, optional, redisSpec, secret, str, url,
+  ConfigError, bool, commonSpec, file, hostPorts, int, list, loadConfig, oneOf, optional, redisSpec, secret, statefulSpec, str, url,
 } from '../config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'o2c-config-'));
@@ -144,6 +144,17 @@ describe('commonSpec', () => {
     expect(config).toMatchObject({ O2C_TOPIC_PREFIX: '', KAFKA_GROUP_ID: 'scoring', REDIS_KEY_PREFIX: 'o2c' });
     const named = loadConfig(commonSpec('scoring', { httpPort: 0 }), { ...env, O2C_TOPIC_PREFIX: 't1.', KAFKA_GROUP_ID: 'g1' });
     expect(named).toMatchObject({ O2C_TOPIC_PREFIX: 't1.', KAFKA_GROUP_ID: 'g1' });
+  });
+
+  it('gives the stateful services one set of consumer and producer defaults, each bound checked by name', () => {
+    const spec = { ...commonSpec('scoring', { httpPort: 0 }), ...statefulSpec };
+    expect(loadConfig(spec, { ...env, REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
+      KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: 12, KAFKA_PRODUCERS: 4, KAFKA_SESSION_TIMEOUT_MS: 30_000,
+      KAFKA_HEARTBEAT_INTERVAL_MS: 3000, EVENT_TIME_ALIGNMENT: true, ALIGN_MAX_IDLE_MS: 2000, REDIS_KEY_PREFIX: 'o2c',
+    });
+    expect(problems(spec, { ...env, REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_PRODUCERS: '0' })).toEqual([
+      'KAFKA_PRODUCERS="0" must be an integer in [1, 64]',
+    ]);
   });
 
   it('names what is missing for a service that also needs Redis', () => {

@@ -1,14 +1,17 @@
 // The live clock on the real broker: today's tick on every partition of the invoices and payments topics at start,
-// the next day's at UTC midnight, with ids any other instance would give them too.
+// the next day's at UTC midnight, with ids any other instance would give them too; and inside the service
+// (LIVE_CLOCK=true), started and stopped with it, its ticks move every partition's as-of date to today.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TopicSpec } from '../../../shared/contracts/topics.ts';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { dayFromIso, startOfDay } from '../../../shared/time.ts';
-import { collect } from '../../../test/kafka.ts';
+import { collect, waitUntil } from '../../../test/kafka.ts';
 import { getStack } from '../../../test/stack.ts';
 import { LiveClock } from '../src/adapters/live-clock.ts';
+import { loadDelinquencyConfig } from '../src/config.ts';
 import { SOURCE } from '../src/domain/index.ts';
+import { DelinquencyService } from '../src/service.ts';
 import { openSandbox, type Sandbox } from './real-stack.ts';
 
 const PARTITIONS = 2;
@@ -65,6 +68,31 @@ describe('LiveClock', () => {
       await clock.stop();
       await invoices.stop();
       await payments.stop();
+    }
+  });
+
+  it('runs in the service with LIVE_CLOCK=true: its ticks move every partition to today', async () => {
+    const own = await openSandbox(await getStack(), 'dq-clock-service', PARTITIONS);
+    const day = dayFromIso('2030-06-01');
+    const service = new DelinquencyService({
+      config: loadDelinquencyConfig({ ...own.env, LIVE_CLOCK: 'true' }),
+      logger: createLogger('clock-service-test', { level: 'silent' }),
+      onFatal: (e) => {
+        throw e;
+      },
+      now: () => startOfDay(day) + 3_600_000,
+    });
+    try {
+      await service.start();
+      const asOf = async (): Promise<string[]> => {
+        const text = await (await fetch(`http://127.0.0.1:${service.httpPort}/metrics`)).text();
+        return text.split('\n').filter((l) => l.startsWith('o2c_delinquency_as_of_timestamp_seconds{')).map((l) => l.split(' ').at(-1)!);
+      };
+      await waitUntil(async () => (await asOf()).length === PARTITIONS, 'the as-of date of every partition', 120_000);
+      expect(await asOf()).toEqual(Array.from({ length: PARTITIONS }, () => String(day * 86_400)));
+    } finally {
+      await service.stop();
+      await own.close();
     }
   });
 });

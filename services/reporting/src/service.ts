@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
-import { prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
+import { logStartOffsets, prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
 import { createDlqPublisher } from '../../../shared/kafka/dlq.ts';
 import { fetchOptions, specDecoder, startRunner, type Runner } from '../../../shared/kafka/runner.ts';
@@ -52,9 +52,10 @@ export class ReportingService implements Service {
 
   constructor(private readonly o: ReportingServiceOptions) {}
 
-  /** The bound /metrics and /healthz port (the real one when HTTP_PORT is 0). */
-  get httpPort(): number | undefined {
-    return this.health?.port;
+  /** The bound /metrics and /healthz port once started (the real one when HTTP_PORT is 0), as the stateful services'. */
+  get httpPort(): number {
+    if (!this.health) throw new Error(`the ${SERVICE} service is not started`);
+    return this.health.port;
   }
 
   async start(): Promise<void> {
@@ -120,10 +121,7 @@ export class ReportingService implements Service {
       handleBatch: createSink({
         pool,
         group: groupId,
-        logStartOffset: async (topic, partition) => {
-          const offsets = await admin.fetchTopicOffsets(topic);
-          return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
-        },
+        logStartOffset: logStartOffsets(admin),
         metrics: createSinkMetrics(registry, SERVICE, names),
         dlq,
         dlqRecords: runnerMetrics.dlqRecords,
