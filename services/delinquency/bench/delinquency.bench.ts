@@ -22,6 +22,7 @@ import { readLedger } from '../../../tools/import-ledger/src/rows.ts';
 import { loadDelinquencyConfig } from '../src/config.ts';
 import { rejectedRecordLetter } from '../../../shared/stateful/rejected-letter.ts';
 import { CLOCK_ENTITY, DelinquencyDomain, type ClockEntity, type Entity, type InputRecord } from '../src/adapters/partition-domain.ts';
+import { entityCodec } from '../src/adapters/state-codec.ts';
 import { applyEvent, defaultPolicy, emptyState, nextDueDay, observeTick, emptyWatermark } from '../src/domain/index.ts';
 import { DelinquencyService } from '../src/service.ts';
 import { openSandbox, produceEvents, waitConsumed, type Sandbox } from '../test/real-stack.ts';
@@ -37,8 +38,8 @@ const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFracti
 /** One partition holding CUSTOMERS x PER_CUSTOMER open invoices, all due on DUE, as of DUE (nothing overdue yet). */
 async function preload(box: Sandbox, store: PartitionStore): Promise<void> {
   const states = new Map<string, EntityChange>();
-  /** As the service stores an entity: its compact text in one field (the plain JSON form decodes too). */
-  const whole = (text: string): EntityChange => ({ kind: 'replace', fields: new Map([['s', text]]) });
+  /** As the service stores an entity (state-codec.ts). */
+  const whole = (entity: Entity): EntityChange => ({ kind: 'replace', fields: entityCodec.encode(entity) });
   const index = new Map<string, number | null>();
   for (let c = 0; c < CUSTOMERS; c++) {
     const customerId = `CUST-${String(c).padStart(6, '0')}`;
@@ -56,14 +57,14 @@ async function preload(box: Sandbox, store: PartitionStore): Promise<void> {
       } as const;
       s = applyEvent(s, issued, DUE, defaultPolicy).state;
     }
-    states.set(customerId, whole(JSON.stringify({ s })));
+    states.set(customerId, whole({ s }));
     index.set(customerId, nextDueDay(s, defaultPolicy));
   }
   const clock: ClockEntity = {
     wm: observeTick(observeTick(emptyWatermark, 'invoices', DUE + 1), 'payments', DUE),
     open: CUSTOMERS * PER_CUSTOMER,
   };
-  states.set(CLOCK_ENTITY, whole(JSON.stringify(clock)));
+  states.set(CLOCK_ENTITY, whole(clock));
   const committed = await store.commit(PARTITION, {
     expectedVersion: 0,
     offsets: new Map([[box.topics.PAYMENTS.name, 0n]]),

@@ -27,13 +27,14 @@ import {
   type DatedInput,
   type DelinquencyInput,
   inputDay,
+  type DocumentWrite,
   type DelinquencyPolicy,
   type Outcome,
   type RejectedInput,
   type Watermark,
 } from '../domain/index.ts';
 import { heldInputHeaders } from './dead-letters.ts';
-import { entityCodec } from './state-codec.ts';
+import { changedFields, entityCodec } from './state-codec.ts';
 
 /** The partition-level entity's id; never a customer's (ticks carry customerId ''). */
 export const CLOCK_ENTITY = '~clock';
@@ -206,7 +207,7 @@ class Step {
     const entity = this.customer(event.customerId) ?? { s: emptyState() };
     const current = { event: event as DatedInput, offset: this.source.record.offset };
     if (this.source.from === 'payments' && this.settings.sameDayOrder && !this.invoicesPast(inputDay(event))) {
-      this.put(event.customerId, { ...entity, waiting: [...(entity.waiting ?? []), current] });
+      this.put(event.customerId, { ...entity, waiting: [...(entity.waiting ?? []), current] }, []);
       return { out: [] };
     }
     const open = openCount(entity.s);
@@ -271,7 +272,7 @@ class Step {
       s: state,
       ...(entity.waiting ? { waiting: entity.waiting } : {}),
       ...(state.early.length > 0 ? { heldAt } : {}),
-    });
+    }, outcome.written);
     const openDelta = openCount(state) - openBefore;
     if (openDelta !== 0) {
       this.clock.open += openDelta;
@@ -286,9 +287,12 @@ class Step {
     return out;
   }
 
-  /** Sets the customer's entity and its index score: the earlier of its next due day and its waiting release. */
-  private put(id: string, entity: CustomerEntity): void {
-    this.ws.set(id, entity);
+  /**
+   * Sets the customer's entity and its index score: the earlier of its next due day and its waiting release.
+   * `written`: the entries the core wrote (its `_` is always written).
+   */
+  private put(id: string, entity: CustomerEntity, written: readonly DocumentWrite[]): void {
+    this.ws.set(id, entity, changedFields(written));
     const due = nextDueDay(entity.s, this.policy);
     const waits = (entity.waiting ?? []).map((w) => inputDay(w.event) + 1);
     const scores = due === null ? waits : [due, ...waits];

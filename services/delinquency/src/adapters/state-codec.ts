@@ -1,10 +1,15 @@
-// How a partition's entities are stored in Redis: the customer's state in a compact JSON form (invoices and payments
-// as arrays, no field names, the customer's own currency not repeated per invoice), about half the bytes of the
-// plain state, so a commit writes and Redis keeps less. A value without `v` is read as the plain form it replaced.
+// How a partition's entities are stored in Redis: a customer is a hash with a field per entry of its keyed
+// collections (`o:`/`x:` open and closed invoices, `p:` payments, `h:` allocations held for an invoice not issued
+// yet, `r:` retired invoice ids) and one, `_`, for the rest (as-of date, currency, status, the inputs held for their
+// day, what waits for the invoices topic). A commit writes `_` and the entries the batch's calls wrote
+// (Outcome.written), so its cost follows what changed, not the customer's history. Invoices and payments are kept
+// compact (arrays without field names, the customer's own currency not repeated per invoice). The clock entity is
+// one JSON value in `_`. serializeEntity/deserializeEntity give the whole entity as one compact text (the bench's
+// preload; a plain value without `v` is read too).
 import type { AgingBucket } from '../../../../shared/contracts/events.generated.ts';
-import type { CustomerState, InvoiceState, PaymentState } from '../domain/index.ts';
-import type { CustomerEntity, Entity } from './partition-domain.ts';
-import { wholeStateCodec, type StateCodec } from '../../../../shared/stateful/state-codec.ts';
+import type { StateCodec } from '../../../../shared/stateful/state-codec.ts';
+import { emptyState, type CustomerState, type DocumentCollection, type DocumentWrite, type InvoiceState, type PaymentState } from '../domain/index.ts';
+import type { ClockEntity, CustomerEntity, Entity } from './partition-domain.ts';
 
 const BUCKETS: readonly AgingBucket[] = ['CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS'];
 const RANK = Object.fromEntries(BUCKETS.map((b, i) => [b, i])) as Record<AgingBucket, number>;
@@ -102,5 +107,98 @@ export function deserializeEntity(text: string): Entity {
   return entity;
 }
 
-/** How the batch processor stores an entity: the compact text in one field. */
-export const entityCodec: StateCodec<Entity> = wholeStateCodec(serializeEntity, deserializeEntity);
+const REST = '_';
+const CODES: Readonly<Record<DocumentCollection, string>> = { open: 'o', closed: 'x', payments: 'p', held: 'h', retired: 'r' };
+const BY_CODE = new Map(Object.entries(CODES).map(([c, code]) => [code, c as DocumentCollection]));
+
+/** The customer's fields other than its keyed collections. */
+interface StoredRest {
+  v: 3;
+  a: number | null;
+  c: string | null;
+  e: CustomerState['early'];
+  st: CustomerState['status'];
+  w?: CustomerEntity['waiting'];
+  ha?: CustomerEntity['heldAt'];
+}
+
+function restJson(entity: CustomerEntity): string {
+  const { s } = entity;
+  const rest: StoredRest = { v: 3, a: s.asOf, c: s.currency, e: s.early, st: s.status };
+  if (entity.waiting) rest.w = entity.waiting;
+  if (entity.heldAt) rest.ha = entity.heldAt;
+  return JSON.stringify(rest);
+}
+
+function entryJson(s: CustomerState, c: DocumentCollection, id: string): string | null {
+  switch (c) {
+    case 'open':
+    case 'closed': {
+      const inv = s[c][id];
+      return inv ? JSON.stringify(invoiceOut(inv, s.currency)) : null;
+    }
+    case 'payments': {
+      const p = s.payments[id];
+      return p ? JSON.stringify(paymentOut(p)) : null;
+    }
+    case 'held': {
+      const h = s.held[id];
+      return h ? JSON.stringify(h) : null;
+    }
+    case 'retired':
+      return s.retired.includes(id) ? '1' : null;
+  }
+}
+
+const isClock = (entity: Entity): entity is ClockEntity => !('s' in entity);
+
+/** How the batch processor stores an entity: a field per entry, written as the calls name them (see above). */
+export const entityCodec: StateCodec<Entity> = {
+  encode(entity) {
+    if (isClock(entity)) return new Map([[REST, JSON.stringify(entity)]]);
+    const { s } = entity;
+    const fields = new Map<string, string>([[REST, restJson(entity)]]);
+    for (const c of ['open', 'closed', 'payments', 'held'] as const) {
+      for (const id in s[c]) fields.set(`${CODES[c]}:${id}`, entryJson(s, c, id)!);
+    }
+    for (const id of s.retired) fields.set(`${CODES.retired}:${id}`, '1');
+    return fields;
+  },
+
+  part(entity, field) {
+    if (isClock(entity)) return field === REST ? JSON.stringify(entity) : null;
+    if (field === REST) return restJson(entity);
+    const c = BY_CODE.get(field.slice(0, 1));
+    if (c === undefined || field[1] !== ':') throw new Error(`no part ${JSON.stringify(field)} in a delinquency state`);
+    return entryJson(entity.s, c, field.slice(2));
+  },
+
+  decode(fields, id) {
+    const text = fields.get(REST);
+    if (text === undefined) throw new Error(`the stored state of ${id} has no field ${REST}`);
+    const value = JSON.parse(text) as ClockEntity | StoredRest;
+    if (!('v' in value)) return value;
+    const s: CustomerState = { ...emptyState(), asOf: value.a, currency: value.c, early: value.e, status: value.st };
+    for (const [field, part] of fields) {
+      if (field === REST) continue;
+      const c = BY_CODE.get(field.slice(0, 1));
+      const entry = field.slice(2);
+      if (c === undefined || field[1] !== ':') throw new Error(`unknown field ${JSON.stringify(field)} in the stored state of ${id}`);
+      if (c === 'open' || c === 'closed') s[c][entry] = invoiceIn(JSON.parse(part) as StoredInvoice, value.c);
+      else if (c === 'payments') s.payments[entry] = paymentIn(JSON.parse(part) as StoredPayment);
+      else if (c === 'held') s.held[entry] = JSON.parse(part) as Record<string, number>;
+      else s.retired.push(entry);
+    }
+    const entity: CustomerEntity = { s };
+    if (value.w) entity.waiting = value.w;
+    if (value.ha) entity.heldAt = value.ha;
+    return entity;
+  },
+};
+
+/** The fields a call's writes changed: `_` (the as-of date, status and held inputs move with any call) and each entry. */
+export function changedFields(written: readonly DocumentWrite[]): string[] {
+  const fields = [REST];
+  for (const [c, id] of written) fields.push(`${CODES[c]}:${id}`);
+  return fields;
+}

@@ -14,11 +14,21 @@ export interface RejectedInput extends Rejection {
   event: DelinquencyInput;
 }
 
-/** The new state, the events to publish (in order) and the inputs that could not be applied (bound for the DLQ). */
+/** The keyed collections of a state, whose entries a store may keep one part each of. */
+export type DocumentCollection = 'open' | 'closed' | 'payments' | 'held' | 'retired';
+
+/** An entry a call put, changed or deleted (for `retired`: an id added). */
+export type DocumentWrite = readonly [collection: DocumentCollection, id: string];
+
+/**
+ * The new state, the events to publish (in order), the inputs that could not be applied (bound for the DLQ) and
+ * every entry the call wrote (a store writes those and the state's other fields, not the whole customer).
+ */
 export interface Outcome {
   state: CustomerState;
   events: DelinquencyEvent[];
   rejected: RejectedInput[];
+  written: readonly DocumentWrite[];
 }
 
 /**
@@ -40,6 +50,7 @@ export class Draft {
   readonly s: CustomerState;
   readonly events: DelinquencyEvent[] = [];
   readonly rejected: RejectedInput[] = [];
+  readonly written: DocumentWrite[] = [];
   private readonly owned = new Set<object>();
   private readonly inPlace: boolean;
   /** A payment left the state in this call: closed invoices may have lost their last reversible payment. */
@@ -62,7 +73,7 @@ export class Draft {
   }
 
   outcome(): Outcome {
-    return { state: this.s, events: this.events, rejected: this.rejected };
+    return { state: this.s, events: this.events, rejected: this.rejected, written: this.written };
   }
 
   reject(event: DelinquencyInput, errorClass: PoisonClass, message: string): void {
@@ -100,7 +111,7 @@ export class Draft {
     const payments = this.s.payments;
     for (const paymentId in payments) {
       if (payments[paymentId]!.receivedDate >= horizon) continue;
-      delete this.write('payments')[paymentId];
+      delete this.write('payments', paymentId)[paymentId];
       this.paymentLeft = true;
       for (const [invoiceId, held] of Object.entries(this.s.held)) if (paymentId in held) this.unhold(invoiceId, paymentId);
     }
@@ -111,7 +122,7 @@ export class Draft {
 
   /** A closed invoice leaves the state for good; its id stays used. */
   forget(id: string): void {
-    delete this.write('closed')[id];
+    delete this.write('closed', id)[id];
     this.retire(id);
   }
 
@@ -121,12 +132,13 @@ export class Draft {
       this.owned.add(this.s.retired);
     }
     this.s.retired.push(id);
+    this.written.push(['retired', id]);
   }
 
   unhold(invoiceId: string, paymentId: string): void {
     const held = this.writeHeld(invoiceId);
     delete held[paymentId];
-    if (Object.keys(held).length === 0) delete this.write('held')[invoiceId];
+    if (Object.keys(held).length === 0) delete this.write('held', invoiceId)[invoiceId];
   }
 
   /** A new object this call made: it may write it freely. */
@@ -138,8 +150,9 @@ export class Draft {
     return this.inPlace || this.owned.has(o);
   }
 
-  /** The state's collection, copied first if this call has not written it yet. */
-  write<K extends Collection>(k: K): CustomerState[K] {
+  /** The state's collection, to write its entry `id`: copied first if this call has not written it yet. */
+  write<K extends Collection>(k: K, id: string): CustomerState[K] {
+    this.written.push([k, id]);
     const c = this.s[k];
     if (this.owns(c)) return c;
     const copy = { ...c };
@@ -152,20 +165,26 @@ export class Draft {
   writeInvoice(id: string): InvoiceState {
     const where = this.s.open[id] ? 'open' : 'closed';
     const inv = this.s[where][id]!;
-    if (this.owns(inv)) return inv;
+    if (this.owns(inv)) {
+      this.written.push([where, id]);
+      return inv;
+    }
     const copy: InvoiceState = { ...inv, paid: { ...inv.paid }, disputes: [...inv.disputes], stages: [...inv.stages] };
     this.owned.add(copy);
-    this.write(where)[id] = copy;
+    this.write(where, id)[id] = copy;
     return copy;
   }
 
   /** The allocations held for a not yet issued invoice (created empty), copied first if not yet written. */
   writeHeld(invoiceId: string): Record<string, number> {
     const entry = this.s.held[invoiceId];
-    if (entry && this.owns(entry)) return entry;
+    if (entry && this.owns(entry)) {
+      this.written.push(['held', invoiceId]);
+      return entry;
+    }
     const copy = { ...entry };
     this.owned.add(copy);
-    this.write('held')[invoiceId] = copy;
+    this.write('held', invoiceId)[invoiceId] = copy;
     return copy;
   }
 }

@@ -42,12 +42,12 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued, at: Emission): Failure
     inv.paid[paymentId] = amount;
     lastReceived = Math.max(lastReceived ?? payment.receivedDate, payment.receivedDate);
   }
-  if (p.invoiceId in d.s.held) delete d.write('held')[p.invoiceId];
+  if (p.invoiceId in d.s.held) delete d.write('held', p.invoiceId)[p.invoiceId];
   if (lastReceived !== null && balanceOf(inv) <= 0) {
     cure(d, p.invoiceId, inv, 'SETTLED', lastReceived, at);
     return null;
   }
-  d.write('open')[p.invoiceId] = inv;
+  d.write('open', p.invoiceId)[p.invoiceId] = inv;
   evaluateInvoice(d, p.invoiceId, at);
   return null;
 }

@@ -10,7 +10,7 @@ export function paymentReceived(d: Draft, p: PaymentReceived, at: Emission): Fai
   if (d.s.payments[p.paymentId]) return ['InvalidEvent', `payment ${p.paymentId} received twice`];
   const wrong = d.pinCurrency(p.currency);
   if (wrong) return wrong;
-  d.write('payments')[p.paymentId] = {
+  d.write('payments', p.paymentId)[p.paymentId] = {
     receivedDate: p.receivedDate,
     allocations: p.allocations.map((a) => ({ invoiceId: a.invoiceId, amount: a.amount })),
   };
@@ -32,7 +32,7 @@ export function paymentReceived(d: Draft, p: PaymentReceived, at: Emission): Fai
 export function paymentReversed(d: Draft, { paymentId }: PaymentReversed, at: Emission): Failure {
   const payment = d.reversible(paymentId);
   if (!payment) return ['UnknownReference', `payment ${paymentId} is unknown or past the reversal window`];
-  delete d.write('payments')[paymentId];
+  delete d.write('payments', paymentId)[paymentId];
   d.paymentLeft = true;
   for (const invoiceId of new Set(payment.allocations.map((a) => a.invoiceId))) {
     if (d.s.open[invoiceId]) {

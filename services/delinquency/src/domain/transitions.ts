@@ -12,18 +12,18 @@ import { balanceOf, type InvoiceState } from './state.ts';
 export function cure(d: Draft, id: string, inv: InvoiceState, kind: CureKind, curedDate: number, at: Emission): void {
   const daysLate = Math.max(0, daysPastDue(inv.dueDate, curedDate));
   d.events.push(emit.invoiceCured(at, inv.cycle, { invoiceId: id, cure: kind, curedDate, daysLate }));
-  if (id in d.s.open) delete d.write('open')[id];
-  if (kind !== 'VOIDED' && Object.keys(inv.paid).length > 0) d.write('closed')[id] = inv;
+  if (id in d.s.open) delete d.write('open', id)[id];
+  if (kind !== 'VOIDED' && Object.keys(inv.paid).length > 0) d.write('closed', id)[id] = inv;
   else d.retire(id);
 }
 
 /** A new cycle: it goes overdue and changes bucket again (from CURRENT); dunning resumes past stages reached. */
 export function reopen(d: Draft, id: string, inv: InvoiceState, at: Emission): void {
-  delete d.write('closed')[id];
+  delete d.write('closed', id)[id];
   inv.cycle += 1;
   inv.overdue = false;
   inv.bucket = 'CURRENT';
-  d.write('open')[id] = inv;
+  d.write('open', id)[id] = inv;
   evaluateInvoice(d, id, at);
 }
 
