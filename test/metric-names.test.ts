@@ -22,7 +22,7 @@ const registries: Record<string, () => Registry> = {
   delinquency: () => {
     const r = createRegistry('delinquency');
     createRunnerMetrics(r, 'delinquency');
-    createDelinquencyMetrics(r, 'delinquency', { outboxLengths: none, asOfDates: none });
+    createDelinquencyMetrics(r, 'delinquency', { outboxLengths: none, clocks: async () => new Map() });
     return r;
   },
   reporting: () => {

@@ -14,7 +14,7 @@ function registeredNames(service: (typeof CONSUMER_SERVICES)[number]): Set<strin
   const registry = createRegistry(service);
   createRunnerMetrics(registry, service);
   if (service === 'exposure') createExposureMetrics(registry, service, none);
-  if (service === 'delinquency') createDelinquencyMetrics(registry, service, { outboxLengths: none, asOfDates: none });
+  if (service === 'delinquency') createDelinquencyMetrics(registry, service, { outboxLengths: none, clocks: async () => new Map() });
   if (service === 'reporting') createSinkMetrics(registry, service);
   return new Set(registry.getMetricsAsArray().map((m) => m.name));
 }

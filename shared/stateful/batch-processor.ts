@@ -17,6 +17,9 @@
 //            for the DLQ, one outbox entry) and the new offsets, atomically
 //   publish  the outbox entry with an idempotent producer, from memory unless it held a backlog; trimmed once
 //            acknowledged
+//   outcome  what the commit wrote: each derived record with the input that derived it, each rejected input with its
+//            rejection, of the attempt that committed only (a stale attempt's are dropped with it), so a service counts
+//            its metrics from them and keeps no tally of its own
 //
 // Why an outbox rather than publishing before the commit (derived records are deterministic, so a crash in between
 // would only republish identical records): a stale instance, paused past its session while another took its
@@ -108,9 +111,34 @@ export interface BatchProcessorOptions<E, S> {
   metrics?: Pick<RunnerMetrics, 'commitDuration' | 'publishDuration'>;
 }
 
-export type BatchOutcome =
-  | { kind: 'done'; applied: number; skipped: number; rejected: number; derived: number; published: number }
+/** A derived record a batch committed, with the input whose application derived it. */
+export interface Derived<E> {
+  record: DerivedRecord;
+  source: SourceRecord<E>;
+}
+
+/** An input the core rejected, dead-lettered by the batch's commit. */
+export interface Rejected<E> {
+  source: SourceRecord<E>;
+  rejection: Rejection;
+}
+
+/**
+ * 'done': the batch is committed and published. `derived` and `rejected` are what its commit wrote to the outbox, in
+ * outbox order (of the records flagged latestPerKey, the ones kept); both are empty when every record was a redelivery.
+ */
+export type BatchOutcome<E> =
+  | {
+      kind: 'done';
+      applied: number;
+      skipped: number;
+      derived: ReadonlyArray<Derived<E>>;
+      rejected: ReadonlyArray<Rejected<E>>;
+      published: number;
+    }
   | { kind: 'seek'; topic: string; offset: bigint };
+
+const NONE: readonly never[] = Object.freeze([]);
 
 /** What this instance last committed (or loaded) of one partition: its version, offsets and entity states. */
 interface PartitionCache<S> {
@@ -137,9 +165,9 @@ export class BatchProcessor<E, S> {
   async process(
     records: ReadonlyArray<SourceRecord<E>>,
     fromOffsets: Readonly<Record<string, string>> = {},
-  ): Promise<BatchOutcome> {
+  ): Promise<BatchOutcome<E>> {
     const partition = records[0]?.partition;
-    if (partition === undefined) return { kind: 'done', applied: 0, skipped: 0, rejected: 0, derived: 0, published: 0 };
+    if (partition === undefined) return { kind: 'done', applied: 0, skipped: 0, derived: NONE, rejected: NONE, published: 0 };
     try {
       const outcome = await this.processCached(records, fromOffsets);
       if (outcome.kind === 'seek') this.caches.delete(partition);
@@ -154,9 +182,9 @@ export class BatchProcessor<E, S> {
   private async processCached(
     records: ReadonlyArray<SourceRecord<E>>,
     fromOffsets: Readonly<Record<string, string>>,
-  ): Promise<BatchOutcome> {
+  ): Promise<BatchOutcome<E>> {
     const first = records[0];
-    if (!first) return { kind: 'done', applied: 0, skipped: 0, rejected: 0, derived: 0, published: 0 };
+    if (!first) return { kind: 'done', applied: 0, skipped: 0, derived: NONE, rejected: NONE, published: 0 };
     const { partition } = first;
     const { domain, store } = this.o;
     const maxStale = this.o.maxStaleRetries ?? 5;
@@ -198,7 +226,7 @@ export class BatchProcessor<E, S> {
       const fresh = records.filter((r) => BigInt(r.offset) >= applied(r.topic));
       if (fresh.length === 0) {
         const published = await this.o.publisher.flush(partition);
-        return { kind: 'done', applied: 0, skipped: records.length, rejected: 0, derived: 0, published };
+        return { kind: 'done', applied: 0, skipped: records.length, derived: NONE, rejected: NONE, published };
       }
       const nextOffsets = new Map<string, bigint>();
       for (const r of fresh) nextOffsets.set(r.topic, BigInt(r.offset) + 1n);
@@ -211,13 +239,13 @@ export class BatchProcessor<E, S> {
       const ws = new WorkingSet<S>(states, scores);
       const ctx: ApplyContext = { partition, stateIncomplete: cache.incomplete !== null || lost !== undefined };
       // Dead letters and derived records in outbox order; a derived record superseded later in the batch is undefined.
-      const pending: Array<OutboxRecord | DerivedRecord | undefined> = [];
+      const pending: Array<OutboxRecord | Derived<E> | undefined> = [];
       const latest = new Map<string, number>();
-      const letters: Array<[SourceRecord<E>, Rejection]> = [];
+      const rejected: Array<Rejected<E>> = [];
       for (const r of fresh) {
         const result = domain.apply(ws, r.event, ctx);
         if (result.rejected) {
-          letters.push([r, result.rejected]);
+          rejected.push({ source: r, rejection: result.rejected });
           pending.push(this.o.toDlq(r, result.rejected));
         }
         for (const d of result.out) {
@@ -227,17 +255,21 @@ export class BatchProcessor<E, S> {
             if (before !== undefined) pending[before] = undefined;
             latest.set(key, pending.length);
           }
-          pending.push(d);
+          pending.push({ record: d, source: r });
         }
       }
       const outbox: OutboxRecord[] = [];
+      const derived: Array<Derived<E>> = [];
       for (const p of pending) {
         if (p === undefined) continue;
-        const record = isDerived(p) ? this.toOutbox(p) : p;
+        if (!isDerived(p)) {
+          outbox.push(p);
+          continue;
+        }
+        derived.push(p);
+        const record = this.toOutbox(p.record);
         outbox.push(record instanceof Promise ? await record : record);
       }
-      const rejected = letters.length;
-      const derived = outbox.length - rejected;
 
       const changes = ws.changes(domain.codec);
       const endCommit = this.o.metrics?.commitDuration.startTimer();
@@ -264,13 +296,13 @@ export class BatchProcessor<E, S> {
         );
       }
       this.o.onStateIncomplete?.(partition, cache.incomplete !== null);
-      for (const [r, rejection] of letters) this.o.onDeadLetter?.(r, rejection);
+      for (const { source, rejection } of rejected) this.o.onDeadLetter?.(source, rejection);
       for (const [topic, next] of nextOffsets) cache.offsets.set(topic, next);
       for (const id of ws.changedIds()) cache.states.set(id, ws.get(id) ?? null);
       const endPublish = this.o.metrics?.publishDuration.startTimer();
       const published = await this.o.publisher.publish(partition, committed);
       endPublish?.();
-      return { kind: 'done', applied: fresh.length, skipped: records.length - fresh.length, rejected, derived, published };
+      return { kind: 'done', applied: fresh.length, skipped: records.length - fresh.length, derived, rejected, published };
     }
   }
 
@@ -311,7 +343,7 @@ export class BatchProcessor<E, S> {
   }
 }
 
-const isDerived = (r: OutboxRecord | DerivedRecord): r is DerivedRecord => 'spec' in r;
+const isDerived = <E>(r: OutboxRecord | Derived<E>): r is Derived<E> => 'source' in r;
 
 function outboxRecord(d: DerivedRecord, value: Buffer): OutboxRecord {
   const record: OutboxRecord = { topic: d.topic ?? d.spec.name, key: d.event.customerId, value };

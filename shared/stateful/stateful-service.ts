@@ -5,7 +5,9 @@
 //
 //   start    topics and schemas, Redis, producers, admin; the BatchProcessor over the rule's domain; the runner, whose
 //            every batch is one BatchProcessor.process; the health server; then the rule's companions (a live clock)
-//   batch    the consumed records become the domain's records (rule.toDomain); process; a seek goes back to the runner
+//   batch    the consumed records become the domain's records (rule.toDomain); process; a seek goes back to the runner;
+//            the outcome (what the commit wrote: derived records with their inputs, rejected inputs) goes to the rule's
+//            afterBatch, which counts the service's own metrics from it
 //   letters  an input the core rejects goes to the DLQ byte for byte once its batch committed, counted and logged
 //   stop     companions, then the runner (it finishes the chunk in hand, whose commit and flush need Redis and the
 //            producers), then producers, admin, health server, Redis
@@ -42,7 +44,7 @@ export interface StatefulRule<In extends AnyEvent, E, S> {
   /** The consumed record inside a domain record, for its dead letter. Default: the record itself. */
   consumed?(record: E): ConsumedRecord<unknown>;
   /** The service's own metrics and companions, given the kit's parts once they exist (at start). */
-  attach?(kit: StatefulKit): Attachment;
+  attach?(kit: StatefulKit): Attachment<E>;
   /** Added to the 'service started' log line (e.g. the policy in force; never a secret). */
   readonly describe?: Readonly<Record<string, unknown>>;
 }
@@ -63,11 +65,12 @@ export interface StatefulKit {
   readonly onFatal: (error: Error) => void;
 }
 
-export interface Attachment {
-  /** Before each batch of a partition (e.g. a domain starts its tally). */
-  beforeBatch?(partition: number): void;
-  /** After each batch that returned: committed and published ('done') or sent back to the runner ('seek'). */
-  afterBatch?(partition: number, outcome: BatchOutcome): void;
+export interface Attachment<E> {
+  /**
+   * After each batch that returned: committed and published ('done', with the derived and rejected records its commit
+   * wrote) or sent back to the runner ('seek').
+   */
+  afterBatch?(partition: number, outcome: BatchOutcome<E>): void;
   /** Started once the consumer runs, stopped before it (e.g. delinquency's live clock). */
   start?(): Promise<void>;
   stop?(): Promise<void>;
@@ -90,7 +93,7 @@ export class StatefulService<In extends AnyEvent, E, S> implements Service {
   private admin: Admin | undefined;
   private runner: Runner | undefined;
   private health: HealthServer | undefined;
-  private attachment: Attachment = {};
+  private attachment: Attachment<E> = {};
 
   /** `rule` is built here, against the topics of the configured namespace. */
   constructor(
@@ -163,7 +166,6 @@ export class StatefulService<In extends AnyEvent, E, S> implements Service {
         ? { align: { eventTime: (e: In) => e.occurredAt, maxIdleMs: config.ALIGN_MAX_IDLE_MS, mixedTopics: true } }
         : {}),
       async handleBatch(records, ctx) {
-        attachment.beforeBatch?.(ctx.partition);
         const source = records.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset, key: r.key, value: r.value, event: toDomain(r) }));
         const outcome = await processor.process(source, ctx.fromOffsets);
         if (outcome.kind === 'done') partitions.add(ctx.partition);

@@ -6,14 +6,14 @@
 //   the rule: the delinquency core (DelinquencyDomain) under the collections policy; the stateful kit
 //   (shared/stateful/stateful-service.ts) loads, commits, publishes and dead-letters. Optionally a live clock writes
 //   today's ticks.
-import type { TopicRegistry } from '../../../shared/contracts/topics.ts';
+import type { AnyEvent, TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { StatefulService, type StatefulRule, type StatefulServiceOptions } from '../../../shared/stateful/stateful-service.ts';
 import { SERVICE, type DelinquencyConfig } from './config.ts';
 import { LiveClock } from './adapters/live-clock.ts';
-import { countEmitted, createDelinquencyMetrics, partitionAsOfDate } from './adapters/metrics.ts';
-import { DelinquencyDomain, type Entity, type InputEvent, type InputRecord } from './adapters/partition-domain.ts';
+import { countEmitted, createDelinquencyMetrics, partitionClock } from './adapters/metrics.ts';
+import { DelinquencyDomain, heldRejectionOf, type ClockEntity, type Entity, type InputEvent, type InputRecord } from './adapters/partition-domain.ts';
 
-/** The delinquency rule: its inputs, its core, its metrics from the core's per-batch tally, and the live clock. */
+/** The delinquency rule: its inputs, its core, its metrics from each committed batch's derived records, and the live clock. */
 export function delinquencyRule(
   topics: TopicRegistry,
   config: DelinquencyConfig,
@@ -40,9 +40,9 @@ export function delinquencyRule(
     attach({ registry, store, partitions, runnerMetrics, serde, producers, logger, onFatal }) {
       const metrics = createDelinquencyMetrics(registry, SERVICE, {
         outboxLengths: async () => new Map(await Promise.all([...partitions].map(async (p) => [p, await store.outboxLength(p)] as const))),
-        asOfDates: async () => {
-          const dates = await Promise.all([...partitions].map(async (p) => [p, await partitionAsOfDate(store, p)] as const));
-          return new Map(dates.filter((d): d is readonly [number, number] => d[1] !== null));
+        clocks: async () => {
+          const clocks = await Promise.all([...partitions].map(async (p) => [p, await partitionClock(store, p)] as const));
+          return new Map(clocks.filter((c): c is readonly [number, ClockEntity] => c[1] !== null));
         },
       });
       const clock = config.LIVE_CLOCK
@@ -57,17 +57,21 @@ export function delinquencyRule(
           })
         : undefined;
       return {
-        beforeBatch: (partition) => domain.resetTally(partition),
         afterBatch(partition, outcome) {
-          const tally = domain.takeTally(partition);
-          if (outcome.kind !== 'done' || !tally) return;
-          countEmitted(metrics, tally);
-          if (tally.openInvoices !== undefined) metrics.openInvoices.set({ partition: String(partition) }, tally.openInvoices);
-          // Held inputs rejected on release: re-encoded letters the kit does not see as rejections of this batch.
-          for (const { topic, errorClass } of tally.rejected.values()) {
-            runnerMetrics.dlqRecords.inc({ topic, error_class: errorClass });
-            logger.warn({ topic, partition, errorClass }, 'held input rejected by the delinquency core sent to the DLQ');
+          if (outcome.kind !== 'done') return;
+          const events: AnyEvent[] = [];
+          for (const { record } of outcome.derived) {
+            // A held input rejected on release: a re-encoded letter among the derived records, not a rejection of the
+            // batch's own inputs (those the kit counts).
+            const held = heldRejectionOf(record);
+            if (held === undefined) {
+              events.push(record.event);
+              continue;
+            }
+            runnerMetrics.dlqRecords.inc({ topic: held.topic, error_class: held.errorClass });
+            logger.warn({ topic: held.topic, partition, errorClass: held.errorClass }, 'held input rejected by the delinquency core sent to the DLQ');
           }
+          countEmitted(metrics, events);
         },
         start: async () => clock?.start(),
         stop: async () => clock?.stop(),

@@ -176,6 +176,9 @@ describe('the delinquency service through Kafka and Redis', () => {
     expect(metrics).toMatch(/o2c_delinquency_events_emitted_total\{[^}]*type="InvoiceOverdue"[^}]*\} 3/);
     const open = [...metrics.matchAll(/^o2c_delinquency_open_invoices\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
     expect(open.reduce((a, b) => a + b, 0)).toBe(2); // B-1 partly paid, A-2 not yet due
+    // The held reversal rejected on release, counted from its batch's derived records (a re-encoded letter).
+    const held = metrics.split('\n').filter((l) => l.startsWith('o2c_dlq_records_total{') && l.includes('error_class="UnknownReference"') && !l.endsWith(' 0'));
+    expect(held).toEqual([`o2c_dlq_records_total{topic="${box.topics.PAYMENTS.name}",error_class="UnknownReference",service="delinquency"} 1`]);
     expect(metrics).toContain('o2c_delinquency_outbox_backlog_records');
     const asOf = [...metrics.matchAll(/^o2c_delinquency_as_of_timestamp_seconds\{partition="\d+",service="delinquency"\} (\d+)$/gm)];
     expect(asOf.length).toBeGreaterThan(0);

@@ -19,7 +19,7 @@ export const inputTopics = (t: TopicRegistry, riskClassSource: RiskClassSource =
   ...(riskClassSource === 'scoring' ? [t.CREDIT_SCORES] : []),
 ];
 
-/** The exposure rule: its inputs, its core, and its decision metrics from the core's per-batch tally. */
+/** The exposure rule: its inputs, its core, and its decision metrics from each committed batch's derived records. */
 export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): StatefulRule<ExposureInput, InputRecord, CustomerState> {
   const domain = new ExposureDomain({ topics, policy });
   return {
@@ -34,10 +34,8 @@ export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): State
         return lengths;
       });
       return {
-        beforeBatch: (partition) => domain.startTally(partition),
-        afterBatch(partition, outcome) {
-          const tally = domain.takeTally(partition);
-          if (outcome.kind === 'done') observeDecisions(metrics, tally, Date.now());
+        afterBatch(_partition, outcome) {
+          if (outcome.kind === 'done') observeDecisions(metrics, outcome.derived, Date.now());
         },
       };
     },

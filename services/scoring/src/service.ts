@@ -13,7 +13,7 @@ import { ScoringDomain, type Entity, type InputEvent, type InputRecord } from '.
 import { SERVICE, type ScoringConfig } from './config.ts';
 import type { ScoringPolicy } from './domain/index.ts';
 
-/** The scoring rule: its inputs, its core, and what it emitted from the core's per-batch tally. */
+/** The scoring rule: its inputs, its core, and what it emitted from each committed batch's derived records. */
 export function scoringRule(topics: TopicRegistry, policy: ScoringPolicy): StatefulRule<InputEvent, InputRecord, Entity> {
   const domain = new ScoringDomain({ topics, policy });
   return {
@@ -27,10 +27,8 @@ export function scoringRule(topics: TopicRegistry, policy: ScoringPolicy): State
         return lengths;
       });
       return {
-        beforeBatch: (partition) => domain.resetTally(partition),
-        afterBatch(partition, outcome) {
-          const tally = domain.takeTally(partition);
-          if (outcome.kind === 'done' && tally) countEmitted(metrics, tally);
+        afterBatch(_partition, outcome) {
+          if (outcome.kind === 'done') countEmitted(metrics, outcome.derived.map((d) => d.record.event));
         },
       };
     },

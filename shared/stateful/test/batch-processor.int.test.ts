@@ -1,7 +1,8 @@
 // The batch processor's in-memory states against a real Redis: a batch of cached entities reads nothing, and the
 // partition version fences a cache that fell behind (another owner committed, Redis lost its keys). Of the derived
 // records for a compacted topic, a batch publishes the last per key. A state rebuilt from a log that lost records it
-// never applied is marked incomplete, in Redis with the state.
+// never applied is marked incomplete, in Redis with the state. A batch's outcome lists the derived and rejected records
+// its commit wrote, of the attempt that committed only.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Producer, ProducerBatch } from 'kafkajs';
@@ -9,7 +10,7 @@ import type { AnyEvent, TopicSpec } from '../../contracts/topics.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxPublisher } from '../../redis/outbox-publisher.ts';
 import { INCOMPLETE_FIELD, PartitionStore } from '../../redis/partition-store.ts';
-import { BatchProcessor, type PartitionDomain, type SourceRecord } from '../batch-processor.ts';
+import { BatchProcessor, type BatchOutcome, type PartitionDomain, type SourceRecord } from '../batch-processor.ts';
 import { wholeStateCodec } from '../state-codec.ts';
 
 const TOPIC = 'orders';
@@ -123,7 +124,18 @@ describe('BatchProcessor, derived records', () => {
       },
       logStartOffset: async () => 0n,
     });
-    expect(await p.process(records(0, ['c1', 'c2', 'c1', 'c1']))).toMatchObject({ kind: 'done', applied: 4, derived: 6, published: 6 });
+    const outcome = await p.process(records(0, ['c1', 'c2', 'c1', 'c1']));
+    expect(outcome).toMatchObject({ kind: 'done', applied: 4, published: 6 });
+    // The outcome lists what was committed, in outbox order, each with the input that derived it: of the counts, the
+    // kept ones in their place.
+    expect(outcome.kind === 'done' && outcome.derived.map((d) => `${d.record.event.eventId}@${d.source.offset}`)).toEqual([
+      'c1-event-1@0',
+      'c2-event-1@1',
+      'c2-count-1@1',
+      'c1-event-2@2',
+      'c1-event-3@3',
+      'c1-count-3@3',
+    ]);
     expect(sent).toEqual([
       'events c1-event-1',
       'events c2-event-1',
@@ -132,6 +144,71 @@ describe('BatchProcessor, derived records', () => {
       'counts c2-count-1',
       'counts c1-count-3',
     ]);
+  });
+
+  it('lists in its outcome the derived and rejected records of the attempt that committed, none for a redelivery', async () => {
+    const events = { name: 'events' } as TopicSpec;
+    let applies = 0;
+    // Counts inputs per customer; the input that makes the count even is rejected (and still counted), the one that
+    // makes it odd derives an event: what an attempt derives and rejects depends on the state it started from.
+    const parity: PartitionDomain<{ customerId: string }, number> = {
+      ...counting,
+      apply: (ws, e) => {
+        applies++;
+        const n = (ws.get(e.customerId) ?? 0) + 1;
+        ws.set(e.customerId, n);
+        if (n % 2 === 0) return { out: [], rejected: { errorClass: 'InvalidEvent', message: `count ${n}` } };
+        return { out: [{ spec: events, event: { customerId: e.customerId, eventId: `${e.customerId}-${n}` } as unknown as AnyEvent }] };
+      },
+    };
+    const sent: string[] = [];
+    const producer = {
+      sendBatch: async (batch: ProducerBatch) => {
+        for (const tm of batch.topicMessages ?? []) for (const m of tm.messages) sent.push(`${tm.topic} ${String(m.value)}`);
+      },
+    } as unknown as Producer;
+    const outcomeStore = new PartitionStore(redis, 'outcome', prefix);
+    const lettered: string[] = [];
+    const make = () =>
+      new BatchProcessor({
+        domain: parity,
+        store: outcomeStore,
+        publisher: new OutboxPublisher(outcomeStore, producer),
+        encode: (_spec, event) => Buffer.from(event.eventId),
+        toDlq: (r) => ({ topic: 'dlq', key: r.event.customerId, value: Buffer.from(`${r.topic}@${r.offset}`) }),
+        logStartOffset: async () => 0n,
+        onDeadLetter: (r, rejection) => lettered.push(`${r.topic}@${r.offset} ${rejection.message}`),
+      });
+    const at = (topic: string, offset: number): SourceRecord<{ customerId: string }> =>
+      ({ topic, partition: 0, offset: String(offset), key: null, value: null, event: { customerId: 'c1' } });
+    const listed = (outcome: BatchOutcome<{ customerId: string }>) => {
+      if (outcome.kind !== 'done') throw new Error(`unexpected ${outcome.kind}`);
+      return {
+        derived: outcome.derived.map(({ record, source }) => `${record.event.eventId} from ${source.topic}@${source.offset}`),
+        rejected: outcome.rejected.map(({ source, rejection }) => `${source.topic}@${source.offset} ${rejection.message}`),
+      };
+    };
+    const a = make();
+    expect(listed(await a.process([at(TOPIC, 0)]))).toEqual({ derived: ['c1-1 from orders@0'], rejected: [] });
+    // Another instance commits a record of another topic of the partition: a's cache is behind, but nothing in a's next
+    // batch's offsets shows it, so a computes that batch from its cache and its commit is refused as stale.
+    expect(listed(await make().process([at('profiles', 0)]))).toEqual({ derived: [], rejected: ['profiles@0 count 2'] });
+    applies = 0;
+    lettered.length = 0;
+    const outcome = await a.process([at(TOPIC, 1), at(TOPIC, 2)]);
+    expect(applies).toBe(4); // the stale attempt (from count 1: rejects orders@1, derives c1-3 from orders@2), then this one
+    expect(outcome).toMatchObject({ kind: 'done', applied: 2, skipped: 0, published: 2 });
+    expect(listed(outcome)).toEqual({ derived: ['c1-3 from orders@1'], rejected: ['orders@2 count 4'] });
+    expect(lettered).toEqual(['orders@2 count 4']);
+    expect(sent).toEqual(['events c1-1', 'dlq profiles@0', 'events c1-3', 'dlq orders@2']);
+
+    // Delivered again, from memory or from Redis: nothing is committed, so nothing is listed.
+    for (const p of [a, make()]) {
+      const again = await p.process([at(TOPIC, 1), at(TOPIC, 2)]);
+      expect(again).toMatchObject({ kind: 'done', applied: 0, skipped: 2 });
+      expect(listed(again)).toEqual({ derived: [], rejected: [] });
+    }
+    expect(lettered).toEqual(['orders@2 count 4']);
   });
 
   it('marks a partition incomplete when its lost state is older than the log start, unless the topic is compacted', async () => {

@@ -2,13 +2,15 @@
 // ...): what it emitted, its open invoices, its outbox backlog and each partition's as-of date.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { metricPrefix } from '../../../../shared/metrics.ts';
+import type { AnyEvent } from '../../../../shared/contracts/topics.ts';
 import type { PartitionStore } from '../../../../shared/redis/partition-store.ts';
 import { asOfDate } from '../domain/index.ts';
-import { CLOCK_ENTITY, type BatchTally, type ClockEntity } from './partition-domain.ts';
+import { CLOCK_ENTITY, type ClockEntity } from './partition-domain.ts';
 import { entityCodec } from './state-codec.ts';
 
 export interface DelinquencyMetrics {
   eventsEmitted: Counter<'type'>;
+  /** Each partition's open invoices, read from its clock entity in Redis when scraped. */
   openInvoices: Gauge<'partition'>;
   /** Derived records per partition waiting in the Redis outbox, read from Redis when scraped. */
   outboxBacklog: Gauge<'partition'>;
@@ -19,8 +21,8 @@ export interface DelinquencyMetrics {
 /** What the scrape reads from Redis, per partition this instance processed. */
 export interface DelinquencyReadings {
   outboxLengths: () => Promise<Map<number, number>>;
-  /** As-of dates, days since 1970-01-01, of the partitions whose clock has started. */
-  asOfDates: () => Promise<Map<number, number>>;
+  /** The clock entities (watermark and open invoices) of the partitions that have one. */
+  clocks: () => Promise<Map<number, ClockEntity>>;
 }
 
 const SECONDS_PER_DAY = 86_400;
@@ -40,6 +42,10 @@ export function createDelinquencyMetrics(registry: Registry, service: string, re
       help: 'Open invoices held in Redis, per partition this instance processed.',
       labelNames: ['partition'],
       registers,
+      async collect() {
+        this.reset();
+        for (const [partition, clock] of await readings.clocks()) this.set({ partition: String(partition) }, clock.open);
+      },
     }),
     outboxBacklog: new Gauge({
       name: `${p}outbox_backlog_records`,
@@ -58,20 +64,24 @@ export function createDelinquencyMetrics(registry: Registry, service: string, re
       registers,
       async collect() {
         this.reset();
-        for (const [partition, day] of await readings.asOfDates()) this.set({ partition: String(partition) }, day * SECONDS_PER_DAY);
+        for (const [partition, clock] of await readings.clocks()) {
+          const day = asOfDate(clock.wm);
+          if (day !== null) this.set({ partition: String(partition) }, day * SECONDS_PER_DAY);
+        }
       },
     }),
   };
 }
 
-/** The partition's as-of date as committed in Redis (days since 1970-01-01), null while its clock has not started. */
-export async function partitionAsOfDate(store: Pick<PartitionStore, 'load'>, partition: number): Promise<number | null> {
+/** The partition's clock entity as committed in Redis, null before its first tick or open invoice. */
+export async function partitionClock(store: Pick<PartitionStore, 'load'>, partition: number): Promise<ClockEntity | null> {
   const fields = (await store.load(partition, [CLOCK_ENTITY])).states.get(CLOCK_ENTITY);
-  return fields === undefined ? null : asOfDate((entityCodec.decode(fields, CLOCK_ENTITY) as ClockEntity).wm);
+  return fields === undefined ? null : (entityCodec.decode(fields, CLOCK_ENTITY) as ClockEntity);
 }
 
-export function countEmitted(metrics: DelinquencyMetrics, tally: BatchTally): void {
+/** Counts a committed batch's delinquency events by type. */
+export function countEmitted(metrics: DelinquencyMetrics, events: Iterable<AnyEvent>): void {
   const byType = new Map<string, number>();
-  for (const type of tally.emitted.values()) byType.set(type, (byType.get(type) ?? 0) + 1);
+  for (const { eventType } of events) byType.set(eventType, (byType.get(eventType) ?? 0) + 1);
   for (const [type, n] of byType) metrics.eventsEmitted.inc({ type }, n);
 }

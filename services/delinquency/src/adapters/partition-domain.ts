@@ -1,7 +1,8 @@
 // The delinquency core as a PartitionDomain: what one batch of one topic-partition loads, computes and writes.
 //
 // Entities of a partition: one per customer (its CustomerState) and one partition-level entity, CLOCK_ENTITY, with
-// the partition's watermark (latest tick per ticked topic, hence the as-of date) and its count of open invoices.
+// the partition's watermark (latest tick per ticked topic, hence the as-of date) and its count of open invoices (the
+// open-invoices gauge reads it from Redis).
 // An input needs its customer and the clock; a tick needs the clock plus every customer the due-date index says is
 // due by the tick's date. After every change a customer's index score is its nextDueDay (removed when nothing is due),
 // so a tick touches only what is due, and within a due customer the core looks at and changes only the invoices due.
@@ -9,6 +10,7 @@
 // The core writes the customers' states in place (CallOptions.inPlace) rather than copying what it changes: the
 // states of a WorkingSet are the batch processor's own, committed to Redis at the end of the batch or dropped with
 // the partition's cache when the batch fails or goes stale, so nothing else relies on their previous contents.
+import { DlqHeaders } from '../../../../shared/kafka/dlq.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { CustomerEvent, InvoiceEvent, PaymentEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
@@ -77,22 +79,17 @@ export interface CustomerEntity {
 
 export type Entity = ClockEntity | CustomerEntity;
 
-/** What one partition's batch emitted and rejected, keyed so a batch recomputed after a stale commit counts once. */
-export interface BatchTally {
-  /** eventId -> eventType. */
-  emitted: Map<string, string>;
-  /**
-   * Held inputs rejected on release (re-encoded dead letters), by source topic and event id: where each came from and
-   * why. A record rejected on arrival is the batch processor's rejection, counted by the stateful kit.
-   */
-  rejected: Map<string, { topic: string; errorClass: string }>;
-  /** The partition's open invoices after the batch, when it changed them. */
-  openInvoices?: number;
+/**
+ * Of the records the domain derives, the dead letter of a held input rejected on release (re-encoded, bound for the
+ * DLQ rather than its schema's topic): its source topic and error class, as its headers name them. Undefined for a
+ * delinquency event. A record rejected on arrival is the batch's rejection, counted by the stateful kit.
+ */
+export function heldRejectionOf({ topic, spec, headers }: DerivedRecord): { topic: string; errorClass: string } | undefined {
+  const errorClass = headers?.[DlqHeaders.ERROR_CLASS];
+  return topic === undefined || errorClass === undefined ? undefined : { topic: spec.name, errorClass };
 }
 
 export class DelinquencyDomain implements PartitionDomain<InputRecord, Entity> {
-  private readonly tallies = new Map<number, BatchTally>();
-
   constructor(private readonly settings: DomainSettings) {}
 
   entityIds({ record: { event } }: InputRecord): string[] {
@@ -105,8 +102,7 @@ export class DelinquencyDomain implements PartitionDomain<InputRecord, Entity> {
   }
 
   apply(ws: WorkingSet<Entity>, input: InputRecord, { partition }: { partition: number }): Applied {
-    const tally = this.tallies.get(partition) ?? { emitted: new Map(), rejected: new Map() };
-    const step = new Step(ws, this.settings, input, partition, tally);
+    const step = new Step(ws, this.settings, input, partition);
     const { event } = input.record;
     let applied: Applied;
     if (event.eventType === 'BusinessDateTick') {
@@ -123,18 +119,6 @@ export class DelinquencyDomain implements PartitionDomain<InputRecord, Entity> {
 
   /** A customer's state is small and compact (state-codec.ts): stored whole, in one field. */
   readonly codec = entityCodec;
-
-  /** Starts a partition's batch tally; `takeTally` reads it once the batch is committed. */
-  resetTally(partition: number): void {
-    this.tallies.set(partition, { emitted: new Map(), rejected: new Map() });
-  }
-
-  takeTally(partition: number): BatchTally | undefined {
-    const tally = this.tallies.get(partition);
-    this.tallies.delete(partition);
-    return tally;
-  }
-
 }
 
 const IN_PLACE = { inPlace: true } as const;
@@ -158,7 +142,6 @@ class Step {
     private readonly settings: DomainSettings,
     private readonly source: InputRecord,
     private readonly partition: number,
-    private readonly tally: BatchTally,
   ) {
     this.policy = settings.policy;
     const clock = ws.get(CLOCK_ENTITY) as ClockEntity | undefined;
@@ -220,7 +203,6 @@ class Step {
   save(): void {
     if (!this.clockChanged) return;
     this.ws.set(CLOCK_ENTITY, this.clock);
-    this.tally.openInvoices = this.clock.open;
   }
 
   private invoicesPast(day: number): boolean {
@@ -279,10 +261,7 @@ class Step {
       this.clockChanged = true;
     }
     const out: DerivedRecord[] = [];
-    for (const event of outcome.events) {
-      this.tally.emitted.set(event.eventId, event.eventType);
-      out.push({ spec: this.settings.topics.DELINQUENCY, event });
-    }
+    for (const event of outcome.events) out.push({ spec: this.settings.topics.DELINQUENCY, event });
     for (const r of outcome.rejected) if (r.event !== own) out.push(this.letter(r, origin(r.event)));
     return out;
   }
@@ -303,7 +282,6 @@ class Step {
   private letter(r: RejectedInput, offset: string | undefined): DerivedRecord {
     const { topics, service, now } = this.settings;
     const spec = (topics.INVOICES.eventTypes as readonly string[]).includes(r.event.eventType) ? topics.INVOICES : topics.PAYMENTS;
-    this.tally.rejected.set(`${spec.name}:${r.event.eventId}`, { topic: spec.name, errorClass: r.errorClass });
     return {
       spec,
       event: r.event,

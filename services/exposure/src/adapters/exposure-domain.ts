@@ -10,7 +10,6 @@
 // dropped with the partition's cache when the batch fails or goes stale, so nothing else relies on their previous
 // contents. A state is stored a field per document (state-parts.ts): each input names the documents it wrote, and
 // the commit writes those.
-import type { CreditHoldEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
@@ -18,31 +17,11 @@ import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
 import { changedFields, customerStateCodec } from './state-parts.ts';
 import { applyEvent, pendingExpiry, type ApplyResult, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
 
-/** The runner's record is the domain's event: apply needs its Kafka timestamp for the decision latency. */
-export type InputRecord = ConsumedRecord<ExposureInput>;
-
-export type DecisionOutcome = 'approved' | 'held' | 'released' | 'rejected';
-
-const OUTCOMES: Partial<Record<CreditHoldEvent['eventType'], DecisionOutcome>> = {
-  OrderCreditApproved: 'approved',
-  OrderCreditHeld: 'held',
-  OrderCreditReleased: 'released',
-  OrderCreditRejected: 'rejected',
-};
-
-export interface Decision {
-  outcome: DecisionOutcome;
-  /** AUTOMATIC or MANUAL, for releases. */
-  release?: string;
-  /** Kafka timestamp of the input that caused it, epoch ms. */
-  inputTimestamp: number;
-}
-
 /**
- * The order decisions of one partition's batch, keyed by event id: a batch recomputed after a stale commit
- * overwrites its own entries instead of counting them twice.
+ * The runner's record is the domain's event: the batch outcome hands each decision back with it, and the decision
+ * latency runs from its Kafka timestamp (metrics.ts).
  */
-export type DecisionTally = Map<string, Decision>;
+export type InputRecord = ConsumedRecord<ExposureInput>;
 
 export interface ExposureDomainSettings {
   topics: Pick<TopicRegistry, 'CREDIT_HOLDS' | 'EXPOSURE'>;
@@ -52,8 +31,6 @@ export interface ExposureDomainSettings {
 const IN_PLACE = { inPlace: true } as const;
 
 export class ExposureDomain implements PartitionDomain<InputRecord, CustomerState> {
-  private readonly tallies = new Map<number, DecisionTally>();
-
   /** The policy of a partition whose state is incomplete (shared/stateful): every new order is held STATE_INCOMPLETE. */
   private readonly incompletePolicy: CreditPolicy;
 
@@ -69,30 +46,19 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
     return event.eventType === 'BusinessDateTick' ? event.occurredAt : undefined;
   }
 
-  apply(ws: WorkingSet<CustomerState>, record: InputRecord, ctx: { partition: number; stateIncomplete?: boolean }): Applied {
-    const { event } = record;
-    const { partition } = ctx;
+  apply(ws: WorkingSet<CustomerState>, { event }: InputRecord, ctx: { partition: number; stateIncomplete?: boolean }): Applied {
     // The core reads the condition from its policy like every other standing reason.
     const policy = ctx.stateIncomplete ? this.incompletePolicy : this.settings.policy;
     if (event.eventType === 'BusinessDateTick') {
       const out: DerivedRecord[] = [];
-      for (const id of ws.dueBy(event.occurredAt)) {
-        out.push(...this.applyTo(ws, id, { ...event, customerId: id }, record, partition, policy).out);
-      }
+      for (const id of ws.dueBy(event.occurredAt)) out.push(...this.applyTo(ws, id, { ...event, customerId: id }, policy).out);
       return { out };
     }
     if (event.customerId === '') return { out: [] };
-    return this.applyTo(ws, event.customerId, event, record, partition, policy);
+    return this.applyTo(ws, event.customerId, event, policy);
   }
 
-  private applyTo(
-    ws: WorkingSet<CustomerState>,
-    id: string,
-    event: ExposureInput,
-    record: InputRecord,
-    partition: number,
-    policy: CreditPolicy,
-  ): Applied {
+  private applyTo(ws: WorkingSet<CustomerState>, id: string, event: ExposureInput, policy: CreditPolicy): Applied {
     const given = ws.get(id);
     const scoreBefore = given ? pendingExpiry(given.profile, given.watermark) : null;
     const result = applyEvent(given, event, policy, IN_PLACE);
@@ -103,36 +69,18 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
       const score = pendingExpiry(result.state.profile, result.state.watermark);
       if (score !== null || scoreBefore !== null) ws.setScore(id, score);
     }
-    return { out: this.toRecords(result, record, partition) };
+    return { out: this.toRecords(result) };
   }
 
-  private toRecords(result: ApplyResult, record: InputRecord, partition: number): DerivedRecord[] {
+  private toRecords(result: ApplyResult): DerivedRecord[] {
     const { CREDIT_HOLDS, EXPOSURE } = this.settings.topics;
-    const tally = this.tallies.get(partition);
-    return result.events.map((e): DerivedRecord => {
+    return result.events.map((e): DerivedRecord =>
       // The exposure topic is compacted: a batch publishes only a customer's last snapshot.
-      if (e.eventType === 'ExposureSnapshot') return { spec: EXPOSURE, event: e, latestPerKey: true };
-      const outcome = OUTCOMES[e.eventType];
-      if (outcome && tally) {
-        const release = e.eventType === 'OrderCreditReleased' ? e.payload.release : undefined;
-        tally.set(e.eventId, { outcome, inputTimestamp: record.timestamp, ...(release ? { release } : {}) });
-      }
-      return { spec: CREDIT_HOLDS, event: e };
-    });
+      e.eventType === 'ExposureSnapshot' ? { spec: EXPOSURE, event: e, latestPerKey: true } : { spec: CREDIT_HOLDS, event: e },
+    );
   }
 
   // The BatchProcessor keeps the parsed states of the partitions it owns, so a state is parsed only when it is
   // first read from Redis.
   readonly codec = customerStateCodec;
-
-  /** Starts counting the decisions of a partition's batch; `takeTally` hands them over once it is published. */
-  startTally(partition: number): void {
-    this.tallies.set(partition, new Map());
-  }
-
-  takeTally(partition: number): DecisionTally {
-    const tally = this.tallies.get(partition) ?? new Map<string, Decision>();
-    this.tallies.delete(partition);
-    return tally;
-  }
 }

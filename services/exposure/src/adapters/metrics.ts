@@ -1,8 +1,19 @@
 // The exposure service's own metrics, next to the shared ones (o2c_records_consumed_total{service="exposure"}, ...).
 // The latency and outbox names are the ones the Grafana dashboards query (grafana/src/metrics.ts).
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { EventType } from '../../../../shared/contracts/topics.ts';
 import { metricPrefix } from '../../../../shared/metrics.ts';
-import type { DecisionTally } from './exposure-domain.ts';
+import type { Derived } from '../../../../shared/stateful/batch-processor.ts';
+import type { InputRecord } from './exposure-domain.ts';
+
+type DecisionOutcome = 'approved' | 'held' | 'released' | 'rejected';
+
+const OUTCOMES: Partial<Record<EventType, DecisionOutcome>> = {
+  OrderCreditApproved: 'approved',
+  OrderCreditHeld: 'held',
+  OrderCreditReleased: 'released',
+  OrderCreditRejected: 'rejected',
+};
 
 export interface ExposureMetrics {
   decisions: Counter<'outcome'>;
@@ -50,11 +61,17 @@ export function createExposureMetrics(
   };
 }
 
-/** Counts a published batch's decisions and observes their latency at `publishedAt` (epoch ms). */
-export function observeDecisions(metrics: ExposureMetrics, tally: DecisionTally, publishedAt: number): void {
-  for (const d of tally.values()) {
-    metrics.decisions.inc({ outcome: d.outcome });
-    if (d.release) metrics.releases.inc({ release: d.release });
-    metrics.decisionLatency.observe(Math.max(0, publishedAt - d.inputTimestamp) / 1000);
+/**
+ * Counts the order decisions among a published batch's derived records (its outcome's, of the attempt that committed)
+ * and observes each one's latency at `publishedAt` (epoch ms) from the Kafka timestamp of the input that caused it.
+ */
+export function observeDecisions(metrics: ExposureMetrics, derived: ReadonlyArray<Derived<InputRecord>>, publishedAt: number): void {
+  for (const { record, source } of derived) {
+    const e = record.event;
+    const outcome = OUTCOMES[e.eventType];
+    if (outcome === undefined) continue;
+    metrics.decisions.inc({ outcome });
+    if (e.eventType === 'OrderCreditReleased') metrics.releases.inc({ release: e.payload.release });
+    metrics.decisionLatency.observe(Math.max(0, publishedAt - source.event.timestamp) / 1000);
   }
 }

@@ -1,7 +1,7 @@
 // The scoring service's own metrics, next to the runner's (o2c_scoring_records_consumed_total, ...).
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { AnyEvent } from '../../../../shared/contracts/topics.ts';
 import { metricPrefix } from '../../../../shared/metrics.ts';
-import type { BatchTally } from './partition-domain.ts';
 
 export interface ScoringMetrics {
   eventsEmitted: Counter<'type'>;
@@ -35,8 +35,9 @@ export function createScoringMetrics(
   return { eventsEmitted, outboxBacklog };
 }
 
-export function countEmitted(metrics: ScoringMetrics, tally: BatchTally): void {
+/** Counts a committed batch's scores and review-due events by type. */
+export function countEmitted(metrics: ScoringMetrics, events: Iterable<AnyEvent>): void {
   const byType = new Map<string, number>();
-  for (const type of tally.emitted.values()) byType.set(type, (byType.get(type) ?? 0) + 1);
+  for (const { eventType } of events) byType.set(eventType, (byType.get(eventType) ?? 0) + 1);
   for (const [type, n] of byType) metrics.eventsEmitted.inc({ type }, n);
 }

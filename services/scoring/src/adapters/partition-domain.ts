@@ -31,14 +31,7 @@ export interface DomainSettings {
   policy: ScoringPolicy;
 }
 
-/** What one partition's batch emitted (eventId -> eventType), keyed so a batch recomputed after a stale commit counts once. */
-export interface BatchTally {
-  emitted: Map<string, string>;
-}
-
 export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
-  private readonly tallies = new Map<number, BatchTally>();
-
   constructor(private readonly settings: DomainSettings) {}
 
   entityIds({ event }: InputRecord): string[] {
@@ -49,10 +42,7 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
     return event.eventType === 'BusinessDateTick' ? event.payload.businessDate : undefined;
   }
 
-  apply(ws: WorkingSet<Entity>, record: InputRecord, { partition }: { partition: number }): Applied {
-    const { event } = record;
-    const tally = this.tallies.get(partition) ?? { emitted: new Map() };
-    this.tallies.set(partition, tally);
+  apply(ws: WorkingSet<Entity>, { event }: InputRecord): Applied {
     const clock = (ws.get(CLOCK_ENTITY) as ClockEntity | undefined) ?? { day: null };
     const { policy } = this.settings;
     if (event.eventType === 'BusinessDateTick') {
@@ -64,7 +54,7 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
         const r = onDay(ws.get(id) as CustomerEntity, id, day, policy);
         ws.set(id, r.entity);
         ws.setScore(id, day + 1);
-        out.push(...this.records(id, r.out, tally));
+        out.push(...this.records(id, r.out));
       }
       return { out };
     }
@@ -78,28 +68,14 @@ export class ScoringDomain implements PartitionDomain<InputRecord, Entity> {
     }
     ws.set(id, r.entity);
     ws.setScore(id, Math.max(clock.day ?? -Infinity, dayOf(event.occurredAt)) + 1);
-    return { out: this.records(id, r.out, tally) };
+    return { out: this.records(id, r.out) };
   }
 
   /** A customer's scoring state, whole as JSON in one field. */
   readonly codec = wholeStateCodec<Entity>((state) => JSON.stringify(state), (text) => JSON.parse(text) as Entity);
 
-  resetTally(partition: number): void {
-    this.tallies.set(partition, { emitted: new Map() });
-  }
-
-  takeTally(partition: number): BatchTally | undefined {
-    const t = this.tallies.get(partition);
-    this.tallies.delete(partition);
-    return t;
-  }
-
-  private records(customerId: string, outs: ScoringOut[], tally: BatchTally): DerivedRecord[] {
+  private records(customerId: string, outs: ScoringOut[]): DerivedRecord[] {
     const { topics } = this.settings;
-    return outs.map((o) => {
-      const event = toEvent(customerId, o);
-      tally.emitted.set(event.eventId, event.eventType);
-      return { spec: o.kind === 'score' ? topics.CREDIT_SCORES : topics.CREDIT_REVIEWS, event };
-    });
+    return outs.map((o) => ({ spec: o.kind === 'score' ? topics.CREDIT_SCORES : topics.CREDIT_REVIEWS, event: toEvent(customerId, o) }));
   }
 }
