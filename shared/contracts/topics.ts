@@ -16,6 +16,7 @@ import {
   CreditHoldEventTypes,
   CreditReviewEventTypes,
   CreditScoreEventTypes,
+  CustomerChangeEventTypes,
   CustomerEventTypes,
   DelinquencyEventTypes,
   ExposureEventTypes,
@@ -26,6 +27,7 @@ import {
   type CreditHoldEvent,
   type CreditReviewEvent,
   type CreditScoreEvent,
+  type CustomerChangeEvent,
   type CustomerEvent,
   type DelinquencyEvent,
   type ExposureEvent,
@@ -41,6 +43,7 @@ export type CleanupPolicy = 'delete' | 'compact';
 /** Every event any topic carries. */
 export type AnyEvent =
   | CustomerEvent
+  | CustomerChangeEvent
   | OrderEvent
   | InvoiceEvent
   | PaymentEvent
@@ -114,6 +117,9 @@ export function topicRegistry(prefix: string) {
   return Object.freeze({
     CUSTOMERS: avroTopic<CustomerEvent>(
       prefix, 'o2c.customers.v1', 'customers.avsc', 'o2c.CustomerEvent', CustomerEventTypes, 'compact'),
+    // Every profile change, before and after, kept forever: the compacted profile topic keeps only the latest.
+    CUSTOMER_CHANGES: avroTopic<CustomerChangeEvent>(
+      prefix, 'o2c.customer-changes.v1', 'customer-changes.avsc', 'o2c.CustomerChangeEvent', CustomerChangeEventTypes),
     ORDERS: avroTopic<OrderEvent>(prefix, 'o2c.orders.v1', 'orders.avsc', 'o2c.OrderEvent', OrderEventTypes),
     INVOICES: avroTopic<InvoiceEvent>(
       prefix, 'o2c.invoices.v1', 'invoices.avsc', 'o2c.InvoiceEvent', InvoiceEventTypes),

@@ -253,6 +253,8 @@ class World {
               action: release ? 'RELEASE' : 'REJECT',
               actor: `controller-${rng.int(1, 5)}`,
               reason: release ? 'customer confirmed payment plan' : 'no payment plan agreed',
+              // A manager: the simulator cannot see how far over its limit a release leaves the customer.
+              actorRole: 'CREDIT_MANAGER',
             },
           }),
         );
