@@ -148,6 +148,8 @@ describe('authority and audit, Kafka -> exposure -> reporting -> audit_log', () 
     ]);
     const released = decoded.find((e) => e.eventType === 'OrderCreditReleased');
     expect(released).toMatchObject({ causationId: byManager.eventId, payload: { release: 'MANUAL', actor: 'alice', actorRole: 'CREDIT_MANAGER' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${exposure.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/o2c_exposure_decisions_total\{outcome="refused",service="exposure"\} 2/);
 
     // In Postgres: every action as requested, what became of it, and the limit change before and after.
     const audit = async () => (await pool.query<AuditRow>(
