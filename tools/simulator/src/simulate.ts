@@ -272,7 +272,8 @@ class World {
               action: release ? 'RELEASE' : 'REJECT',
               actor: `controller-${rng.int(1, 5)}`,
               reason: release ? 'customer confirmed payment plan' : 'no payment plan agreed',
-              // A manager: the simulator cannot see how far over its limit a release leaves the customer.
+              // A manager: the simulator cannot see how far over its limit a release leaves the customer. Under the
+              // default authority matrix a few go beyond even that and are refused (8 in a year of 1,000 customers).
               actorRole: 'CREDIT_MANAGER',
             },
           }),
