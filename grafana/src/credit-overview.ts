@@ -115,6 +115,20 @@ export const creditOverview: Dashboard = dashboard({
     ],
     [
       {
+        type: 'timeseries', title: 'Credit actions taken and refused', w: 24, h: 8, bars: true,
+        description: "Controllers' releases and rejections per day: taken, or refused as beyond the actor's authority (reporting.audit_log).",
+      },
+      [sqlTarget(sql`
+        SELECT $__timeGroupAlias(occurred_at, '1d'),
+               count(*) FILTER (WHERE outcome = 'ACCEPTED') AS "Taken",
+               count(*) FILTER (WHERE outcome = 'REFUSED') AS "Refused"
+        FROM reporting.audit_log
+        WHERE $__timeFilter(occurred_at) AND outcome IN ('ACCEPTED', 'REFUSED')
+        GROUP BY 1
+        ORDER BY 1`, 'time_series')],
+    ],
+    [
+      {
         type: 'table', title: 'Held orders', w: 24, h: 8,
         description: 'Orders in the currency waiting on credit, oldest first, with the reasons they were held.',
         columnUnits: { 'Amount': 'short', 'Hours held': 'h' },

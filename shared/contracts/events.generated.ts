@@ -14,6 +14,8 @@ export interface Envelope<T extends string, P> {
 
 export type CreditAction = 'RELEASE' | 'REJECT';
 
+export type ActorRole = 'VIEWER' | 'CREDIT_CONTROLLER' | 'CREDIT_MANAGER' | 'ADMIN';
+
 export interface CreditActionTaken {
   orderId: string;
   action: CreditAction;
@@ -21,6 +23,8 @@ export interface CreditActionTaken {
   actor: string;
   /** Why; required for the audit trail. */
   reason: string;
+  /** The actor's role, which services/exposure checks against its authority matrix; null (actions written before roles) has no authority. A reader that does not know a newer role reads VIEWER, which has none. */
+  actorRole: null | ActorRole;
 }
 
 export interface ExposureBreakdown {
@@ -71,6 +75,8 @@ export interface OrderCreditReleased {
   trigger: string;
   actor: null | string;
   exposure: ExposureBreakdown;
+  /** The role the actor released under (MANUAL); null for an automatic release. */
+  actorRole: null | ActorRole;
 }
 
 /** A credit controller rejected a held order: its final decision. */
@@ -81,6 +87,8 @@ export interface OrderCreditRejected {
   heldMs: number;
   actor: string;
   reason: string;
+  /** The role the actor rejected under. */
+  actorRole: null | ActorRole;
 }
 
 export interface CustomerCreditHoldPlaced {
@@ -97,6 +105,29 @@ export interface CustomerCreditHoldReleased {
 export interface CreditUtilizationWarning {
   bandPercent: number;
   utilizationBasisPoints: number;
+  exposure: ExposureBreakdown;
+}
+
+export type RefusalReason = 'ROLE_NOT_PERMITTED' | 'BEYOND_AUTHORITY';
+
+/** A credit action beyond the actor's authority (services/exposure's authority matrix): refused, it changes nothing; the order stays held. */
+export interface CreditActionRefused {
+  orderId: string;
+  amount: number;
+  currency: string;
+  action: CreditAction;
+  actor: string;
+  actorRole: null | ActorRole;
+  /** The actor's own reason for the action. */
+  actionReason: string;
+  /** ROLE_NOT_PERMITTED: the role (or no role) may not take this action at all; BEYOND_AUTHORITY: the release would leave the customer further over its limit than the role may. */
+  refusal: RefusalReason;
+  /** How far over the effective limit the release would leave the customer: max(0, exposure + order - effectiveLimit); 0 for a reject. */
+  overLimit: number;
+  /** How far over the limit the role may release (0 when it may not act). */
+  authorityLimit: number;
+  /** overLimit - authorityLimit for BEYOND_AUTHORITY, 0 otherwise: the authority missing. */
+  shortfall: number;
   exposure: ExposureBreakdown;
 }
 
@@ -160,6 +191,28 @@ export interface CreditScoreUpdated {
   modelVersion: string;
   /** Set when an invoice issue caused this update: the risk as it stood just before the invoice. */
   issuedInvoice: null | InvoiceRiskAtIssue;
+}
+
+export interface CreditTerms {
+  /** Minor units of currency. */
+  creditLimit: number;
+  currency: string;
+  tempLimit: null | number;
+  tempLimitExpiresAt: null | number /* timestamp-millis */;
+  paymentTermsDays: number;
+  riskClass: string;
+  manualHold: boolean;
+  parentCustomerId: null | string;
+}
+
+export interface CustomerProfileChanged {
+  /** The profile before the change; null for the customer's first profile. */
+  before: null | CreditTerms;
+  after: CreditTerms;
+  /** Who changed it. */
+  changedBy: string;
+  /** Why. */
+  changeReason: null | string;
 }
 
 export interface CustomerCreditProfile {
@@ -348,8 +401,9 @@ export type CreditHoldEvent =
   | Envelope<'OrderCreditRejected', OrderCreditRejected>
   | Envelope<'CustomerCreditHoldPlaced', CustomerCreditHoldPlaced>
   | Envelope<'CustomerCreditHoldReleased', CustomerCreditHoldReleased>
-  | Envelope<'CreditUtilizationWarning', CreditUtilizationWarning>;
-export const CreditHoldEventTypes = ['OrderCreditApproved', 'OrderCreditHeld', 'OrderCreditReleased', 'OrderCreditRejected', 'CustomerCreditHoldPlaced', 'CustomerCreditHoldReleased', 'CreditUtilizationWarning'] as const;
+  | Envelope<'CreditUtilizationWarning', CreditUtilizationWarning>
+  | Envelope<'CreditActionRefused', CreditActionRefused>;
+export const CreditHoldEventTypes = ['OrderCreditApproved', 'OrderCreditHeld', 'OrderCreditReleased', 'OrderCreditRejected', 'CustomerCreditHoldPlaced', 'CustomerCreditHoldReleased', 'CreditUtilizationWarning', 'CreditActionRefused'] as const;
 
 /** credit-reviews.avsc: one envelope per payload type, discriminated by eventType. */
 export type CreditReviewEvent =
@@ -360,6 +414,11 @@ export const CreditReviewEventTypes = ['CreditReviewDue'] as const;
 export type CreditScoreEvent =
   | Envelope<'CreditScoreUpdated', CreditScoreUpdated>;
 export const CreditScoreEventTypes = ['CreditScoreUpdated'] as const;
+
+/** customer-changes.avsc: one envelope per payload type, discriminated by eventType. */
+export type CustomerChangeEvent =
+  | Envelope<'CustomerProfileChanged', CustomerProfileChanged>;
+export const CustomerChangeEventTypes = ['CustomerProfileChanged'] as const;
 
 /** customers.avsc: one envelope per payload type, discriminated by eventType. */
 export type CustomerEvent =

@@ -16,6 +16,7 @@ import {
   CreditHoldEventTypes,
   CreditReviewEventTypes,
   CreditScoreEventTypes,
+  CustomerChangeEventTypes,
   CustomerEventTypes,
   DelinquencyEventTypes,
   ExposureEventTypes,
@@ -26,6 +27,7 @@ import {
   type CreditHoldEvent,
   type CreditReviewEvent,
   type CreditScoreEvent,
+  type CustomerChangeEvent,
   type CustomerEvent,
   type DelinquencyEvent,
   type ExposureEvent,
@@ -41,6 +43,7 @@ export type CleanupPolicy = 'delete' | 'compact';
 /** Every event any topic carries. */
 export type AnyEvent =
   | CustomerEvent
+  | CustomerChangeEvent
   | OrderEvent
   | InvoiceEvent
   | PaymentEvent
@@ -58,6 +61,11 @@ export interface TopicBase {
   readonly name: string;
   readonly partitions: number;
   readonly cleanupPolicy: CleanupPolicy;
+  /**
+   * An audit trail (credit actions, the customers' change history): created with retention.ms=-1 whatever
+   * KAFKA_TOPIC_RETENTION_MS says, since who did what must outlive any retention chosen for the other inputs.
+   */
+  readonly keptForever?: true;
 }
 
 declare const eventBrand: unique symbol;
@@ -88,12 +96,14 @@ function avroTopic<E extends AnyEvent>(
   recordName: string,
   eventTypes: ReadonlyArray<E['eventType']>,
   cleanupPolicy: CleanupPolicy = 'delete',
+  keptForever = false,
 ): TopicSpec<E> {
   const full = prefix + name;
   return Object.freeze({
     name: full,
     partitions: DEFAULT_PARTITIONS,
     cleanupPolicy,
+    ...(keptForever ? { keptForever: true as const } : {}),
     schemaFile,
     recordName,
     subject: `${full}-value`,
@@ -114,13 +124,18 @@ export function topicRegistry(prefix: string) {
   return Object.freeze({
     CUSTOMERS: avroTopic<CustomerEvent>(
       prefix, 'o2c.customers.v1', 'customers.avsc', 'o2c.CustomerEvent', CustomerEventTypes, 'compact'),
+    // Every profile change, before and after, kept forever: the compacted profile topic keeps only the latest.
+    CUSTOMER_CHANGES: avroTopic<CustomerChangeEvent>(
+      prefix, 'o2c.customer-changes.v1', 'customer-changes.avsc', 'o2c.CustomerChangeEvent', CustomerChangeEventTypes,
+      'delete', true),
     ORDERS: avroTopic<OrderEvent>(prefix, 'o2c.orders.v1', 'orders.avsc', 'o2c.OrderEvent', OrderEventTypes),
     INVOICES: avroTopic<InvoiceEvent>(
       prefix, 'o2c.invoices.v1', 'invoices.avsc', 'o2c.InvoiceEvent', InvoiceEventTypes),
     PAYMENTS: avroTopic<PaymentEvent>(
       prefix, 'o2c.payments.v1', 'payments.avsc', 'o2c.PaymentEvent', PaymentEventTypes),
     CREDIT_ACTIONS: avroTopic<CreditActionEvent>(
-      prefix, 'o2c.credit-actions.v1', 'credit-actions.avsc', 'o2c.CreditActionEvent', CreditActionEventTypes),
+      prefix, 'o2c.credit-actions.v1', 'credit-actions.avsc', 'o2c.CreditActionEvent', CreditActionEventTypes,
+      'delete', true),
     CREDIT_HOLDS: avroTopic<CreditHoldEvent>(
       prefix, 'o2c.credit-holds.v1', 'credit-holds.avsc', 'o2c.CreditHoldEvent', CreditHoldEventTypes),
     DELINQUENCY: avroTopic<DelinquencyEvent>(

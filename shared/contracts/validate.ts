@@ -7,7 +7,7 @@
 // domain arithmetic behind them is the services' to test, not the wire's to enforce.
 import { validate as isUuid } from 'uuid';
 import { PoisonRecordError } from '../errors.ts';
-import type { ExposureBreakdown } from './events.generated.ts';
+import type { CreditTerms, ExposureBreakdown } from './events.generated.ts';
 import type { AnyEvent, EventType } from './topics.ts';
 
 type PayloadOf<T extends EventType> = Extract<AnyEvent, { eventType: T }>['payload'];
@@ -66,6 +66,15 @@ function orderValue(p: { orderId: string; amount: number; currency: string }, c:
   c.currency('payload.currency', p.currency);
 }
 
+/** A profile's terms, as o2c.customer-changes.v1 carries them before and after a change. */
+function terms(field: string, t: CreditTerms, c: Check): void {
+  c.atLeast(`${field}.creditLimit`, t.creditLimit, 0);
+  c.currency(`${field}.currency`, t.currency);
+  if (t.tempLimit !== null) c.atLeast(`${field}.tempLimit`, t.tempLimit, 0);
+  c.atLeast(`${field}.paymentTermsDays`, t.paymentTermsDays, 0);
+  c.nonEmpty(`${field}.riskClass`, t.riskClass);
+}
+
 const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = {
   CustomerCreditProfile: (p, c) => {
     c.atLeast('payload.creditLimit', p.creditLimit, 0);
@@ -75,6 +84,11 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.atLeast('payload.paymentTermsDays', p.paymentTermsDays, 0);
     c.nonEmpty('payload.riskClass', p.riskClass);
     c.optionalNonEmpty('payload.parentCustomerId', p.parentCustomerId);
+    c.nonEmpty('payload.changedBy', p.changedBy);
+  },
+  CustomerProfileChanged: (p, c) => {
+    if (p.before !== null) terms('payload.before', p.before, c);
+    terms('payload.after', p.after, c);
     c.nonEmpty('payload.changedBy', p.changedBy);
   },
 
@@ -159,6 +173,14 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
   },
   CreditUtilizationWarning: (p, c) => {
     c.positive('payload.bandPercent', p.bandPercent);
+    c.breakdown('payload.exposure', p.exposure);
+  },
+  CreditActionRefused: (p, c) => {
+    orderValue(p, c);
+    c.nonEmpty('payload.actor', p.actor);
+    c.atLeast('payload.overLimit', p.overLimit, 0);
+    c.atLeast('payload.authorityLimit', p.authorityLimit, 0);
+    c.atLeast('payload.shortfall', p.shortfall, 0);
     c.breakdown('payload.exposure', p.exposure);
   },
 

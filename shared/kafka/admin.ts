@@ -38,7 +38,7 @@ export interface EnsureTopicsOptions {
   /**
    * retention.ms of a non-compacted topic created now (KAFKA_TOPIC_RETENTION_MS); default -1, forever: a lost state
    * is rebuilt from the whole log. An existing topic keeps what it has (an operator's choice). Compacted topics stay
-   * compacted, with the broker's retention.
+   * compacted, with the broker's retention; audit trails (`keptForever`) are always created with -1.
    */
   retentionMs?: number;
 }
@@ -75,7 +75,9 @@ export async function ensureTopics(
           ...(options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }),
           configEntries: [
             { name: 'cleanup.policy', value: t.cleanupPolicy },
-            ...(t.cleanupPolicy === 'compact' ? [] : [{ name: 'retention.ms', value: String(options.retentionMs ?? -1) }]),
+            ...(t.cleanupPolicy === 'compact'
+              ? []
+              : [{ name: 'retention.ms', value: String(t.keptForever ? -1 : options.retentionMs ?? -1) }]),
           ],
         })),
       });

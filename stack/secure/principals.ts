@@ -6,7 +6,9 @@
 // Every principal may also describe every topic of the registry and its configs: a service checks the contracts at
 // start-up (prepareContracts: partition counts and cleanup policies of all topics, log start offsets), which reads
 // metadata, never records. Only the console (credit controllers' actions) and the importer (replays of a ledger) may
-// write o2c.credit-actions.v1: whoever writes there can release any held order.
+// write o2c.credit-actions.v1: whoever writes there can act on any held order (within the role the action names;
+// services/exposure checks the authority). Who writes profiles (simulator, importer) writes their change history,
+// o2c.customer-changes.v1, too; only reporting reads it.
 import { Topics, type TopicBase } from '../../shared/contracts/topics.ts';
 import { inputTopics as exposureInputs } from '../../services/exposure/src/service.ts';
 
@@ -39,7 +41,8 @@ export const PRINCIPALS: readonly Principal[] = [
   },
   {
     name: 'reporting',
-    reads: [T.CUSTOMERS, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS, T.CREDIT_HOLDS, T.DELINQUENCY, T.EXPOSURE],
+    reads: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS, T.CREDIT_HOLDS, T.DELINQUENCY,
+      T.EXPOSURE],
     writes: [T.DLQ],
     groups: ['reporting'],
   },
@@ -53,13 +56,13 @@ export const PRINCIPALS: readonly Principal[] = [
     name: 'simulator',
     reads: [],
     // Not credit-actions: run it with --no-credit-actions against the secure broker.
-    writes: [T.CUSTOMERS, T.ORDERS, T.INVOICES, T.PAYMENTS],
+    writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS],
     groups: [],
   },
   {
     name: 'importer',
     reads: [],
-    writes: [T.CUSTOMERS, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS],
+    writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS],
     groups: [],
   },
   { name: 'demo', reads: [], writes: [], groups: [], sandbox: true },

@@ -1,7 +1,8 @@
 // The exposure service's environment: the common variables (its namespace included), the stateful kit's (Redis, the
 // consumer's and producers' tuning) and the credit policy.
-import { bool, commonSpec, ConfigError, list, loadConfig, oneOf, statefulSpec, str, type Config, type Var } from '../../../shared/config.ts';
+import { bool, commonSpec, ConfigError, file, list, loadConfig, oneOf, optional, statefulSpec, str, type Config, type Var } from '../../../shared/config.ts';
 import { creditPolicy, DELINQUENCY_LADDER, RISK_CLASS_SOURCES, type CreditPolicy } from './domain/index.ts';
+import { authorityFromFile } from './policy-file.ts';
 
 export const SERVICE = 'exposure';
 
@@ -28,6 +29,7 @@ export function exposureSpec() {
     RISK_CLASS_SOURCE: oneOf(RISK_CLASS_SOURCES, { default: 'profile' }),
     OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
     WARNING_BANDS: list({ default: ['80', '90', '100'] }),
+    CREDIT_POLICY_FILE: optional(file()), // the authority matrix, read by policyOf (src/policy-file.ts)
   };
 }
 
@@ -52,5 +54,6 @@ export function policyOf(config: ExposureConfig): CreditPolicy {
     riskClassSource: config.RISK_CLASS_SOURCE,
     overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
     warningBands: bands,
+    authority: authorityFromFile(config.CREDIT_POLICY_FILE),
   });
 }

@@ -2,9 +2,12 @@
 // quiet customer filled in so each row states only what matters. exposure and effectiveLimit are filled in by
 // their definitions (openOrders + openReceivables - unappliedCash, creditLimit + tempLimit); everything else is literal.
 import type {
+  ActorRole,
+  CreditAction,
   ExposureBreakdown,
   ExposureSnapshot,
   HoldReason,
+  RefusalReason,
 } from '../../../shared/contracts/events.generated.ts';
 import type { DerivedEvent } from '../src/domain/index.ts';
 
@@ -36,11 +39,35 @@ export const approved = (orderId: string, amount: number, exposure: Parts) =>
 export const held = (orderId: string, amount: number, reasons: HoldReason[], exposure: Parts) =>
   ({ type: 'OrderCreditHeld', orderId, amount, currency: 'EUR', reasons, exposure: bd(exposure) });
 
-export const released = (orderId: string, amount: number, heldMs: number, trigger: string, exposure: Parts, actor: string | null = null) =>
-  ({ type: 'OrderCreditReleased', orderId, amount, currency: 'EUR', release: actor ? 'MANUAL' : 'AUTOMATIC', heldMs, trigger, actor, exposure: bd(exposure) });
+/** A release; manual when an actor is given, by a credit manager unless another role is. */
+export const released = (
+  orderId: string,
+  amount: number,
+  heldMs: number,
+  trigger: string,
+  exposure: Parts,
+  actor: string | null = null,
+  actorRole: ActorRole | null = actor ? 'CREDIT_MANAGER' : null,
+) => ({
+  type: 'OrderCreditReleased', orderId, amount, currency: 'EUR', release: actor ? 'MANUAL' : 'AUTOMATIC', heldMs, trigger, actor,
+  exposure: bd(exposure), actorRole,
+});
 
-export const rejectedOrder = (orderId: string, amount: number, heldMs: number) =>
-  ({ type: 'OrderCreditRejected', orderId, amount, currency: 'EUR', heldMs, actor: 'alice', reason: 'called the customer' });
+export const rejectedOrder = (orderId: string, amount: number, heldMs: number, actorRole: ActorRole = 'CREDIT_MANAGER') =>
+  ({ type: 'OrderCreditRejected', orderId, amount, currency: 'EUR', heldMs, actor: 'alice', reason: 'called the customer', actorRole });
+
+export const refused = (
+  orderId: string,
+  amount: number,
+  action: CreditAction,
+  actorRole: ActorRole | null,
+  refusal: RefusalReason,
+  over: { overLimit: number; authorityLimit: number; shortfall: number },
+  exposure: Parts,
+) => ({
+  type: 'CreditActionRefused', orderId, amount, currency: 'EUR', action, actor: 'alice', actorRole,
+  actionReason: 'called the customer', refusal, ...over, exposure: bd(exposure),
+});
 
 export const holdPlaced = (reasons: HoldReason[], exposure: Parts) => ({ type: 'CustomerCreditHoldPlaced', reasons, exposure: bd(exposure) });
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CreditHoldEvent, DelinquencyStatus } from '../../../shared/contracts/events.generated.ts';
 import {
+  DEFAULT_AUTHORITY,
   DELINQUENCY_LADDER,
   applyEvent,
   creditPolicy,
@@ -10,6 +11,7 @@ import {
   limitAt,
   openValue,
   type ApplyResult,
+  type AuthorityMatrix,
   type CreditPolicy,
   type CustomerState,
   type DerivedEvent,
@@ -21,10 +23,21 @@ import { decisionOf, runModel, type ModelDecision } from './model.ts';
 
 const NUM_RUNS = 150;
 
+// Authority caps of the order of the histories' amounts, so releases within and beyond authority both happen.
+const authorityArb = fc
+  .record({ controller: fc.nat(1500), manager: fc.nat(3000), viewerMayReject: fc.boolean() })
+  .map(({ controller, manager, viewerMayReject }): AuthorityMatrix => ({
+    ...DEFAULT_AUTHORITY,
+    VIEWER: { release: false, reject: viewerMayReject, maxOverLimit: 0 },
+    CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: controller },
+    CREDIT_MANAGER: { release: true, reject: true, maxOverLimit: manager },
+  }));
+
 const policyArb = fc
   .record({
     noProfileHold: fc.boolean(),
     overdueHoldLevel: fc.constantFrom<DelinquencyStatus>('OVERDUE', 'DELINQUENT', 'SEVERE'),
+    authority: authorityArb,
   })
   .map((p) => creditPolicy({ policyVersion: 'prop', ...p }));
 
@@ -120,6 +133,12 @@ const components = (s: CustomerState) => ({ ...s.totals, exposure: exposureOf(s.
 
 const decisionsOf = (events: DerivedEvent[]): ModelDecision[] =>
   events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot').map(decisionOf);
+
+/** The action parked for an order in a state, which its placement takes. */
+const parkedActionOf = (state: CustomerState | undefined, orderId: string) => {
+  const parked = state?.parkedActions[orderId];
+  return parked ? { payload: parked.payload } : undefined;
+};
 
 const ORDER_DECISIONS = new Set(['OrderCreditApproved', 'OrderCreditHeld', 'OrderCreditReleased', 'OrderCreditRejected']);
 
@@ -308,6 +327,54 @@ describe('exposure core, random histories', () => {
     // The histories do race actions against their orders: some waited and were taken when the order arrived held.
     expect(takenOnArrival).toBeGreaterThan(0);
   });
+
+  it('(i) takes a credit action only within the actor\'s authority; a refused one changes nothing but the event', () => {
+    const seen = { ROLE_NOT_PERMITTED: 0, BEYOND_AUTHORITY: 0, manual: 0 };
+    fc.assert(
+      fc.property(historyArb({ actions: true, foreignCurrency: false }), fc.integer(), policyArb, (streams, seed, policy) => {
+        const states = new Map<string, CustomerState>();
+        for (const input of mergeTopics(streams, seed)) {
+          const before = states.get(input.customerId);
+          const result = applyEvent(before, input, policy);
+          if (result.changed) states.set(input.customerId, result.state);
+          for (const e of result.events) {
+            if (e.eventType === 'OrderCreditReleased' && e.payload.release === 'MANUAL') {
+              // The action that released it was within its role's authority: permitted, and no further over the limit.
+              seen.manual += 1;
+              const action = input.eventType === 'CreditActionTaken' ? input : undefined;
+              const role = (action ?? parkedActionOf(before, e.payload.orderId))!.payload.actorRole!;
+              expect(policy.authority[role].release).toBe(true);
+              expect(e.payload.exposure.shortfall).toBeLessThanOrEqual(policy.authority[role].maxOverLimit);
+            }
+            if (e.eventType !== 'CreditActionRefused') continue;
+            seen[e.payload.refusal] += 1;
+            // Nothing changes but the event: the order stays held in its place, exposure and the other documents stay.
+            const after = result.state;
+            const order = after.orders[e.payload.orderId]!;
+            expect(order.status).toBe('HELD');
+            expect(after.heldQueue).toContain(e.payload.orderId);
+            // The action derives nothing else for its order (no release, no rejection).
+            const alsoCaused = result.events.filter((x) => x !== e && x.causationId === e.causationId && 'orderId' in x.payload && x.payload.orderId === e.payload.orderId);
+            expect(alsoCaused).toEqual([]);
+            if (input.eventType === 'CreditActionTaken' && before !== undefined) {
+              expect(after.totals).toEqual(before.totals);
+              expect(after.heldQueue).toEqual(before.heldQueue);
+            }
+            if (e.payload.refusal === 'BEYOND_AUTHORITY') {
+              expect(e.payload.shortfall).toBe(e.payload.overLimit - e.payload.authorityLimit);
+              expect(e.payload.shortfall).toBeGreaterThan(0);
+            }
+          }
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+    // Not vacuous: actions were refused for both reasons, and some were taken.
+    expect(seen.ROLE_NOT_PERMITTED).toBeGreaterThan(0);
+    expect(seen.BEYOND_AUTHORITY).toBeGreaterThan(0);
+    expect(seen.manual).toBeGreaterThan(0);
+  });
+
 });
 
 describe('exposure core, retention over weeks', () => {

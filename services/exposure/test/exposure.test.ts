@@ -17,6 +17,7 @@ import {
   held,
   holdPlaced,
   holdReleased,
+  refused,
   rejectedOrder,
   released,
   rows,
@@ -265,6 +266,98 @@ describe('order decisions', () => {
   });
 });
 
+describe('the authority matrix', () => {
+  // Controllers may release up to 300 over the limit, managers up to 1000; viewers and admins may not act.
+  const authority = creditPolicy({
+    policyVersion: POLICY_VERSION,
+    authority: {
+      VIEWER: { release: false, reject: false, maxOverLimit: 0 },
+      CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: 300 },
+      CREDIT_MANAGER: { release: true, reject: true, maxOverLimit: 1000 },
+      ADMIN: { release: false, reject: false, maxOverLimit: 0 },
+    },
+  });
+
+  it('refuses a release beyond the role, changing nothing, and lets a role with the authority take it', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.placed('e2', 'o1', 500), // held: 0 + 500 is 400 over the limit
+      c.action('e3', 'o1', 'RELEASE', undefined, 'CREDIT_CONTROLLER'), // 400 over, a controller may 300
+      c.action('e4', 'o1', 'RELEASE', undefined, 'CREDIT_MANAGER'), // a manager may 1000
+    ], authority);
+    expect(h.at('e3')).toEqual([
+      // the authority missing is 400 - 300; no release, no customer hold, the snapshot unchanged so none is emitted
+      refused('o1', 500, 'RELEASE', 'CREDIT_CONTROLLER', 'BEYOND_AUTHORITY', { overLimit: 400, authorityLimit: 300, shortfall: 100 },
+        { heldOrders: 500, creditLimit: 100, shortfall: 400 }),
+    ]);
+    expect(h.result('e3').state.orders.o1).toMatchObject({ status: 'HELD', actionEventId: 'e3' });
+    expect(h.result('e3').state.heldQueue).toEqual(['o1']);
+    expect(h.at('e4')[0]).toEqual(
+      released('o1', 500, 2 * MINUTE, 'CreditActionTaken', { heldOrders: 500, creditLimit: 100, shortfall: 400 }, 'alice'),
+    );
+  });
+
+  it('lets a controller release within its authority, exactly at the cap', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 200 }),
+      c.placed('e2', 'o1', 500), // 300 over: exactly the controller's cap
+      c.action('e3', 'o1', 'RELEASE', undefined, 'CREDIT_CONTROLLER'),
+    ], authority);
+    expect(h.at('e3')[0]).toEqual(
+      released('o1', 500, MINUTE, 'CreditActionTaken', { heldOrders: 500, creditLimit: 200, shortfall: 300 }, 'alice', 'CREDIT_CONTROLLER'),
+    );
+  });
+
+  it('refuses any action by a role the matrix allows nothing, or without a role; their re-delivery is ignored', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 1000 }),
+      c.placed('e2', 'o1', 100, 'EUR'),
+      c.profile('e3', { creditLimit: 1000, manualHold: true }),
+      c.placed('e4', 'o2', 100), // held MANUAL, within the limit
+      c.action('e5', 'o2', 'RELEASE', undefined, 'VIEWER'), // within the limit, but a viewer may not release
+      c.action('e6', 'o2', 'REJECT', undefined, 'ADMIN'), // an administrator may not reject
+      c.action('e7', 'o2', 'REJECT', undefined, null), // no role (written before roles): no authority
+    ], authority);
+    const breakdown = { openOrders: 100, heldOrders: 100, creditLimit: 1000 };
+    const none = { overLimit: 0, authorityLimit: 0, shortfall: 0 };
+    expect(h.at('e5')).toEqual([refused('o2', 100, 'RELEASE', 'VIEWER', 'ROLE_NOT_PERMITTED', none, breakdown)]);
+    expect(h.at('e6')).toEqual([refused('o2', 100, 'REJECT', 'ADMIN', 'ROLE_NOT_PERMITTED', none, breakdown)]);
+    expect(h.at('e7')).toEqual([refused('o2', 100, 'REJECT', null, 'ROLE_NOT_PERMITTED', none, breakdown)]);
+    expect(h.state.orders.o2!.status).toBe('HELD');
+    expect(applyEvent(h.state, c.action('e7', 'o2', 'REJECT', T0 + 7 * MINUTE, null), authority).changed).toBe(false);
+  });
+
+  it('checks a parked action when its order is placed, under the same id as if it came second', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 100 }),
+      c.action('e2', 'o1', 'RELEASE', undefined, 'CREDIT_CONTROLLER'), // o1 not placed yet: parked
+      c.placed('e3', 'o1', 500), // held 400 over; the parked release is beyond a controller's 300
+    ], authority);
+    expect(h.at('e2')).toEqual([]);
+    const refusal = h.result('e3').events.find((e) => e.eventType === 'CreditActionRefused')!;
+    expect(refusal.eventId).toBe(deriveEventId('e2', 'CreditActionRefused', 'o1'));
+    expect(refusal.causationId).toBe('e2');
+    expect(h.state.orders.o1).toMatchObject({ status: 'HELD', actionEventId: 'e2' });
+  });
+
+  it('uses the default matrix without a policy file: controller 10,000.00, manager 100,000.00 over the limit', () => {
+    const c = customer('c1');
+    const h = run([
+      c.profile('e1', { creditLimit: 0 }),
+      c.placed('e2', 'o1', 1_000_001), // one minor unit beyond a controller's authority
+      c.action('e3', 'o1', 'RELEASE', undefined, 'CREDIT_CONTROLLER'),
+      c.action('e4', 'o1', 'RELEASE', undefined, 'CREDIT_MANAGER'),
+    ]);
+    expect(h.result('e3').events.map((e) => e.eventType)).toEqual(['CreditActionRefused']);
+    expect(h.result('e3').events[0]!.payload).toMatchObject({ overLimit: 1_000_001, authorityLimit: 1_000_000, shortfall: 1 });
+    expect(h.result('e4').events[0]!.eventType).toBe('OrderCreditReleased');
+  });
+});
+
 describe('a partition whose state is incomplete', () => {
   it('holds every new order STATE_INCOMPLETE, even one that fits the limit, alongside the other reasons', () => {
     const c = customer('c1');
@@ -414,7 +507,7 @@ describe('credit actions racing their orders', () => {
     delete stored.parkedActions;
     const parked = applyEvent(stored as unknown as CustomerState, c.action('e2', 'o1', 'REJECT'), policy);
     expect(parked.state.parkedActions).toEqual({
-      o1: { eventId: 'e2', payload: { orderId: 'o1', action: 'REJECT', actor: 'alice', reason: 'called the customer' }, touchedAt: T0 + 2 * MINUTE },
+      o1: { eventId: 'e2', payload: { orderId: 'o1', action: 'REJECT', actor: 'alice', reason: 'called the customer', actorRole: 'CREDIT_MANAGER' }, touchedAt: T0 + 2 * MINUTE },
     });
     expect(rows(applyEvent(parked.state, c.placed('e3', 'o1', 500), policy).events).map((r) => r.type)).toEqual([
       'OrderCreditHeld',

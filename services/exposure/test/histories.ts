@@ -1,7 +1,7 @@
 // Random valid histories for a few customers, as one event sequence per input topic, and random merges of those
 // sequences that keep each topic's order (what a consumer of several topics may see).
 import fc from 'fast-check';
-import type { DelinquencyStatus } from '../../../shared/contracts/events.generated.ts';
+import type { ActorRole, DelinquencyStatus } from '../../../shared/contracts/events.generated.ts';
 import type { ExposureInput } from '../src/domain/index.ts';
 import { T0, envelope, type Payload } from './inputs.ts';
 
@@ -37,6 +37,11 @@ export function interleave<T>(sequences: readonly T[][], seed: number): T[] {
 export const mergeTopics = (streams: Streams, seed: number): ExposureInput[] => interleave(Object.values(streams), seed);
 
 const money = (max: number) => fc.integer({ min: 0, max: max / 50 }).map((n) => n * 50);
+// Mostly roles that may act, so releases and rejects happen; sometimes one that may not, or none.
+const roleArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom<ActorRole>('CREDIT_CONTROLLER', 'CREDIT_MANAGER') },
+  { weight: 1, arbitrary: fc.constantFrom<ActorRole | null>('VIEWER', 'ADMIN', null) },
+);
 const rarely = fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))).chain((b) => (b ? fc.boolean() : fc.constant(false)));
 
 const planArb = (withActions: boolean, withForeignCurrency: boolean) =>
@@ -82,7 +87,7 @@ const planArb = (withActions: boolean, withForeignCurrency: boolean) =>
     // Actions race their orders (another topic): before it they wait for it, after it they act on a held order or go
     // to the DLQ. A redelivered action (the same event id again) is ignored.
     actions: withActions
-      ? fc.array(fc.record({ order: fc.nat(4), action: fc.constantFrom('RELEASE' as const, 'REJECT' as const), redelivered: rarely }), { maxLength: 3 })
+      ? fc.array(fc.record({ order: fc.nat(4), action: fc.constantFrom('RELEASE' as const, 'REJECT' as const), role: roleArb, redelivered: rarely }), { maxLength: 3 })
       : fc.constant([]),
     seed: fc.integer(),
   });
@@ -144,7 +149,7 @@ export function historyArb(options: { actions: boolean; foreignCurrency: boolean
         status = next;
       }
       for (const a of plan.actions) {
-        add('actions', cid, 'CreditActionTaken', { orderId: orderId(a.order), action: a.action, actor: 'gen', reason: 'test' });
+        add('actions', cid, 'CreditActionTaken', { orderId: orderId(a.order), action: a.action, actor: 'gen', reason: 'test', actorRole: a.role });
         if (a.redelivered) streams.actions.push(streams.actions.at(-1)!);
       }
     });

@@ -1,5 +1,6 @@
 // Builders of input events for the tests: literal, readable, one line per event.
 import type {
+  ActorRole,
   CreditAction,
   CustomerCreditProfile,
   DelinquencyStatus,
@@ -59,8 +60,9 @@ export function customer(customerId: string, currency = 'EUR') {
       envelope('PaymentReceived', { paymentId, amount, currency, receivedDate: 20_510, allocations }, meta(id, at)),
     reversed: (id: string, paymentId: string, at?: number) =>
       envelope('PaymentReversed', { paymentId, reason: null }, meta(id, at)),
-    action: (id: string, orderId: string, action: CreditAction, at?: number) =>
-      envelope('CreditActionTaken', { orderId, action, actor: 'alice', reason: 'called the customer' }, meta(id, at)),
+    /** A credit action; by a credit manager unless another role (or none) is given. */
+    action: (id: string, orderId: string, action: CreditAction, at?: number, actorRole: ActorRole | null = 'CREDIT_MANAGER') =>
+      envelope('CreditActionTaken', { orderId, action, actor: 'alice', reason: 'called the customer', actorRole }, meta(id, at)),
     delinquency: (id: string, fromStatus: DelinquencyStatus, toStatus: DelinquencyStatus, at?: number) =>
       envelope('CustomerDelinquencyChanged', {
         fromStatus, toStatus, asOfDate: 20_540, worstDaysPastDue: 10, overdueAmount: 100, overdueCount: 1, currency,

@@ -35,6 +35,9 @@ export interface ModelDecision {
   heldMs?: number;
   band?: number;
   exposure?: number;
+  /** For a refused credit action: why, and the authority it lacked. */
+  refusal?: string;
+  shortfall?: number;
 }
 
 /** A credit-hold event of the core (or of the running service) reduced as the model's decisions are. */
@@ -48,6 +51,7 @@ export function decisionOf(e: CreditHoldEvent): ModelDecision {
     case 'CustomerCreditHoldPlaced': return { ...base, reasons: e.payload.reasons, exposure: e.payload.exposure.exposure };
     case 'CustomerCreditHoldReleased': return { ...base, heldMs: e.payload.heldMs, exposure: e.payload.exposure.exposure };
     case 'CreditUtilizationWarning': return { ...base, band: e.payload.bandPercent, exposure: e.payload.exposure.exposure };
+    case 'CreditActionRefused': return { ...base, orderId: e.payload.orderId, amount: e.payload.amount, exposure: e.payload.exposure.exposure, refusal: e.payload.refusal, shortfall: e.payload.shortfall };
   }
 }
 
@@ -324,12 +328,22 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     };
 
     // The controller's action on a held order; its decision is the action's, whichever input brought it into effect.
+    // Beyond the actor's authority it is refused and the order stays as it was.
     const take = (action: Action) => {
       const id = action.payload.orderId;
       const exposure = componentsOf(b).exposure;
       const heldMs = now - b.heldAt.get(id)!;
-      b.queue = b.queue.filter((x) => x !== id);
       b.actionOf.set(id, action.eventId);
+      const limit = limitOf(b, now);
+      const releasing = action.payload.action === 'RELEASE';
+      const over = releasing && limit !== null ? Math.max(0, exposure + orderValue(b, id) - limit) : 0;
+      const role = action.payload.actorRole;
+      const may = role === null ? undefined : policy.authority[role];
+      const refuse = (refusal: string, shortfall: number) =>
+        decideFor(action.eventId, 'CreditActionRefused', { orderId: id, amount: orderAmount(b, id), exposure, refusal, shortfall });
+      if (!may || !(releasing ? may.release : may.reject)) return refuse('ROLE_NOT_PERMITTED', 0);
+      if (over > may.maxOverLimit) return refuse('BEYOND_AUTHORITY', over - may.maxOverLimit);
+      b.queue = b.queue.filter((x) => x !== id);
       b.status.set(id, action.payload.action === 'RELEASE' ? 'APPROVED' : 'REJECTED');
       if (action.payload.action === 'RELEASE') {
         decideFor(action.eventId, 'OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'MANUAL', heldMs, exposure });

@@ -88,6 +88,7 @@ export class ReportingService implements Service {
     });
     const inputs = [
       topics.CUSTOMERS,
+      topics.CUSTOMER_CHANGES,
       topics.ORDERS,
       topics.INVOICES,
       topics.PAYMENTS,

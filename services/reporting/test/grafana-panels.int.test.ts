@@ -116,6 +116,12 @@ beforeAll(async () => {
     event('d9', 'OrderCreditHeld', 'C1', T0 + 50 * MS_PER_DAY, {
       orderId: 'O4', amount: 500_000, currency: 'EUR', reasons: ['OVER_LIMIT'], exposure: breakdown(150_000, 350_000),
     }),
+    // A controller's release of O4 beyond its authority, refused by the exposure service.
+    event('r9', 'CreditActionRefused', 'C1', T0 + 51 * MS_PER_DAY, {
+      orderId: 'O4', amount: 500_000, currency: 'EUR', action: 'RELEASE', actor: 'carl', actorRole: 'CREDIT_CONTROLLER',
+      actionReason: 'good customer', refusal: 'BEYOND_AUTHORITY', overLimit: 350_000, authorityLimit: 100_000,
+      shortfall: 250_000, exposure: breakdown(150_000, 350_000),
+    }),
     event('p9', 'CustomerCreditProfile', 'C3', T0, {
       creditLimit: 10_000, currency: 'USD', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: 10,
       riskClass: 'B', manualHold: false, parentCustomerId: null, changedBy: 'credit-desk', changeReason: null,
@@ -188,6 +194,10 @@ describe('grafana postgres panels', () => {
       { Customer: 'C2', 'Worst days past due': 26, Overdue: '300.0000000000000000', 'Overdue invoices': '1', Open: '300.0000000000000000' },
     ]);
     expect((await runAsGrafana(expand(panel('Dunning stages')))).rows).toEqual([{ Stage: 'REMINDER_1', Invoices: '1' }]);
+    // The scenario's rejection (day 2) and manual release (day 3) were taken; the release of O4 (day 51) was refused.
+    const actions = (await runAsGrafana(expand(panel('Credit actions taken and refused')))).rows;
+    const total = (column: string) => actions.reduce((n, r) => n + Number(r[column]), 0);
+    expect([total('Taken'), total('Refused')]).toEqual([2, 1]);
   });
 
   it('compare the scorecard of the two months chosen, from the seeded scores', async () => {

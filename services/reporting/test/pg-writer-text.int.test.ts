@@ -17,7 +17,7 @@ const EVENTS: SinkEvent[] = [
       tempLimit: 0, effectiveLimit: 1, shortfall: 0, policyVersion: 'v1' },
   }),
   event('rejected', 'OrderCreditRejected', 'C"1', T + 1, {
-    orderId: 'O\t1', amount: 10, currency: 'EUR', heldMs: 1, actor: 'a\\b', reason: NASTY,
+    orderId: 'O\t1', amount: 10, currency: 'EUR', heldMs: 1, actor: 'a\\b', reason: NASTY, actorRole: null,
   }),
   event('profile', 'CustomerCreditProfile', 'C"1', T, {
     creditLimit: 1, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: 30,

@@ -60,15 +60,20 @@ describe('pg writer', () => {
     expect(counts).toEqual([{ payments: 4, allocations: 3, credit: 8, delinquency: 6, exposure: 4 }]);
     // Who changed a profile or took a credit action, when and why.
     expect(await q(`SELECT occurred_at, customer_id, event_type, action, actor, reason, order_id, credit_limit_minor
-                      FROM reporting.audit_log ORDER BY occurred_at, customer_id`)).toEqual([
+                      FROM reporting.audit_log ORDER BY occurred_at, customer_id, event_type`)).toEqual([
       { occurred_at: new Date(T0), customer_id: 'C1', event_type: 'CustomerCreditProfile', action: 'PROFILE_CHANGE',
         actor: 'credit-desk', reason: null, order_id: null, credit_limit_minor: '100000' },
       { occurred_at: new Date(T0), customer_id: 'C2', event_type: 'CustomerCreditProfile', action: 'PROFILE_CHANGE',
         actor: 'credit-desk', reason: null, order_id: null, credit_limit_minor: '50000' },
       { occurred_at: new Date(T0 + 2 * MS_PER_DAY), customer_id: 'C1', event_type: 'CreditActionTaken', action: 'REJECT',
         actor: 'bob', reason: 'too big', order_id: 'O2', credit_limit_minor: null },
+      // what the exposure service made of it: the rejection it took
+      { occurred_at: new Date(T0 + 2 * MS_PER_DAY), customer_id: 'C1', event_type: 'OrderCreditRejected', action: 'REJECT',
+        actor: 'bob', reason: 'too big', order_id: 'O2', credit_limit_minor: null },
       { occurred_at: new Date(T0 + 3 * MS_PER_DAY), customer_id: 'C2', event_type: 'CreditActionTaken', action: 'RELEASE',
         actor: 'ann', reason: 'paid by wire', order_id: 'O3', credit_limit_minor: null },
+      { occurred_at: new Date(T0 + 3 * MS_PER_DAY), customer_id: 'C2', event_type: 'OrderCreditReleased', action: 'RELEASE',
+        actor: 'ann', reason: null, order_id: 'O3', credit_limit_minor: null },
       { occurred_at: new Date(T0 + 5 * MS_PER_DAY), customer_id: 'C1', event_type: 'CustomerCreditProfile',
         action: 'PROFILE_CHANGE', actor: 'credit-desk', reason: 'annual review', order_id: null, credit_limit_minor: '150000' },
     ]);

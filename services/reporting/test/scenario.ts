@@ -83,9 +83,9 @@ export const SCENARIO: Readonly<Record<string, readonly SinkEvent[]>> = {
   ],
   // The credit controllers' decisions that released O3 and rejected O2 (d5, d7 below).
   creditActions: [
-    event('a1', 'CreditActionTaken', 'C1', at(2), { orderId: 'O2', action: 'REJECT', actor: 'bob', reason: 'too big' }),
+    event('a1', 'CreditActionTaken', 'C1', at(2), { orderId: 'O2', action: 'REJECT', actor: 'bob', reason: 'too big', actorRole: 'CREDIT_CONTROLLER' }),
     event('a2', 'CreditActionTaken', 'C2', at(3), {
-      orderId: 'O3', action: 'RELEASE', actor: 'ann', reason: 'paid by wire',
+      orderId: 'O3', action: 'RELEASE', actor: 'ann', reason: 'paid by wire', actorRole: 'CREDIT_MANAGER',
     }),
   ],
   creditHolds: [
@@ -102,11 +102,12 @@ export const SCENARIO: Readonly<Record<string, readonly SinkEvent[]>> = {
     event('d4', 'CustomerCreditHoldPlaced', 'C2', at(1), { reasons: ['OVERDUE'], exposure: exposure(0, 50_000) }),
     event('d5', 'OrderCreditReleased', 'C2', at(3), {
       orderId: 'O3', amount: 30_000, currency: 'EUR', release: 'MANUAL', heldMs: 2 * MS_PER_DAY,
-      trigger: 'CreditActionTaken', actor: 'ann', exposure: exposure(30_000, 50_000),
+      trigger: 'CreditActionTaken', actor: 'ann', exposure: exposure(30_000, 50_000), actorRole: 'CREDIT_MANAGER',
     }),
     event('d6', 'CustomerCreditHoldReleased', 'C2', at(3), { heldMs: 2 * MS_PER_DAY, exposure: exposure(30_000, 50_000) }),
     event('d7', 'OrderCreditRejected', 'C1', at(2), {
       orderId: 'O2', amount: 90_000, currency: 'EUR', heldMs: 2 * MS_PER_DAY - 3 * HOUR, actor: 'bob', reason: 'too big',
+      actorRole: 'CREDIT_CONTROLLER',
     }),
     event('d8', 'CreditUtilizationWarning', 'C1', at(0, 1), {
       bandPercent: 50, utilizationBasisPoints: 6_000, exposure: exposure(60_000, 100_000),

@@ -63,7 +63,7 @@ export function buildStream(customers: number, from = 0): Stream {
     s.creditActions.push(
       event(n('ca'), 'CreditActionTaken', c, at(3) - 60_000, {
         orderId: n('OB'), action: i % 2 === 0 ? 'RELEASE' : 'REJECT', actor: i % 2 === 0 ? 'ann' : 'bob',
-        reason: i % 2 === 0 ? 'guarantee received' : 'too big',
+        reason: i % 2 === 0 ? 'guarantee received' : 'too big', actorRole: 'CREDIT_CONTROLLER',
       }),
     );
     s.creditHolds.push(
@@ -75,10 +75,10 @@ export function buildStream(customers: number, from = 0): Stream {
       i % 2 === 0
         ? event(n('dr'), 'OrderCreditReleased', c, at(3), {
             orderId: n('OB'), amount: limit * 3, currency: 'EUR', release: 'MANUAL', heldMs: 3 * MS_PER_DAY,
-            trigger: 'CreditActionTaken', actor: 'ann', exposure: exposure(amount, limit),
+            trigger: 'CreditActionTaken', actor: 'ann', exposure: exposure(amount, limit), actorRole: 'CREDIT_CONTROLLER',
           })
         : event(n('dj'), 'OrderCreditRejected', c, at(3), {
-            orderId: n('OB'), amount: limit * 3, currency: 'EUR', heldMs: 3 * MS_PER_DAY, actor: 'bob', reason: 'too big',
+            orderId: n('OB'), amount: limit * 3, currency: 'EUR', heldMs: 3 * MS_PER_DAY, actor: 'bob', reason: 'too big', actorRole: 'CREDIT_CONTROLLER',
           }),
       event(n('dhr'), 'CustomerCreditHoldReleased', c, at(3, 1), { heldMs: 3 * MS_PER_DAY, exposure: exposure(amount, limit) }),
       event(n('dw'), 'CreditUtilizationWarning', c, at(0, 2), {

@@ -31,14 +31,64 @@ describe('toRowOps', () => {
         ['C1', 'CustomerCreditProfile', 'PROFILE_CHANGE', 'credit-desk', null, null, null],
         ['C2', 'CustomerCreditProfile', 'PROFILE_CHANGE', 'credit-desk', null, null, null],
         ['C1', 'CustomerCreditProfile', 'PROFILE_CHANGE', 'credit-desk', null, 'annual review', null],
-        ['C1', 'CreditActionTaken', 'REJECT', 'bob', null, 'too big', 'O2'],
-        ['C2', 'CreditActionTaken', 'RELEASE', 'ann', null, 'paid by wire', 'O3'],
+        ['C1', 'CreditActionTaken', 'REJECT', 'bob', 'CREDIT_CONTROLLER', 'too big', 'O2'],
+        ['C2', 'CreditActionTaken', 'RELEASE', 'ann', 'CREDIT_MANAGER', 'paid by wire', 'O3'],
       ]);
+    expect(ops.rows.auditEntry.map((r) => r.outcome)).toEqual([null, null, null, 'REQUESTED', 'REQUESTED']);
     // The profile as it was changed to: what a later row of the customer changed it from.
     expect(ops.rows.auditEntry[2]).toMatchObject({
       event_id: SCENARIO.customers![2]!.eventId, occurred_at: new Date(T0 + 5 * 86_400_000).toISOString(),
       currency: 'EUR', credit_limit_minor: 150_000, risk_class: 'A', payment_terms_days: 30, manual_hold: false,
     });
+  });
+
+  it("audits what became of a credit action: taken (a manual release, a rejection) or refused, with the request's id", () => {
+    const request = SCENARIO.creditActions![1]!;
+    const exposure = {
+      openOrders: 0, openReceivables: 45_000, unappliedCash: 0, exposure: 45_000, heldOrders: 30_000, creditLimit: 50_000,
+      tempLimit: 0, effectiveLimit: 50_000, shortfall: 25_000, policyVersion: 'v1',
+    };
+    const released = {
+      orderId: 'O3', amount: 30_000, currency: 'EUR', release: 'MANUAL', heldMs: 1, trigger: 'CreditActionTaken',
+      actor: 'ann', exposure, actorRole: 'CREDIT_MANAGER',
+    } as const;
+    const ops = toRowOps([
+      { ...event('r1', 'CreditActionRefused', 'C2', T0, {
+        orderId: 'O3', amount: 30_000, currency: 'EUR', action: 'RELEASE', actor: 'carl', actorRole: 'CREDIT_CONTROLLER',
+        actionReason: 'good customer', refusal: 'BEYOND_AUTHORITY', overLimit: 25_000, authorityLimit: 10_000,
+        shortfall: 15_000, exposure,
+      }), causationId: request.eventId },
+      { ...event('r2', 'OrderCreditReleased', 'C2', T0, released), causationId: request.eventId },
+      // an automatic release is no credit action: no audit entry
+      event('r3', 'OrderCreditReleased', 'C2', T0, { ...released, release: 'AUTOMATIC', actor: null, actorRole: null }),
+      ...SCENARIO.creditHolds!.filter((e) => e.eventType === 'OrderCreditRejected'),
+    ]);
+    expect(ops.rows.auditEntry.map((r) => [r.event_type, r.action, r.actor, r.actor_role, r.outcome, r.causation_id, r.refusal,
+      r.over_limit_minor, r.authority_limit_minor, r.shortfall_minor, r.order_id])).toEqual([
+      ['CreditActionRefused', 'RELEASE', 'carl', 'CREDIT_CONTROLLER', 'REFUSED', request.eventId, 'BEYOND_AUTHORITY', 25_000, 10_000, 15_000, 'O3'],
+      ['OrderCreditReleased', 'RELEASE', 'ann', 'CREDIT_MANAGER', 'ACCEPTED', request.eventId, null, null, null, null, 'O3'],
+      ['OrderCreditRejected', 'REJECT', 'bob', 'CREDIT_CONTROLLER', 'ACCEPTED', null, null, null, null, null, 'O2'],
+    ]);
+  });
+
+  it('audits a profile change with the profile before and after, a limit change as LIMIT_CHANGE', () => {
+    const terms = {
+      creditLimit: 100_000, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: 30,
+      riskClass: 'B', manualHold: false, parentCustomerId: null,
+    };
+    const change = (name: string, before: typeof terms | null, after: typeof terms) =>
+      event(name, 'CustomerProfileChanged', 'C1', T0, { before, after, changedBy: 'ann', changeReason: 'annual review' });
+    const ops = toRowOps([
+      change('first', null, terms),
+      change('raise', terms, { ...terms, creditLimit: 150_000 }),
+      change('terms', { ...terms, creditLimit: 150_000 }, { ...terms, creditLimit: 150_000, paymentTermsDays: 45 }),
+    ]);
+    expect(ops.rows.auditEntry.map((r) => [r.action, r.previous_credit_limit_minor, r.credit_limit_minor,
+      r.previous_payment_terms_days, r.payment_terms_days, r.actor, r.reason])).toEqual([
+      ['LIMIT_CHANGE', null, 100_000, null, 30, 'ann', 'annual review'], // the first limit
+      ['LIMIT_CHANGE', 100_000, 150_000, 30, 30, 'ann', 'annual review'],
+      ['PROFILE_CHANGE', 150_000, 150_000, 30, 45, 'ann', 'annual review'],
+    ]);
   });
 
   it('folds a redelivered event into the row it already made', () => {

@@ -1,7 +1,7 @@
 // fast-check arbitraries of valid events, for every event type and topic. Valid means: encodes against the topic's
 // schema and passes validateEvent, so anything that fails on these is a bug in the serde or the rules.
 import fc from 'fast-check';
-import type { ExposureBreakdown } from '../events.generated.ts';
+import type { CreditTerms, ExposureBreakdown } from '../events.generated.ts';
 import type { AnyEvent, EventType, TopicSpec } from '../topics.ts';
 
 type PayloadOf<T extends EventType> = Extract<AnyEvent, { eventType: T }>['payload'];
@@ -24,6 +24,19 @@ const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MAN
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
 const status = fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE');
 const riskClass = fc.constantFrom('A', 'B', 'C', 'D', 'E');
+
+const creditAction = fc.constantFrom('RELEASE', 'REJECT');
+const actorRole = fc.constantFrom('VIEWER', 'CREDIT_CONTROLLER', 'CREDIT_MANAGER', 'ADMIN');
+const terms: fc.Arbitrary<CreditTerms> = fc.record({
+  creditLimit: money,
+  currency,
+  tempLimit: fc.option(money, { nil: null }),
+  tempLimitExpiresAt: fc.option(epochMs, { nil: null }),
+  paymentTermsDays: days,
+  riskClass,
+  manualHold: fc.boolean(),
+  parentCustomerId: fc.option(id, { nil: null }),
+});
 
 const breakdown: fc.Arbitrary<ExposureBreakdown> = fc.record({
   openOrders: money,
@@ -53,6 +66,7 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     changedBy: text,
     changeReason: optText,
   }),
+  CustomerProfileChanged: fc.record({ before: fc.option(terms, { nil: null }), after: terms, changedBy: text, changeReason: optText }),
   OrderPlaced: fc.record(order),
   OrderAmended: fc.record(order),
   OrderCancelled: fc.record({ orderId: id, reason: optText }),
@@ -76,7 +90,7 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     })
     .map(({ unapplied, ...p }) => ({ ...p, amount: unapplied + p.allocations.reduce((s, a) => s + a.amount, 0) })),
   PaymentReversed: fc.record({ paymentId: id, reason: optText }),
-  CreditActionTaken: fc.record({ orderId: id, action: fc.constantFrom('RELEASE', 'REJECT'), actor: text, reason: text }),
+  CreditActionTaken: fc.record({ orderId: id, action: creditAction, actor: text, reason: text, actorRole: fc.option(actorRole, { nil: null }) }),
   OrderCreditApproved: fc.record({ ...order, exposure: breakdown }),
   OrderCreditHeld: fc.record({ ...order, reasons: holdReasons, exposure: breakdown }),
   OrderCreditReleased: fc.record({
@@ -86,13 +100,26 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     trigger: id,
     actor: fc.option(text, { nil: null }),
     exposure: breakdown,
+    actorRole: fc.option(actorRole, { nil: null }),
   }),
-  OrderCreditRejected: fc.record({ ...order, heldMs: money, actor: text, reason: text }),
+  OrderCreditRejected: fc.record({ ...order, heldMs: money, actor: text, reason: text, actorRole: fc.option(actorRole, { nil: null }) }),
   CustomerCreditHoldPlaced: fc.record({ reasons: holdReasons, exposure: breakdown }),
   CustomerCreditHoldReleased: fc.record({ heldMs: money, exposure: breakdown }),
   CreditUtilizationWarning: fc.record({
     bandPercent: fc.integer({ min: 1, max: 1_000 }),
     utilizationBasisPoints: money,
+    exposure: breakdown,
+  }),
+  CreditActionRefused: fc.record({
+    ...order,
+    action: creditAction,
+    actor: text,
+    actorRole: fc.option(actorRole, { nil: null }),
+    actionReason: text,
+    refusal: fc.constantFrom('ROLE_NOT_PERMITTED', 'BEYOND_AUTHORITY'),
+    overLimit: money,
+    authorityLimit: money,
+    shortfall: money,
     exposure: breakdown,
   }),
   InvoiceOverdue: fc.record({

@@ -1,5 +1,5 @@
 // One valid event of every event type, for tests here and in the services: start from it, change one thing.
-import type { ExposureBreakdown } from '../events.generated.ts';
+import type { CreditTerms, ExposureBreakdown } from '../events.generated.ts';
 import type { AnyEvent, EventType } from '../topics.ts';
 
 export type EventOfType<T extends EventType> = Extract<AnyEvent, { eventType: T }>;
@@ -20,6 +20,17 @@ const breakdown: ExposureBreakdown = {
   policyVersion: 'v1',
 };
 
+const terms: CreditTerms = {
+  creditLimit: 100_000,
+  currency: 'EUR',
+  tempLimit: 20_000,
+  tempLimitExpiresAt: 1_730_000_000_000,
+  paymentTermsDays: 30,
+  riskClass: 'B',
+  manualHold: false,
+  parentCustomerId: null,
+};
+
 export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
   CustomerCreditProfile: {
     creditLimit: 100_000,
@@ -30,6 +41,12 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
     riskClass: 'B',
     manualHold: false,
     parentCustomerId: null,
+    changedBy: 'credit.ops@example.com',
+    changeReason: 'annual review',
+  },
+  CustomerProfileChanged: {
+    before: { ...terms, creditLimit: 80_000, tempLimit: null, tempLimitExpiresAt: null },
+    after: terms,
     changedBy: 'credit.ops@example.com',
     changeReason: 'annual review',
   },
@@ -53,7 +70,7 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
     ],
   },
   PaymentReversed: { paymentId: 'P-1', reason: 'chargeback' },
-  CreditActionTaken: { orderId: 'O-2', action: 'RELEASE', actor: 'j.doe', reason: 'collateral received' },
+  CreditActionTaken: { orderId: 'O-2', action: 'RELEASE', actor: 'j.doe', reason: 'collateral received', actorRole: 'CREDIT_CONTROLLER' },
   OrderCreditApproved: { orderId: 'O-1', amount: 12_500, currency: 'EUR', exposure: breakdown },
   OrderCreditHeld: {
     orderId: 'O-2',
@@ -71,6 +88,7 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
     trigger: 'CreditActionTaken',
     actor: 'j.doe',
     exposure: breakdown,
+    actorRole: 'CREDIT_CONTROLLER',
   },
   OrderCreditRejected: {
     orderId: 'O-3',
@@ -79,10 +97,25 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
     heldMs: 7_200_000,
     actor: 'j.doe',
     reason: 'fraud suspicion',
+    actorRole: 'CREDIT_MANAGER',
   },
   CustomerCreditHoldPlaced: { reasons: ['MANUAL'], exposure: breakdown },
   CustomerCreditHoldReleased: { heldMs: 86_400_000, exposure: breakdown },
   CreditUtilizationWarning: { bandPercent: 80, utilizationBasisPoints: 9_166, exposure: breakdown },
+  CreditActionRefused: {
+    orderId: 'O-2',
+    amount: 50_000,
+    currency: 'EUR',
+    action: 'RELEASE',
+    actor: 'j.doe',
+    actorRole: 'CREDIT_CONTROLLER',
+    actionReason: 'collateral received',
+    refusal: 'BEYOND_AUTHORITY',
+    overLimit: 40_000,
+    authorityLimit: 10_000,
+    shortfall: 30_000,
+    exposure: { ...breakdown, shortfall: 40_000 },
+  },
   InvoiceOverdue: {
     invoiceId: 'I-1',
     dueDate: DAY + 30,

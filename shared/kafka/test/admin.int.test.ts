@@ -125,6 +125,24 @@ describe('ensureTopics', () => {
     }
   });
 
+  it('creates the audit trails (credit actions, customer changes) with retention.ms=-1 whatever the configured retention', async () => {
+    const topics = freshTopics();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const trails = [topics.CREDIT_ACTIONS, topics.CUSTOMER_CHANGES, topics.ORDERS];
+      await ensureTopics(kafka, trails, { partitions: 3, retentionMs: 86_400_000 });
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: trails.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: ['retention.ms'] })),
+      });
+      const retention = trails.map((t) => resources.find((r) => r.resourceName === t.name)?.configEntries[0]?.configValue);
+      expect(retention).toEqual(['-1', '-1', '86400000']); // orders: the configured retention
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('refuses an existing topic with another partition count, naming it', async () => {
     const topics = freshTopics();
     await createPlainTopic(topics.PAYMENTS.name, 2);

@@ -16,7 +16,7 @@ export const SERVICE_INPUTS: Readonly<Record<ServiceName, (t: TopicRegistry) => 
   exposure: exposureInputs,
   delinquency: (t) => [t.INVOICES, t.PAYMENTS, t.CUSTOMERS],
   scoring: (t) => [t.INVOICES, t.PAYMENTS, t.CUSTOMERS],
-  reporting: (t) => [t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_HOLDS, t.DELINQUENCY, t.EXPOSURE],
+  reporting: (t) => [t.CUSTOMERS, t.CUSTOMER_CHANGES, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_HOLDS, t.DELINQUENCY, t.EXPOSURE],
 };
 
 const HEALTHY_WITHIN_MS = 120_000;

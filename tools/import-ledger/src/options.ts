@@ -32,7 +32,8 @@ printed with their line numbers and skipped. Example: npm run import-ledger -- d
 ${toolEnvironmentUsage('import-ledger')}
 
 topics written (created with their schemas when missing), each name behind O2C_TOPIC_PREFIX:
-  ${Topics.CUSTOMERS.name} (one profile per customer), ${Topics.ORDERS.name}, ${Topics.INVOICES.name}
+  ${Topics.CUSTOMERS.name} (one profile per customer) and its change ${Topics.CUSTOMER_CHANGES.name},
+  ${Topics.ORDERS.name}, ${Topics.INVOICES.name}
   (invoices, disputes and their resolutions), ${Topics.PAYMENTS.name}; business-date ticks go to every partition of
   ${Topics.ORDERS.name}, ${Topics.INVOICES.name} and ${Topics.PAYMENTS.name}
 

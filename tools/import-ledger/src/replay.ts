@@ -97,16 +97,18 @@ export function ledgerReplay(rows: readonly LedgerRow[], options: ReplayOptions)
     customerId: string,
     idParts: ReadonlyArray<string | number>,
     body: Body<EventOf<TopicRegistry[T]>>,
-  ): void {
+    causationId: string | null = null,
+  ): string {
     const event = {
       eventId: deriveEventId(sourceId, body.eventType, ...idParts),
       occurredAt: startOfDay(day) + SLOTS[slot].hour * 3_600_000,
       customerId,
       source: LEDGER_SOURCE,
-      causationId: null,
+      causationId,
       ...body,
     };
     placed.push({ day, rank: SLOTS[slot].rank, line, records: [{ topic, key: customerId, event } as OutRecord] });
+    return event.eventId;
   }
 
   const firstDay = rows.reduce((min, r) => Math.min(min, r.invoiceDay), Infinity);
@@ -121,21 +123,27 @@ export function ledgerReplay(rows: readonly LedgerRow[], options: ReplayOptions)
   const firstLine = new Map<string, number>();
   for (const r of rows) if (!firstLine.has(r.customerId)) firstLine.set(r.customerId, r.line);
   for (const [customerId, creditLimit] of limits) {
-    add('CUSTOMERS', 'profile', firstDay, firstLine.get(customerId)!, customerId, [customerId], {
+    const after = {
+      creditLimit,
+      currency,
+      tempLimit: null,
+      tempLimitExpiresAt: null,
+      paymentTermsDays: terms.get(customerId)!,
+      riskClass: options.riskClass ?? 'C',
+      manualHold: false,
+      parentCustomerId: null,
+    };
+    const who = { changedBy: LEDGER_SOURCE, changeReason: `credit limit policy ${options.creditLimit.label}` };
+    const line = firstLine.get(customerId)!;
+    const profileId = add('CUSTOMERS', 'profile', firstDay, line, customerId, [customerId], {
       eventType: 'CustomerCreditProfile',
-      payload: {
-        creditLimit,
-        currency,
-        tempLimit: null,
-        tempLimitExpiresAt: null,
-        paymentTermsDays: terms.get(customerId)!,
-        riskClass: options.riskClass ?? 'C',
-        manualHold: false,
-        parentCustomerId: null,
-        changedBy: LEDGER_SOURCE,
-        changeReason: `credit limit policy ${options.creditLimit.label}`,
-      },
+      payload: { ...after, ...who },
     });
+    // The change history beside the compacted snapshot (the first profile: nothing before it).
+    add('CUSTOMER_CHANGES', 'profile', firstDay, line, customerId, [customerId], {
+      eventType: 'CustomerProfileChanged',
+      payload: { before: null, after, ...who },
+    }, profileId);
   }
 
   for (const r of rows) {

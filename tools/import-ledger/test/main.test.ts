@@ -57,9 +57,12 @@ describe('npm run import-ledger', () => {
     expect(summary.rejectedRows).toHaveLength(11);
     expect(summary.rejectedRows[0]).toEqual({ line: 4, reasons: ['InvoiceDate "2/30/2013" is not a calendar date'] });
     const perTopic = summary.topics as Record<string, number>;
-    expect(Object.keys(perTopic).sort()).toEqual(['cli.o2c.customers.v1', 'cli.o2c.invoices.v1', 'cli.o2c.orders.v1', 'cli.o2c.payments.v1']);
+    expect(Object.keys(perTopic).sort()).toEqual([
+      'cli.o2c.customer-changes.v1', 'cli.o2c.customers.v1', 'cli.o2c.invoices.v1', 'cli.o2c.orders.v1', 'cli.o2c.payments.v1',
+    ]);
     expect(perTopic['cli.o2c.customers.v1']).toBe(3);
+    expect(perTopic['cli.o2c.customer-changes.v1']).toBe(3); // each profile's change, beside it
     expect(Object.values(perTopic).reduce((a, b) => a + b)).toBe(summary.records);
-    expect(summary.records).toBe(3 + 3 + 3 + 2 + 3 + summary.ticks);
+    expect(summary.records).toBe(3 + 3 + 3 + 3 + 2 + 3 + summary.ticks);
   }, 60_000);
 });

@@ -32,7 +32,8 @@ interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
 ${toolEnvironmentUsage('simulator')}
 
 topics written (created with their schemas when missing), each name behind O2C_TOPIC_PREFIX:
-  ${Topics.CUSTOMERS.name}, ${Topics.ORDERS.name}, ${Topics.INVOICES.name}, ${Topics.PAYMENTS.name},
+  ${Topics.CUSTOMERS.name} and each change's history ${Topics.CUSTOMER_CHANGES.name}, ${Topics.ORDERS.name},
+  ${Topics.INVOICES.name}, ${Topics.PAYMENTS.name},
   ${Topics.CREDIT_ACTIONS.name} (not with --no-credit-actions); business-date ticks go to every partition of
   ${Topics.ORDERS.name}, ${Topics.INVOICES.name} and ${Topics.PAYMENTS.name}
 

@@ -150,6 +150,24 @@ describe('simulate', () => {
     expect([...allocationsPerInvoice.values()].some((n) => n > 1)).toBe(true);
   });
 
+  it("writes each profile's change beside it: before (the customer's previous profile) and after, who and why", () => {
+    const profiles = records.filter((r) => r.topic === 'CUSTOMERS');
+    const changes = records.filter((r) => r.topic === 'CUSTOMER_CHANGES');
+    expect(changes).toHaveLength(profiles.length);
+    const last = new Map<string, unknown>();
+    let limitChanges = 0;
+    profiles.forEach((profile, i) => {
+      const change = changes[i]!.event;
+      if (profile.event.eventType !== 'CustomerCreditProfile' || change.eventType !== 'CustomerProfileChanged') throw new Error('unexpected type');
+      const { changedBy, changeReason, ...terms } = profile.event.payload;
+      expect(change).toMatchObject({ customerId: profile.event.customerId, occurredAt: profile.event.occurredAt, causationId: profile.event.eventId });
+      expect(change.payload).toEqual({ before: last.get(profile.event.customerId) ?? null, after: terms, changedBy, changeReason });
+      if (change.payload.before && change.payload.before.creditLimit !== terms.creditLimit) limitChanges += 1;
+      last.set(profile.event.customerId, terms);
+    });
+    expect(limitChanges).toBeGreaterThan(0);
+  });
+
   it('sends credit actions only for orders placed while their customer was on manual hold', () => {
     const onHold = new Map<string, boolean>();
     const placedOnHold = new Set<string>();

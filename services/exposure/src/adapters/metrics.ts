@@ -6,13 +6,15 @@ import { metricPrefix } from '../../../../shared/metrics.ts';
 import type { Derived } from '../../../../shared/stateful/batch-processor.ts';
 import type { InputRecord } from './exposure-domain.ts';
 
-type DecisionOutcome = 'approved' | 'held' | 'released' | 'rejected';
+type DecisionOutcome = 'approved' | 'held' | 'released' | 'rejected' | 'refused';
 
 const OUTCOMES: Partial<Record<EventType, DecisionOutcome>> = {
   OrderCreditApproved: 'approved',
   OrderCreditHeld: 'held',
   OrderCreditReleased: 'released',
   OrderCreditRejected: 'rejected',
+  // A credit action beyond its actor's authority: the decision on the action, the order stays held.
+  CreditActionRefused: 'refused',
 };
 
 export interface ExposureMetrics {
@@ -32,7 +34,7 @@ export function createExposureMetrics(
   return {
     decisions: new Counter({
       name: `${p}decisions_total`,
-      help: 'Order decisions published, by outcome (approved, held, released, rejected).',
+      help: 'Order decisions published, by outcome (approved, held, released, rejected; refused: a credit action beyond authority).',
       labelNames: ['outcome'],
       registers,
     }),

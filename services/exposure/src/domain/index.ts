@@ -2,13 +2,18 @@
 export { applyEvent, type ApplyOptions, type ApplyResult } from './apply.ts';
 export type { Collection, DocumentCollection, DocumentWrite } from './draft.ts';
 export {
+  ACTOR_ROLES,
   creditPolicy,
+  DEFAULT_AUTHORITY,
   DEFAULT_RETENTION_MS,
   DELINQUENCY_LADDER,
   RISK_CLASS_SOURCES,
+  type AuthorityMatrix,
   type CreditPolicy,
   type RiskClassSource,
+  type RoleAuthority,
 } from './policy.ts';
+export { authorityRefusal, type Refusal } from './credit-actions.ts';
 export {
   emptyState,
   type CreditProfile,

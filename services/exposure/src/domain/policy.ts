@@ -1,6 +1,6 @@
 // The credit policy the decisions are made under: passed in, never read from the environment, so the same
 // history under the same policy always gives the same decisions.
-import type { DelinquencyStatus } from '../../../../shared/contracts/events.generated.ts';
+import type { ActorRole, DelinquencyStatus } from '../../../../shared/contracts/events.generated.ts';
 
 /** Delinquency statuses from best to worst; a status holds new orders when it ranks at or above the policy level. */
 export const DELINQUENCY_LADDER: readonly DelinquencyStatus[] = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'];
@@ -8,6 +8,36 @@ export const DELINQUENCY_LADDER: readonly DelinquencyStatus[] = ['CURRENT', 'OVE
 /** Where a customer's risk class comes from. */
 export const RISK_CLASS_SOURCES = ['profile', 'scoring'] as const;
 export type RiskClassSource = (typeof RISK_CLASS_SOURCES)[number];
+
+/** Every role a credit action may carry, least authority first. */
+export const ACTOR_ROLES: readonly ActorRole[] = ['VIEWER', 'CREDIT_CONTROLLER', 'CREDIT_MANAGER', 'ADMIN'];
+
+/** What one role may do with a held order. */
+export interface RoleAuthority {
+  readonly release: boolean;
+  readonly reject: boolean;
+  /**
+   * How far over its effective limit (minor units of the customer's credit currency) a release may leave the
+   * customer: exposure + the order - effective limit. 0: only releases that fit the limit.
+   */
+  readonly maxOverLimit: number;
+}
+
+/** The authority matrix: every role's authority; a role the matrix gives nothing (or no role) may not act. */
+export type AuthorityMatrix = Readonly<Record<ActorRole, RoleAuthority>>;
+
+const NONE: RoleAuthority = Object.freeze({ release: false, reject: false, maxOverLimit: 0 });
+
+/**
+ * Without CREDIT_POLICY_FILE: a controller releases up to 10,000.00 over the limit, a manager up to 100,000.00,
+ * above that nobody; viewers read only, and an administrator manages users, not credit (segregation of duties).
+ */
+export const DEFAULT_AUTHORITY: AuthorityMatrix = Object.freeze({
+  VIEWER: NONE,
+  CREDIT_CONTROLLER: Object.freeze({ release: true, reject: true, maxOverLimit: 1_000_000 }),
+  CREDIT_MANAGER: Object.freeze({ release: true, reject: true, maxOverLimit: 10_000_000 }),
+  ADMIN: NONE,
+});
 
 export interface CreditPolicy {
   /** Stamped on every decision so an explanation names the rules it was made under. */
@@ -22,6 +52,8 @@ export interface CreditPolicy {
   readonly overdueHoldLevel: DelinquencyStatus;
   /** Utilisation bands in percent, ascending; crossing one upward raises a CreditUtilizationWarning. */
   readonly warningBands: readonly number[];
+  /** Who may release or reject a held order, and how far over the limit a release may go. */
+  readonly authority: AuthorityMatrix;
   /** How long (event time) a closed document is kept to recognise duplicates and late references. */
   readonly retentionMs: number;
   /**
@@ -42,6 +74,7 @@ export function creditPolicy(fields: Partial<CreditPolicy> & Pick<CreditPolicy, 
     overdueHoldLevel: 'DELINQUENT',
     warningBands: [80, 90, 100],
     retentionMs: DEFAULT_RETENTION_MS,
+    authority: DEFAULT_AUTHORITY,
     ...fields,
   };
   if (policy.policyVersion.length === 0) throw new RangeError('policyVersion must not be empty');
@@ -57,8 +90,16 @@ export function creditPolicy(fields: Partial<CreditPolicy> & Pick<CreditPolicy, 
     throw new RangeError(`riskClassSource must be one of ${RISK_CLASS_SOURCES.join(', ')}`);
   }
   if (!(policy.retentionMs > 0)) throw new RangeError('retentionMs must be > 0');
+  for (const role of ACTOR_ROLES) {
+    const a = policy.authority[role];
+    if (a === undefined) throw new RangeError(`authority.${role} is missing`);
+    if (!Number.isSafeInteger(a.maxOverLimit) || a.maxOverLimit < 0) {
+      throw new RangeError(`authority.${role}.maxOverLimit must be a non-negative integer`);
+    }
+  }
   return Object.freeze({
     ...policy,
+    authority: Object.freeze(Object.fromEntries(ACTOR_ROLES.map((r) => [r, Object.freeze({ ...policy.authority[r] })]))) as AuthorityMatrix,
     riskHoldClasses: Object.freeze([...policy.riskHoldClasses]),
     warningBands: Object.freeze([...policy.warningBands]),
   });

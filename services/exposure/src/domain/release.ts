@@ -27,6 +27,7 @@ export function releaseRound(d: Draft): void {
       trigger: d.input.eventType,
       actor: null,
       exposure: explanation,
+      actorRole: null,
     }, orderId);
   }
 }

@@ -1,8 +1,12 @@
 import type {
+  ActorRole,
+  CreditAction,
   CreditActionEvent,
   CreditHoldEvent,
   CreditReviewEvent,
   CreditScoreEvent,
+  CreditTerms,
+  CustomerChangeEvent,
   CustomerEvent,
   DelinquencyEvent,
   ExposureBreakdown,
@@ -12,13 +16,14 @@ import type {
   PaymentEvent,
 } from '../../../../shared/contracts/events.generated.ts';
 import { dayOf, isoFromDay, MS_PER_DAY } from '../../../../shared/time.ts';
-import { ROW_KINDS, ROW_SPECS, type Row, type RowKind, type RowSpec } from './row-specs.ts';
+import { ROW_KINDS, ROW_SPECS, type Cell, type Row, type RowKind, type RowSpec } from './row-specs.ts';
 
 // Decoded events of every topic the sink reads, mapped to the rows they write. Pure: the same events give the same
 // operations, and the rows depend only on event content (event time and dates), never on when they are written.
 
 export type SinkEvent =
   | CustomerEvent
+  | CustomerChangeEvent
   | OrderEvent
   | InvoiceEvent
   | PaymentEvent
@@ -88,6 +93,35 @@ const NO_PROFILE = {
   payment_terms_days: null, manual_hold: null,
 } as const;
 
+/** The audit columns only some entries fill: a credit action's outcome, a profile change's before. */
+const NO_AUDIT_DETAIL = {
+  outcome: null, causation_id: null, refusal: null, over_limit_minor: null, authority_limit_minor: null,
+  shortfall_minor: null, previous_currency: null, previous_credit_limit_minor: null, previous_temp_limit_minor: null,
+  previous_temp_limit_expires_at: null, previous_risk_class: null, previous_payment_terms_days: null,
+  previous_manual_hold: null,
+} as const;
+
+/** A profile's terms as audit columns (the profile after); `previous_` gives them the before's names. */
+function auditTerms(t: CreditTerms | null, prefix = ''): Record<string, Cell> {
+  return {
+    [`${prefix}currency`]: t?.currency ?? null,
+    [`${prefix}credit_limit_minor`]: t?.creditLimit ?? null,
+    [`${prefix}temp_limit_minor`]: t?.tempLimit ?? null,
+    [`${prefix}temp_limit_expires_at`]: t?.tempLimitExpiresAt == null ? null : iso(t.tempLimitExpiresAt),
+    [`${prefix}risk_class`]: t?.riskClass ?? null,
+    [`${prefix}payment_terms_days`]: t?.paymentTermsDays ?? null,
+    [`${prefix}manual_hold`]: t?.manualHold ?? null,
+  };
+}
+
+/** A limit change moves the credit limit, the temporary limit or its expiry; anything else is a profile change. */
+function changeAction(before: CreditTerms | null, after: CreditTerms): 'LIMIT_CHANGE' | 'PROFILE_CHANGE' {
+  if (before === null) return 'LIMIT_CHANGE';
+  const moved = before.creditLimit !== after.creditLimit || before.tempLimit !== after.tempLimit ||
+    before.tempLimitExpiresAt !== after.tempLimitExpiresAt;
+  return moved ? 'LIMIT_CHANGE' : 'PROFILE_CHANGE';
+}
+
 const NO_DELINQUENCY_DETAIL = {
   invoice_id: null, as_of_date: null, days_past_due: null, open_minor: null, currency: null, from_state: null,
   to_state: null, stage: null, cure: null, days_late: null, overdue_minor: null, overdue_count: null,
@@ -136,6 +170,23 @@ export function toRowOps(events: readonly SinkEvent[]): RowOps {
   return out.result();
 }
 
+/** The audit entry of a credit action services/exposure took (a manual release, a rejection), under its own event id. */
+function acceptedAction(
+  out: Collector,
+  e: SinkEvent,
+  action: CreditAction,
+  actor: string,
+  actorRole: ActorRole | null,
+  reason: string | null,
+): void {
+  const orderId = (e.payload as { orderId: string }).orderId;
+  out.add('auditEntry', {
+    event_id: e.eventId, occurred_at: iso(e.occurredAt), customer_id: e.customerId, event_type: e.eventType, action,
+    actor, actor_role: actorRole, reason, order_id: orderId, ...NO_PROFILE, ...NO_AUDIT_DETAIL, outcome: 'ACCEPTED',
+    causation_id: e.causationId,
+  });
+}
+
 function addEvent(out: Collector, e: SinkEvent): void {
   const at = iso(e.occurredAt);
   const customer_id = e.customerId;
@@ -151,10 +202,20 @@ function addEvent(out: Collector, e: SinkEvent): void {
         risk_class: p.riskClass, payment_terms_days: p.paymentTermsDays, manual_hold: p.manualHold,
       };
       out.add('customerProfile', { customer_id, ...profile, parent_customer_id: p.parentCustomerId, profile_at: at });
-      // Roles are not in the events yet (issue 13 adds them).
       out.add('auditEntry', {
         event_id: e.eventId, occurred_at: at, customer_id, event_type: e.eventType, action: 'PROFILE_CHANGE',
-        actor: p.changedBy, actor_role: null, reason: p.changeReason, order_id: null, ...profile,
+        actor: p.changedBy, actor_role: null, reason: p.changeReason, order_id: null, ...profile, ...NO_AUDIT_DETAIL,
+      });
+      return;
+    }
+
+    case 'CustomerProfileChanged': {
+      const p = e.payload;
+      out.add('auditEntry', {
+        event_id: e.eventId, occurred_at: at, customer_id, event_type: e.eventType,
+        action: changeAction(p.before, p.after), actor: p.changedBy, actor_role: null, reason: p.changeReason,
+        order_id: null, ...NO_AUDIT_DETAIL, ...auditTerms(p.after), ...auditTerms(p.before, 'previous_'),
+        causation_id: e.causationId,
       });
       return;
     }
@@ -163,7 +224,19 @@ function addEvent(out: Collector, e: SinkEvent): void {
       const p = e.payload;
       out.add('auditEntry', {
         event_id: e.eventId, occurred_at: at, customer_id, event_type: e.eventType, action: p.action, actor: p.actor,
-        actor_role: null, reason: p.reason, order_id: p.orderId, ...NO_PROFILE,
+        actor_role: p.actorRole, reason: p.reason, order_id: p.orderId, ...NO_PROFILE, ...NO_AUDIT_DETAIL,
+        outcome: 'REQUESTED',
+      });
+      return;
+    }
+
+    case 'CreditActionRefused': {
+      const p = e.payload;
+      out.add('auditEntry', {
+        event_id: e.eventId, occurred_at: at, customer_id, event_type: e.eventType, action: p.action, actor: p.actor,
+        actor_role: p.actorRole, reason: p.actionReason, order_id: p.orderId, ...NO_PROFILE, ...NO_AUDIT_DETAIL,
+        outcome: 'REFUSED', causation_id: e.causationId, refusal: p.refusal, over_limit_minor: p.overLimit,
+        authority_limit_minor: p.authorityLimit, shortfall_minor: p.shortfall,
       });
       return;
     }
@@ -329,6 +402,7 @@ function addEvent(out: Collector, e: SinkEvent): void {
         order_id: p.orderId, amount_minor: p.amount, currency: p.currency, release_type: p.release,
         held_ms: p.heldMs, trigger_type: p.trigger, actor: p.actor, ...breakdown(p.exposure),
       });
+      if (p.release === 'MANUAL') acceptedAction(out, e, 'RELEASE', p.actor ?? '', p.actorRole, null);
       return;
     }
     case 'OrderCreditRejected': {
@@ -342,6 +416,7 @@ function addEvent(out: Collector, e: SinkEvent): void {
         order_id: p.orderId, amount_minor: p.amount, currency: p.currency, held_ms: p.heldMs, actor: p.actor,
         reason: p.reason,
       });
+      acceptedAction(out, e, 'REJECT', p.actor, p.actorRole, p.reason);
       return;
     }
     case 'CustomerCreditHoldPlaced':
