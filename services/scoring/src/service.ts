@@ -5,7 +5,7 @@
 // Wiring: the shared runner consumes invoices, payments and customers (partition p of all three on one instance)
 // in event-time order; each chunk is one BatchProcessor.process: one Redis load, the pure core, one fenced commit
 // of state, index, outbox and offsets, then the outbox is published.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
@@ -16,6 +16,7 @@ import { fetchOptions, specDecoder, startRunner, type HandleBatch, type Runner }
 import type { Service } from '../../../shared/lifecycle.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { createRegistry, createRunnerMetrics } from '../../../shared/metrics.ts';
+import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
@@ -54,7 +55,7 @@ export class ScoringService implements Service {
     const kafka: Kafka = createKafka(config, logger);
     const { serde } = await prepareContracts({ kafka, registry: config, topics, partitions: config.KAFKA_PARTITIONS, logger });
 
-    const redis = (this.redis = new Redis(config.REDIS_URL));
+    const redis = (this.redis = await connectRedis(config, logger));
     const store = new PartitionStore(redis, SERVICE, config.REDIS_KEY_PREFIX);
     const producer = (this.producer = createIdempotentProducer(kafka));
     await producer.connect();
