@@ -13,6 +13,7 @@ import { Topics } from '../../shared/contracts/topics.ts';
 import { ensureTopics, retryKafkaStartup } from '../../shared/kafka/admin.ts';
 import { createKafka } from '../../shared/kafka/client.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { urlAs } from '../../shared/pg/pool.ts';
 import { aclFileLines, redisUsers } from '../../shared/redis/acl.ts';
 import { ADMIN, aclsOf, PRINCIPALS, USERS, type Acl } from './principals.ts';
 
@@ -93,7 +94,7 @@ const REDIS_PREFIXES = ['o2c', 'o2c.*'];
 const REDIS_USERS = redisUsers(REDIS_PREFIXES);
 const redisPasswordFile = (user: string) => join(need('SECURE_SECRETS_DIR'), `redis-${user}.password`);
 
-/** The secure Redis as `user`: rediss with the stack's CA, the password in its file; Postgres as the sink's role. */
+/** The secure Redis as `user` (rediss with the stack's CA, the password in its file), and Postgres. */
 function storeLines(user: string): string[] {
   const redis = REDIS_USERS.some((u) => u.name === user)
     ? [
@@ -102,7 +103,17 @@ function storeLines(user: string): string[] {
         `REDIS_TLS_CA_FILE=${need('SECURE_CA_FILE')}`,
       ]
     : [];
-  return [...redis, `DATABASE_URL=${need('DATABASE_URL')}`];
+  // The sink writes as o2c_writer (it refuses a superuser) and migrates as the stack's owner, with the development
+  // role passwords: this is the local stack.
+  const database =
+    user === 'reporting'
+      ? [
+          `DATABASE_URL=${urlAs(need('DATABASE_URL'), 'o2c_writer')}`,
+          `MIGRATION_DATABASE_URL=${need('DATABASE_URL')}`,
+          'O2C_DEV_ROLE_PASSWORDS=1',
+        ]
+      : [`DATABASE_URL=${need('DATABASE_URL')}`];
+  return [...redis, ...database];
 }
 
 /** One env file per principal: what a service or tool needs to reach the secure broker (and Redis) as itself. */
