@@ -1,7 +1,8 @@
 // The services on the local stack's secure broker and Redis, each as its own principal and Redis user
 // (stack/secure/principals.ts, shared/redis/acl.ts): with nothing but their ACLs they start (contracts checked,
 // group joined, /healthz healthy) over SASL_SSL and rediss with the stack's CA and the passwords from their files,
-// and handle a customer's events end to end into their Redis state. Nothing they log or serve shows a password.
+// and handle a customer's events end to end into their Redis state (the reporting sink: into Postgres as
+// o2c_writer). Nothing they log or serve shows a password.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
@@ -18,6 +19,11 @@ import { partitionKeys } from '../shared/redis/keys.ts';
 import { loadDelinquencyConfig } from '../services/delinquency/src/adapters/config.ts';
 import { DelinquencyService } from '../services/delinquency/src/service.ts';
 import { createExposureService, loadExposureConfig } from '../services/exposure/src/service.ts';
+import { loadReportingConfig } from '../services/reporting/src/adapters/config.ts';
+import { ReportingService } from '../services/reporting/src/service.ts';
+import { reportingDatabaseEnv } from '../services/reporting/test/support.ts';
+import { createPool } from '../shared/pg/pool.ts';
+import { createTempDatabase } from '../shared/pg/testing.ts';
 import { loadScoringConfig } from '../services/scoring/src/adapters/config.ts';
 import { ScoringService } from '../services/scoring/src/service.ts';
 import { exampleEvent } from '../shared/contracts/test/examples.ts';
@@ -65,8 +71,9 @@ afterAll(async () => {
   // No password of any principal or Redis user in what the services logged or served.
   const all = output.join('\n');
   expect(all).toContain('"clientId":"scoring"');
-  for (const user of ['exposure', 'delinquency', 'scoring']) {
-    for (const secret of [secure.password(user), secure.password(`redis-${user}`)]) expect(all).not.toContain(secret);
+  for (const user of ['exposure', 'delinquency', 'scoring', 'reporting']) {
+    const secrets = user === 'reporting' ? [secure.password(user)] : [secure.password(user), secure.password(`redis-${user}`)];
+    for (const secret of secrets) expect(all).not.toContain(secret);
   }
 });
 
@@ -113,15 +120,22 @@ async function hasState(service: string, customerId: string): Promise<boolean> {
   return false;
 }
 
-/** Starts the service, waits until it is healthy and has stored the customer's state, checks its endpoints, stops it. */
-async function runEndToEnd(name: string, service: Service & { readonly httpPort: number | undefined }): Promise<void> {
+/**
+ * Starts the service, waits until it is healthy and has stored the customer's state (by default in Redis), checks
+ * its endpoints, stops it.
+ */
+async function runEndToEnd(
+  name: string,
+  service: Service & { readonly httpPort: number | undefined },
+  stored: (customerId: string) => Promise<boolean> = (customerId) => hasState(name, customerId),
+): Promise<void> {
   const customerId = await produceCustomer();
   await service.start();
   try {
     // Healthy once the consumer joined its group: reads of every input and the group authorized.
     await waitUntil(async () => JSON.parse(await served(service.httpPort!, '/healthz')).status === 'ok', `${name} healthy`, 60_000);
-    // Its commits passed its Redis user's ACL: the customer's state is there, under its own prefix.
-    await waitUntil(() => hasState(name, customerId), `${name}'s state of ${customerId} in Redis`, 90_000);
+    // Its commits passed its Redis user's ACL (or the writer role's grants): the customer's state is there.
+    await waitUntil(() => stored(customerId), `${name}'s state of ${customerId}`, 90_000);
     expect(await served(service.httpPort!, '/metrics')).toContain(`service="${name}"`);
   } finally {
     await service.stop();
@@ -146,5 +160,21 @@ describe('the services on the secure broker and Redis', () => {
     const config = loadScoringConfig(envOf('scoring'));
     expect(config.REDIS_URL).toMatch(/^rediss:\/\/scoring@/);
     await runEndToEnd('scoring', new ScoringService({ config, logger, onFatal: (e) => { throw e; } }));
+  });
+
+  it('reporting runs as the reporting principal and writes as o2c_writer', async () => {
+    const db = await createTempDatabase();
+    const owner = createPool(db.url);
+    try {
+      const config = loadReportingConfig({ ...envOf('reporting'), ...reportingDatabaseEnv(db.url) });
+      expect(new URL(config.DATABASE_URL).username).toBe('o2c_writer');
+      await runEndToEnd('reporting', new ReportingService({ config, logger, onFatal: (e) => { throw e; } }), async (customerId) => {
+        const { rows } = await owner.query('SELECT 1 FROM reporting.customers WHERE customer_id = $1', [customerId]).catch(() => ({ rows: [] }));
+        return rows.length === 1;
+      });
+    } finally {
+      await owner.end();
+      await db.drop();
+    }
   });
 });
