@@ -1,6 +1,6 @@
 # The secure broker of the local stack (STACK_SECURE=1): a second Kafka, beside the plaintext one, with a SASL_SSL
-# listener (SCRAM-SHA-512 over TLS), the KRaft StandardAuthorizer and one principal per service and tool (see
-# stack/README.md, "Secure mode"). Sourced by up.sh, down.sh and status.sh after lib.sh, not executed.
+# listener (SCRAM-SHA-512 over TLS), the KRaft StandardAuthorizer and one principal per service and tool, and a
+# second Redis, TLS only, with one ACL user per service (see stack/README.md, "Secure mode"). Sourced by up.sh, down.sh and status.sh after lib.sh, not executed.
 # shellcheck shell=bash
 
 # Machine-wide, not per checkout: its passwords and CA live with it, so every checkout (a second clone, a CI
