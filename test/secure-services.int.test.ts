@@ -28,6 +28,7 @@ import { loadScoringConfig } from '../services/scoring/src/adapters/config.ts';
 import { ScoringService } from '../services/scoring/src/service.ts';
 import { exampleEvent } from '../shared/contracts/test/examples.ts';
 import { uniqueId, waitUntil } from './kafka.ts';
+import { spawnService } from './service-spawn.ts';
 import { ensureSecureStack, type SecureStack } from './stack.ts';
 
 const PARTITIONS = 12;
@@ -70,7 +71,7 @@ afterAll(async () => {
   }
   // No password of any principal or Redis user in what the services logged or served.
   const all = output.join('\n');
-  expect(all).toContain('"clientId":"scoring"');
+  expect(all).toContain('"clientId":"secure-services-test"');
   for (const user of ['exposure', 'delinquency', 'scoring', 'reporting']) {
     const secrets = user === 'reporting' ? [secure.password(user)] : [secure.password(user), secure.password(`redis-${user}`)];
     for (const secret of secrets) expect(all).not.toContain(secret);
@@ -176,5 +177,19 @@ describe('the services on the secure broker and Redis', () => {
       await owner.end();
       await db.drop();
     }
+  });
+
+  it('a service process with a wrong Redis password exits 2 with one line naming REDIS_URL, never the password', { timeout: 90_000 }, async () => {
+    const wrong = 'wrong-Redis-Pa55-for-exposure';
+    const child = spawnService('exposure', { ...envOf('exposure'), REDIS_PASSWORD_FILE: '', REDIS_PASSWORD: wrong, LOG_LEVEL: 'info' });
+    const code = await Promise.race([child.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 75_000))]);
+    if (code === 'hung') await child.stop(1000);
+    const context = `stdout:\n${child.stdout().slice(-3000)}\nstderr:\n${child.stderr().slice(-2000)}`;
+    expect(code, context).toBe(2);
+    const fatal = child.lines().filter((l) => l.level === 'fatal');
+    expect(fatal, context).toHaveLength(1);
+    expect(String(fatal[0]!.msg)).toContain(`REDIS_URL: Redis at ${secure.redisUrl.replace('://', '://exposure@')} refused the credentials`);
+    expect(child.stdout() + child.stderr()).not.toContain(wrong);
+    expect(child.stdout() + child.stderr()).not.toContain(secure.password('redis-exposure'));
   });
 });
