@@ -27,16 +27,24 @@ import { readOffsets } from './adapters/pg-writer.ts';
 import { keepUndecodable, type SinkInput } from './adapters/dead-letters.ts';
 import { createSink } from './adapters/sink.ts';
 
-/** Refuses to run the sink as a superuser: it needs o2c_writer's rights, and a superuser could rewrite the audit log. */
-async function refuseSuperuser(pool: Pool, databaseUrl: string): Promise<void> {
-  const { rows } = await pool.query<{ user: string; super: boolean }>(
-    'SELECT current_user AS user, rolsuper AS super FROM pg_roles WHERE rolname = current_user',
+/**
+ * Refuses to run the sink as a superuser or as the owner of the audit log (the schema owner): either could rewrite
+ * the append-only log the writer role may only insert into.
+ */
+async function refusePrivilegedRole(pool: Pool, databaseUrl: string): Promise<void> {
+  const { rows } = await pool.query<{ user: string; super: boolean; owner: boolean }>(
+    // From the catalogs by name: a role without USAGE on the schema may still own a table in it.
+    `SELECT current_user AS user, r.rolsuper AS super,
+            coalesce((SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c
+                        JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = 'reporting' AND c.relname = 'audit_log'), false) AS owner
+       FROM pg_roles r WHERE r.rolname = current_user`,
   );
   const role = rows[0];
-  if (role?.super) {
+  if (role?.super || role?.owner) {
     throw new ConfigError([
-      `DATABASE_URL=${JSON.stringify(maskSecrets(databaseUrl))} connects as the superuser ${role.user}: the sink runs as o2c_writer ` +
-        '(the owner that migrates goes in MIGRATION_DATABASE_URL)',
+      `DATABASE_URL=${JSON.stringify(maskSecrets(databaseUrl))} connects as ${role.super ? 'the superuser' : 'the owner of reporting.audit_log'} ` +
+        `${role.user}: the sink runs as o2c_writer (the owner that migrates goes in MIGRATION_DATABASE_URL)`,
     ]);
   }
 }
@@ -93,7 +101,7 @@ export class ReportingService implements Service {
     // An idle connection whose server went away emits 'error'; the pool drops it, and unhandled it would kill us.
     pool.on('error', (error) => log.warn({ err: error }, 'idle Postgres connection failed; the pool replaces it'));
     await reachDatabase(pool, { variable: 'DATABASE_URL', url: config.DATABASE_URL, timeoutMs: config.STARTUP_TIMEOUT_MS, logger: log });
-    await refuseSuperuser(pool, config.DATABASE_URL);
+    await refusePrivilegedRole(pool, config.DATABASE_URL);
 
     const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
     const kafka = createKafka(config, logger);

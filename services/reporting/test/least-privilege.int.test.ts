@@ -1,12 +1,12 @@
 // The sink's least privilege on a real Postgres: it logs in as o2c_writer, which appends to the audit log but never
-// changes or deletes an entry; start-up refuses a superuser DATABASE_URL; and the role passwords of migration 0012
+// changes or deletes an entry; start-up refuses a superuser or owner DATABASE_URL; and the role passwords of migration 0012
 // (no default password without O2C_DEV_ROLE_PASSWORDS), run on roles of this test's own, since roles are
 // cluster-wide and other databases' sinks use o2c_writer meanwhile.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../shared/config.ts';
 import { createLogger } from '../../../shared/logger.ts';
-import { withTransaction } from '../../../shared/pg/pool.ts';
+import { urlAs, withTransaction } from '../../../shared/pg/pool.ts';
 import { getStack } from '../../../test/stack.ts';
 import { loadReportingConfig } from '../src/adapters/config.ts';
 import { ReportingService } from '../src/service.ts';
@@ -43,17 +43,37 @@ describe('the sink as o2c_writer', () => {
     await expect(rdb.pool.query("SELECT o2c_meta.apply_role_passwords(ARRAY['o2c_writer'])")).rejects.toThrow(/permission denied/);
   });
 
-  it('start-up refuses a DATABASE_URL that connects as a superuser, naming it', async () => {
+  /** What start-up says with DATABASE_URL as `databaseUrl` (and the test database's owner migrating). */
+  async function startUpError(databaseUrl: string): Promise<unknown> {
     const stack = await getStack();
-    const config = loadReportingConfig({ ...stack.env, DATABASE_URL: rdb.db.url, MIGRATION_DATABASE_URL: rdb.db.url, HTTP_PORT: '0' });
+    const config = loadReportingConfig({ ...stack.env, DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: rdb.db.url, HTTP_PORT: '0' });
     const service = new ReportingService({ config, logger: createLogger('least-privilege', { level: 'silent' }), onFatal: () => undefined });
     try {
-      const error = await service.start().then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toContain('connects as the superuser');
-      expect((error as Error).message).toContain('DATABASE_URL=');
+      return await service.start().then(() => undefined, (e: unknown) => e);
     } finally {
       await service.stop();
+    }
+  }
+
+  it('start-up refuses a DATABASE_URL that connects as a superuser, naming it', async () => {
+    const error = await startUpError(rdb.db.url);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('DATABASE_URL=');
+    expect((error as Error).message).toContain('connects as the superuser');
+  });
+
+  it('start-up refuses a DATABASE_URL that connects as the owner of the audit log', async () => {
+    const owner = `o2c_own_${randomBytes(4).toString('hex')}`;
+    await rdb.owner.query(`CREATE ROLE ${owner} LOGIN`);
+    try {
+      await rdb.owner.query(`ALTER TABLE reporting.audit_log OWNER TO ${owner}`);
+      const error = await startUpError(urlAs(rdb.db.url, owner));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain(`connects as the owner of reporting.audit_log ${owner}`);
+    } finally {
+      await rdb.owner.query('ALTER TABLE reporting.audit_log OWNER TO CURRENT_USER');
+      await rdb.owner.query(`DROP OWNED BY ${owner}`);
+      await rdb.owner.query(`DROP ROLE ${owner}`);
     }
   });
 });
