@@ -387,8 +387,21 @@ export function commonSpec(service: string, defaults: { httpPort: number }) {
   };
 }
 
+/**
+ * Redis: where (`redis://` or `rediss://` for TLS), as whom (`redis://user:password@host:port`, one ACL user per
+ * service), the password apart from the URL (REDIS_PASSWORD or REDIS_PASSWORD_FILE, so the URL holds no secret), and
+ * the CA bundle a `rediss` server's certificate must chain to (unset: the system CAs).
+ */
 export const redisSpec = {
-  REDIS_URL: secret(url({ protocols: ['redis', 'rediss'] })),
+  REDIS_URL: checked(secret(url({ protocols: ['redis', 'rediss'] })), (redisUrl, c) => {
+    const u = new URL(String(redisUrl));
+    return [
+      ...(isSet(c.REDIS_PASSWORD) && u.password !== '' ? ['REDIS_URL has a password and REDIS_PASSWORD (or REDIS_PASSWORD_FILE) is set: give one of them'] : []),
+      ...(isSet(c.REDIS_TLS_CA_FILE) && u.protocol !== 'rediss:' ? ['REDIS_TLS_CA_FILE set but REDIS_URL is not a rediss:// URL'] : []),
+    ];
+  }),
+  REDIS_PASSWORD: secret(optional(str())),
+  REDIS_TLS_CA_FILE: optional(file()),
   // The Redis side of the namespace: every key of the service starts with it.
   REDIS_KEY_PREFIX: str({ default: 'o2c' }),
 };

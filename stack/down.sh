@@ -2,7 +2,7 @@
 # Stop the Kafka brokers and the schema registry started by stack/up.sh. Redis and PostgreSQL belong to
 # the machine and are left running. --wipe also deletes Kafka's data and the registry's schemas
 # (they belong together: records carry schema ids), keeping the downloaded jars.
-# STACK_SECURE=1 stops only the secure broker (--wipe: its data, certificates, passwords and env files),
+# STACK_SECURE=1 stops only the secure broker and its Redis (--wipe: its data, certificates, passwords and env files),
 # leaving the plaintext stack to whoever uses it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -42,8 +42,9 @@ stop() { # component timeout-seconds
 
 # Kafka's controlled shutdown (flush, close logs cleanly) normally takes a few seconds.
 stop kafka-secure 60
+stop redis-secure 20
 if (( WIPE )); then
-  log "wiping the secure broker ($SECURE_HOME: data, certificates, passwords)"
+  log "wiping the secure broker and Redis ($SECURE_HOME: data, certificates, passwords)"
   rm -rf "$SECURE_HOME" "$SECURE_ENV_FILE"
 fi
 [[ "${STACK_SECURE:-}" == 1 ]] && exit 0

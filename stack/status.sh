@@ -24,6 +24,8 @@ if [[ "${STACK_SECURE:-}" == 1 || -d "$SECURE_HOME" ]]; then
   secure_answers && s=1 || s=0
   required="$ok"
   report kafka-secure "$SECURE_KAFKA_BROKERS" "$s" "SASL_SSL, $(pid_note kafka-secure "$s")"
+  have redis-cli && secure_redis_answers && s=1 || s=0
+  report redis-secure "$SECURE_REDIS_URL" "$s" "TLS, ACL users, $(pid_note redis-secure "$s")"
   [[ "${STACK_SECURE:-}" == 1 ]] || ok="$required"
 fi
 registry_answers && r=1 || r=0

@@ -2,7 +2,7 @@
 # Bring up the local stack: Kafka (KRaft, single node) + Apicurio Registry (Confluent-compatible API)
 # from Maven Central jars, plus the machine's Redis and PostgreSQL. Idempotent: parts that already
 # answer are left alone. Prints the endpoints and writes them to stack/.data/stack.env.
-# STACK_SECURE=1 also brings up the secure broker beside it (SASL_SSL, ACLs; stack/secure.sh) and writes
+# STACK_SECURE=1 also brings up the secure broker and a TLS Redis with ACL users beside it (stack/secure.sh) and writes
 # stack/.data/stack-secure.env.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

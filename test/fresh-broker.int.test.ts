@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '../shared/pg/testing.ts';
+import { reportingDatabaseEnv } from '../services/reporting/test/support.ts';
 import { uniqueId } from './kafka.ts';
 import { freePort, REPO_ROOT, spawnService, waitFor200, type Spawned } from './service-spawn.ts';
 import { getStack, type Stack } from './stack.ts';
@@ -56,7 +57,7 @@ describe('start-up against a broker started seconds before', () => {
         spawnService(name, {
           ...stack.env,
           KAFKA_BROKERS: `127.0.0.1:${port}`,
-          DATABASE_URL: db.url,
+          ...reportingDatabaseEnv(db.url),
           O2C_TOPIC_PREFIX: prefix,
           REDIS_KEY_PREFIX: prefix,
           KAFKA_PARTITIONS: '2',

@@ -232,6 +232,8 @@ export function getStack(): Promise<Stack> {
 export interface SecureStack {
   readonly brokers: readonly string[];
   readonly caFile: string;
+  /** The secure Redis (TLS, one ACL user per service), without a user: rediss://host:port. */
+  readonly redisUrl: string;
   /** A principal's environment for loadConfig: the stack's endpoints, the secure broker, its username and password file. */
   env(principal: string): Readonly<Record<string, string>>;
   /** A principal's password, for tests that must give it as a value (or get it wrong). */
@@ -256,29 +258,32 @@ async function readSecureStack(): Promise<SecureStack | undefined> {
   const caFile = vars.get('SECURE_CA_FILE');
   const envDir = vars.get('SECURE_ENV_DIR');
   const secretsDir = vars.get('SECURE_SECRETS_DIR');
-  if (!brokers || !caFile || !envDir || !secretsDir) return undefined;
+  const redisUrl = vars.get('SECURE_REDIS_URL');
+  if (!brokers || !caFile || !envDir || !secretsDir || !redisUrl) return undefined;
   return {
     brokers: brokers.split(','),
     caFile,
+    redisUrl,
     env: (principal) => Object.freeze(Object.fromEntries(envFileVars(readFileSync(join(envDir, `${principal}.env`), 'utf8')))),
     password: (principal) => readFileSync(join(secretsDir, `${principal}.password`), 'utf8').trim(),
   };
 }
 
-/** Resolves when a TLS session with a broker opens and its certificate verifies against the stack's CA. */
-async function tlsAnswers(broker: string, caFile: string): Promise<void> {
+/** Resolves when a TLS session with endpoint (host:port) opens and its certificate verifies against the stack's CA. */
+async function tlsAnswers(endpoint: string, caFile: string): Promise<void> {
   const ca = await readFile(caFile);
-  const [host, port] = hostPort(broker, 9094);
+  const [host, port] = hostPort(endpoint, 9094);
   await opens(tlsConnect({ host, port, ca, timeout: CHECK_TIMEOUT_MS }), 'secureConnect');
 }
 
 /**
- * The secure broker, started with `STACK_SECURE=1 stack/up.sh` when it does not answer (about 20 s on first start;
- * the plaintext stack is left as it is). Never skipped: without Java or openssl it fails saying why.
+ * The secure broker and Redis, started with `STACK_SECURE=1 stack/up.sh` when either does not answer (about 20 s on
+ * first start; the plaintext stack is left as it is). Never skipped: without Java or openssl it fails saying why.
  */
 export async function ensureSecureStack(): Promise<SecureStack> {
   const answering = async (s: SecureStack | undefined) =>
-    s !== undefined && (await tlsAnswers(s.brokers[0]!, s.caFile).then(() => true, () => false));
+    s !== undefined &&
+    (await Promise.all([tlsAnswers(s.brokers[0]!, s.caFile), tlsAnswers(new URL(s.redisUrl).host, s.caFile)]).then(() => true, () => false));
   let secure = await readSecureStack();
   if (!(await answering(secure))) {
     execFileSync('bash', [fileURLToPath(new URL('../stack/up.sh', import.meta.url))], {

@@ -4,6 +4,7 @@
 // step it is about: the stateful services (exposure, delinquency, scoring) meet Kafka, then the registry, then Redis;
 // reporting meets Postgres first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportingDatabaseEnv } from '../services/reporting/test/support.ts';
 import { createTempDatabase, type TempDatabase } from '../shared/pg/testing.ts';
 import { deleteTopics, testKafka, uniqueId } from './kafka.ts';
 import { freePort, spawnService } from './service-spawn.ts';
@@ -69,7 +70,7 @@ describe('a dependency that never answers', () => {
     prefixes.push(prefix);
     const child = spawnService(service, {
       ...stack.env,
-      DATABASE_URL: db.url,
+      ...reportingDatabaseEnv(db.url),
       [variable]: closed(variable, port),
       STARTUP_TIMEOUT_MS: '2000',
       O2C_TOPIC_PREFIX: prefix,

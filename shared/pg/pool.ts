@@ -10,7 +10,36 @@ export type PoolClient = pg.PoolClient;
 /** What a statement needs: a pool or a client inside a transaction. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
+/** The local development server's owner (the stack's `postgres`): migrations, test and demo databases. */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/o2c';
+/** The reporting sink's role on the local development server: o2c_writer, never a superuser. */
+export const DEFAULT_WRITER_DATABASE_URL = 'postgres://o2c_writer@127.0.0.1:5432/o2c';
+
+/** `databaseUrl` as another role (same server and database), with its password or none. */
+export function urlAs(databaseUrl: string, user: string, password?: string): string {
+  const url = new URL(databaseUrl);
+  url.username = encodeURIComponent(user);
+  url.password = password === undefined ? '' : encodeURIComponent(password);
+  return url.toString();
+}
+
+/** The sslmode values of libpq that verify the server's certificate against a CA. */
+const VERIFYING_SSLMODES = new Set(['verify-ca', 'verify-full']);
+
+/**
+ * `databaseUrl` with `sslrootcert=<caFile>` added when it asks for a verified TLS connection (`sslmode=verify-full`
+ * or `verify-ca`) and names no CA itself: PGSSLROOTCERT, as libpq reads it. pg reads `sslmode` and `sslrootcert`
+ * from the URL (the CA file's content becomes the connection's `ssl.ca`).
+ */
+export function withRootCert(databaseUrl: string, caFile: string | undefined): string {
+  const url = new URL(databaseUrl);
+  const sslmode = url.searchParams.get('sslmode');
+  if (caFile === undefined || sslmode === null || !VERIFYING_SSLMODES.has(sslmode) || url.searchParams.has('sslrootcert')) {
+    return databaseUrl;
+  }
+  url.searchParams.set('sslrootcert', caFile);
+  return url.toString();
+}
 
 export interface PoolOptions {
   /** Shows in pg_stat_activity, so a slow query names its service. */

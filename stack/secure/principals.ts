@@ -40,9 +40,17 @@ export const PRINCIPALS: readonly Principal[] = [
     groups: ['delinquency'],
   },
   {
+    name: 'scoring',
+    reads: [T.INVOICES, T.PAYMENTS, T.CUSTOMERS],
+    writes: [T.CREDIT_SCORES, T.CREDIT_REVIEWS, T.DLQ],
+    groups: ['scoring'],
+  },
+  {
     name: 'reporting',
-    reads: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS, T.CREDIT_HOLDS, T.DELINQUENCY,
-      T.EXPOSURE],
+    reads: [
+      T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS, T.CREDIT_HOLDS, T.DELINQUENCY,
+      T.EXPOSURE, T.CREDIT_SCORES, T.CREDIT_REVIEWS,
+    ],
     writes: [T.DLQ],
     groups: ['reporting'],
   },

@@ -1,12 +1,14 @@
 // services/reporting: every input and derived topic lands in the reporting schema of Postgres, each batch and its
 // offsets in one transaction, for Grafana and the KPI views.
 //
-// Start: migrate as the schema owner, prepare topics and schemas, move the group's Kafka offsets back to Postgres'
+// Start: migrate as the schema owner (MIGRATION_DATABASE_URL), then write as o2c_writer (DATABASE_URL, never a
+// superuser), prepare topics and schemas, move the group's Kafka offsets back to Postgres'
 // where they are ahead (an empty or restored database), then run the shared runner with the sink as its handler.
 // Postgres down or slow: the sink's TransientError pauses the partition and the runner retries it with backoff; the
 // pool drops broken connections and opens new ones once the server answers again.
 import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
+import { ConfigError, maskSecrets } from '../../../shared/config.ts';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
 import { logStartOffsets, prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
@@ -17,7 +19,7 @@ import type { Service } from '../../../shared/lifecycle.ts';
 import type { Logger } from '../../../shared/logger.ts';
 import { createRegistry, createRunnerMetrics, initialiseRunnerCounters } from '../../../shared/metrics.ts';
 import { migrate } from '../../../shared/pg/migrate.ts';
-import { createPool, reachDatabase, type Pool } from '../../../shared/pg/pool.ts';
+import { createPool, reachDatabase, withRootCert, type Pool } from '../../../shared/pg/pool.ts';
 import { migrationSettings, SERVICE, type ReportingConfig } from './config.ts';
 import { alignGroupWithStore } from './adapters/group-offsets.ts';
 import { createSinkMetrics } from './adapters/metrics.ts';
@@ -25,11 +27,27 @@ import { readOffsets } from './adapters/pg-writer.ts';
 import { keepUndecodable, type SinkInput } from './adapters/dead-letters.ts';
 import { createSink } from './adapters/sink.ts';
 
-/** The variable start-up connects with first: the migrations' owner when one is set. */
-const databaseStep = (config: ReportingConfig) =>
-  config.MIGRATION_DATABASE_URL === undefined
-    ? { variable: 'DATABASE_URL', url: config.DATABASE_URL }
-    : { variable: 'MIGRATION_DATABASE_URL', url: config.MIGRATION_DATABASE_URL };
+/**
+ * Refuses to run the sink as a superuser or as the owner of the audit log (the schema owner): either could rewrite
+ * the append-only log the writer role may only insert into.
+ */
+async function refusePrivilegedRole(pool: Pool, databaseUrl: string): Promise<void> {
+  const { rows } = await pool.query<{ user: string; super: boolean; owner: boolean }>(
+    // From the catalogs by name: a role without USAGE on the schema may still own a table in it.
+    `SELECT current_user AS user, r.rolsuper AS super,
+            coalesce((SELECT pg_has_role(current_user, c.relowner, 'USAGE') FROM pg_class c
+                        JOIN pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = 'reporting' AND c.relname = 'audit_log'), false) AS owner
+       FROM pg_roles r WHERE r.rolname = current_user`,
+  );
+  const role = rows[0];
+  if (role?.super || role?.owner) {
+    throw new ConfigError([
+      `DATABASE_URL=${JSON.stringify(maskSecrets(databaseUrl))} connects as ${role.super ? 'the superuser' : 'the owner of reporting.audit_log'} ` +
+        `${role.user}: the sink runs as o2c_writer (the owner that migrates goes in MIGRATION_DATABASE_URL)`,
+    ]);
+  }
+}
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -63,16 +81,19 @@ export class ReportingService implements Service {
     const log = logger.child({ component: SERVICE });
 
     // Its own connections: the database settings a migration makes reach only sessions opened after it.
-    const owner = createPool(config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, { applicationName: `o2c-${SERVICE}-migrate`, max: 1 });
+    const migrationUrl = withRootCert(config.MIGRATION_DATABASE_URL, config.PGSSLROOTCERT);
+    const owner = createPool(migrationUrl, { applicationName: `o2c-${SERVICE}-migrate`, max: 1 });
     try {
-      await reachDatabase(owner, { ...databaseStep(config), timeoutMs: config.STARTUP_TIMEOUT_MS, logger: log });
+      await reachDatabase(owner, {
+        variable: 'MIGRATION_DATABASE_URL', url: config.MIGRATION_DATABASE_URL, timeoutMs: config.STARTUP_TIMEOUT_MS, logger: log,
+      });
       const { applied } = await migrate(owner, { component: SERVICE, dir: MIGRATIONS_DIR, settings: migrationSettings(config) });
       log.info({ applied: applied.map((m) => m.file) }, 'migrations up to date');
     } finally {
       await owner.end();
     }
 
-    const pool = (this.pool = createPool(config.DATABASE_URL, {
+    const pool = (this.pool = createPool(withRootCert(config.DATABASE_URL, config.PGSSLROOTCERT), {
       applicationName: `o2c-${SERVICE}`,
       max: config.REPORTING_CONCURRENCY,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
@@ -80,6 +101,8 @@ export class ReportingService implements Service {
     }));
     // An idle connection whose server went away emits 'error'; the pool drops it, and unhandled it would kill us.
     pool.on('error', (error) => log.warn({ err: error }, 'idle Postgres connection failed; the pool replaces it'));
+    await reachDatabase(pool, { variable: 'DATABASE_URL', url: config.DATABASE_URL, timeoutMs: config.STARTUP_TIMEOUT_MS, logger: log });
+    await refusePrivilegedRole(pool, config.DATABASE_URL);
 
     const topics = topicRegistry(config.O2C_TOPIC_PREFIX);
     const kafka = createKafka(config, logger);

@@ -93,7 +93,7 @@ let rdb: ReportingDb;
 let dashboards: Dashboard[];
 
 async function runAsGrafana(sql: string) {
-  return withTransaction(rdb.pool, async (client) => {
+  return withTransaction(rdb.owner, async (client) => {
     await client.query('SET LOCAL ROLE grafana_reader');
     await client.query('SET TRANSACTION READ ONLY');
     return client.query(sql);

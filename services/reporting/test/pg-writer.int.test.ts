@@ -11,7 +11,7 @@ let rdb: ReportingDb;
 let reference: Record<string, string[]>;
 
 const reset = () =>
-  rdb.pool.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((t) => `reporting.${t}`).join(', ')}`);
+  rdb.owner.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((t) => `reporting.${t}`).join(', ')}`);
 
 beforeAll(async () => {
   rdb = await reportingDatabase();
@@ -168,7 +168,7 @@ describe('applied offsets', () => {
 
 describe('roles', () => {
   const asRole = (role: string, sql: string) =>
-    withTransaction(rdb.pool, async (c) => {
+    withTransaction(rdb.owner, async (c) => {
       await c.query(`SET LOCAL ROLE ${role}`);
       return (await c.query(sql)).rows;
     });

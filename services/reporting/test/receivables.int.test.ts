@@ -10,7 +10,7 @@ beforeAll(async () => {
   rdb = await reportingDatabase();
 });
 afterAll(() => rdb?.close());
-beforeEach(() => rdb.pool.query(`TRUNCATE ${REPORTING_TABLES.map((t) => `reporting.${t}`).join(', ')}`));
+beforeEach(() => rdb.owner.query(`TRUNCATE ${REPORTING_TABLES.map((t) => `reporting.${t}`).join(', ')}`));
 
 const day = dayFromIso;
 const noon = (iso: string) => startOfDay(day(iso)) + 12 * 3_600_000;

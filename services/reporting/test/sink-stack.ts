@@ -1,5 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { Pool } from '../../../shared/pg/pool.ts';
+import { reportingDatabaseEnv } from './support.ts';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import { avroTopics, topicRegistry, type TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { prepareContracts } from '../../../shared/kafka/admin.ts';
@@ -51,11 +52,14 @@ export async function produceStream(t: SinkTopics, stream: Partial<Stream>): Pro
   }
 }
 
-/** The environment the service reads, pointed at the test's topics and database. */
+/**
+ * The environment the service reads, pointed at the test's topics and database (`databaseUrl`, as its owner): the
+ * sink writes as o2c_writer, the owner only migrates, with the development role passwords.
+ */
 export function sinkEnv(stack: Stack, t: SinkTopics, databaseUrl: string, groupId: string, extra: Record<string, string> = {}) {
   return {
     ...stack.env,
-    DATABASE_URL: databaseUrl,
+    ...reportingDatabaseEnv(databaseUrl),
     O2C_TOPIC_PREFIX: t.prefix,
     KAFKA_GROUP_ID: groupId,
     KAFKA_PARTITIONS: String(PARTITIONS),

@@ -23,7 +23,7 @@ const rdb: ReportingDb = await reportingDatabase();
 afterAll(() => rdb.close());
 
 const truncate = () =>
-  rdb.pool.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((t) => `reporting.${t}`).join(', ')}`);
+  rdb.owner.query(`TRUNCATE ${[...REPORTING_TABLES, 'applied_offsets'].map((t) => `reporting.${t}`).join(', ')}`);
 
 let metrics: SinkMetrics;
 let registry: Registry;

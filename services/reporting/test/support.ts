@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { migrate } from '../../../shared/pg/migrate.ts';
-import { createPool, withTransaction, type Pool } from '../../../shared/pg/pool.ts';
+import { createPool, urlAs, withTransaction, type Pool } from '../../../shared/pg/pool.ts';
 import { createTempDatabase, type TempDatabase } from '../../../shared/pg/testing.ts';
 import { writeRowOps } from '../src/adapters/pg-writer.ts';
 import { toRowOps, type SinkEvent } from '../src/domain/to-row-ops.ts';
@@ -10,9 +10,25 @@ import { toRowOps, type SinkEvent } from '../src/domain/to-row-ops.ts';
 
 export const REPORTING_MIGRATIONS = fileURLToPath(new URL('../migrations/', import.meta.url));
 
+/** The migrations' settings in the tests: the development role passwords (O2C_DEV_ROLE_PASSWORDS=1). */
+export const DEV_ROLE_SETTINGS = { 'o2c.dev_role_passwords': 'on' } as const;
+
+/** A database's URL as o2c_writer, with its development password: how the sink connects in the tests. */
+export const writerUrl = (databaseUrl: string): string => urlAs(databaseUrl, 'o2c_writer', 'o2c_writer');
+
+/** The sink's database variables for a database given as its owner: write as o2c_writer, migrate as the owner. */
+export const reportingDatabaseEnv = (ownerUrl: string) => ({
+  DATABASE_URL: writerUrl(ownerUrl),
+  MIGRATION_DATABASE_URL: ownerUrl,
+  O2C_DEV_ROLE_PASSWORDS: '1',
+});
+
 export interface ReportingDb {
   db: TempDatabase;
+  /** As o2c_writer, the sink's role: what the writer tests write and read with. */
   pool: Pool;
+  /** As the owner: what only the owner may do (TRUNCATE between cases, SET ROLE). */
+  owner: Pool;
   close(): Promise<void>;
 }
 
@@ -20,13 +36,18 @@ export async function reportingDatabase(): Promise<ReportingDb> {
   const db = await createTempDatabase();
   // Migrate on connections of their own: database settings (time zone, JIT) reach only sessions opened after them.
   const migrator = createPool(db.url);
-  await migrate(migrator, { component: 'reporting', dir: REPORTING_MIGRATIONS }).finally(() => closePool(migrator));
-  const pool = createPool(db.url);
+  await migrate(migrator, { component: 'reporting', dir: REPORTING_MIGRATIONS, settings: DEV_ROLE_SETTINGS }).finally(() =>
+    closePool(migrator),
+  );
+  const pool = createPool(writerUrl(db.url));
+  const owner = createPool(db.url);
   return {
     db,
     pool,
+    owner,
     close: async () => {
       await closePool(pool);
+      await closePool(owner);
       await db.drop();
     },
   };

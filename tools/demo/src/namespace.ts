@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { topicRegistry, type TopicRegistry } from '../../../shared/contracts/topics.ts';
+import { urlAs } from '../../../shared/pg/pool.ts';
 import type { StackEndpoints } from './stack-endpoints.ts';
 
 export interface DemoNamespace {
@@ -57,7 +58,11 @@ export function serviceEnv(ns: DemoNamespace, endpoints: StackEndpoints, service
     KAFKA_BROKERS: endpoints.KAFKA_BROKERS,
     SCHEMA_REGISTRY_URL: endpoints.SCHEMA_REGISTRY_URL,
     REDIS_URL: endpoints.REDIS_URL,
-    DATABASE_URL: databaseUrlFor(endpoints.DATABASE_URL, ns.database),
+    // The sink writes as o2c_writer and migrates as DATABASE_URL's role, the run database's owner; a development
+    // tool, so the roles get their development passwords.
+    DATABASE_URL: urlAs(databaseUrlFor(endpoints.DATABASE_URL, ns.database), 'o2c_writer', 'o2c_writer'),
+    MIGRATION_DATABASE_URL: databaseUrlFor(endpoints.DATABASE_URL, ns.database),
+    O2C_DEV_ROLE_PASSWORDS: '1',
     O2C_TOPIC_PREFIX: ns.topicPrefix,
     REDIS_KEY_PREFIX: ns.redisPrefix,
     KAFKA_GROUP_ID: groupIdOf(ns, service),
