@@ -23,6 +23,9 @@ export interface LatencyRun {
   readonly decided: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  readonly p90Ms: number;
+  /** p99 of the orders sent in each second of the step: shows whether slow decisions are a stall or spread out. */
+  readonly p99BySecondMs: readonly number[];
   readonly maxMs: number;
 }
 
@@ -68,6 +71,9 @@ export async function decisionLatency(o: {
 }): Promise<LatencyRun> {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  /** Per second of the step (by send time), the latencies of its orders. */
+  const bySecond: number[][] = [];
+  let start = 0;
   const holds = o.kafka.consumer({ groupId: o.groupId, maxWaitTimeInMs: 50 });
   const joined = new Promise<void>((resolve) => holds.on(holds.events.GROUP_JOIN, () => resolve()));
   await holds.connect();
@@ -79,7 +85,10 @@ export async function decisionLatency(o: {
           const e = (await o.serde.decode(o.topics.CREDIT_HOLDS, m.value)) as CreditHoldEvent;
           if (e.eventType !== 'OrderCreditApproved' && e.eventType !== 'OrderCreditHeld') continue;
           const at = sentAt.get(e.causationId ?? '');
-          if (at !== undefined) latencies.push(Number(m.timestamp) - at);
+          if (at === undefined) continue;
+          const latency = Number(m.timestamp) - at;
+          latencies.push(latency);
+          (bySecond[Math.floor((at - start) / 1000)] ??= []).push(latency);
         }
       },
     });
@@ -87,7 +96,7 @@ export async function decisionLatency(o: {
     await sleep(AFTER_JOIN_MS); // the new group's position (the end of the topic) is set before the first order
 
     const total = o.rate * o.seconds;
-    const start = Date.now();
+    start = Date.now();
     const occurredAt = orderClock(o.clock, o.historyEnd, start);
     let sent = 0;
     let shown = start;
@@ -130,7 +139,9 @@ export async function decisionLatency(o: {
       clock: o.clock,
       firstOrderAt: new Date(occurredAt(start)).toISOString(),
       orders: total,
-      decided: sorted.length, p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99), maxMs: sorted.at(-1) ?? Number.NaN };
+      decided: sorted.length, p50Ms: quantile(sorted, 0.5), p90Ms: quantile(sorted, 0.9), p99Ms: quantile(sorted, 0.99),
+      maxMs: sorted.at(-1) ?? Number.NaN,
+      p99BySecondMs: [...bySecond].map((l) => (l === undefined ? Number.NaN : quantile([...l].sort((a, b) => a - b), 0.99))) };
   } finally {
     await holds.disconnect();
   }

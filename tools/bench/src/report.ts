@@ -162,8 +162,9 @@ export function formatTable(r: BenchResult): string {
   for (const l of r.latency) {
     out.push(
       `order-to-decision latency at ${formatCount(l.rate)} orders/s, ${CLOCKS[l.clock]} (from ${l.firstOrderAt}): ` +
-        `p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (${formatCount(l.decided)} of ${formatCount(l.orders)} orders decided; ` +
-        `exposure CPU ${formatCount(l.cpuMicrosPerOrder)} µs/order, RSS ${mib(l.rssBytes)} MiB after)`,
+        `p50 ${l.p50Ms} ms, p90 ${l.p90Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms (${formatCount(l.decided)} of ${formatCount(l.orders)} orders decided; ` +
+        `exposure CPU ${formatCount(l.cpuMicrosPerOrder)} µs/order, RSS ${mib(l.rssBytes)} MiB after); ` +
+        `p99 of each second's orders: ${l.p99BySecondMs.map((v) => (Number.isNaN(v) ? '-' : String(v))).join(' ')} ms`,
     );
   }
   return `${out.join('\n')}\n`;

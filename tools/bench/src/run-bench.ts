@@ -204,7 +204,7 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
           const cpuMicrosPerOrder = Math.round(((after.cpuSeconds - before.cpuSeconds) * 1e6) / Math.max(1, run.orders));
           latency.push({ ...run, rate: options.rate, cpuMicrosPerOrder, rssBytes: after.rssBytes });
           endProgress();
-          ctx.say(`latency (${clock} clock): p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms (${formatCount(run.decided)} of ${formatCount(run.orders)} decided)`);
+          ctx.say(`latency (${clock} clock): p50 ${run.p50Ms} ms, p90 ${run.p90Ms} ms, p99 ${run.p99Ms} ms (${formatCount(run.decided)} of ${formatCount(run.orders)} decided)`);
         }
       });
     }

@@ -46,7 +46,7 @@ describe('formatTable', () => {
   });
 
   it('leaves a ratio out when its base was not measured, and adds each latency run with its clock', () => {
-    const run = { rate: 2000, orders: 40_000, decided: 39_990, p50Ms: 4, p99Ms: 31, maxMs: 80, cpuMicrosPerOrder: 120, rssBytes: 300 * 2 ** 20 };
+    const run = { rate: 2000, orders: 40_000, decided: 39_990, p50Ms: 4, p90Ms: 12, p99Ms: 31, maxMs: 80, p99BySecondMs: [40, Number.NaN, 25], cpuMicrosPerOrder: 120, rssBytes: 300 * 2 ** 20 };
     const table = formatTable(
       result([throughput('reporting', 10, { records: 10, ms: 1000 })], {
         latency: [
@@ -57,8 +57,8 @@ describe('formatTable', () => {
     );
     expect(table).toContain('| reporting service, end to end | 10 | 10 | - | - | - | - | - | - |');
     expect(table).toContain(
-      'at 2,000 orders/s, event time continuing the history (from 2024-03-01T00:00:00.001Z): p50 4 ms, p99 31 ms, max 80 ms ' +
-        '(39,990 of 40,000 orders decided; exposure CPU 120 µs/order, RSS 300 MiB after)',
+      'at 2,000 orders/s, event time continuing the history (from 2024-03-01T00:00:00.001Z): p50 4 ms, p90 12 ms, p99 31 ms, max 80 ms ' +
+        '(39,990 of 40,000 orders decided; exposure CPU 120 µs/order, RSS 300 MiB after); p99 of each second\'s orders: 40 - 25 ms',
     );
     expect(table).toContain('at 2,000 orders/s, wall-clock event time (from 2026-11-22T09:00:00.000Z): p50 9 ms');
   });
