@@ -20,6 +20,7 @@ import {
   DelinquencyEventTypes,
   ExposureEventTypes,
   InvoiceEventTypes,
+  NotificationEventTypes,
   OrderEventTypes,
   PaymentEventTypes,
   type CreditActionEvent,
@@ -30,6 +31,7 @@ import {
   type DelinquencyEvent,
   type ExposureEvent,
   type InvoiceEvent,
+  type NotificationEvent,
   type OrderEvent,
   type PaymentEvent,
 } from './events.generated.ts';
@@ -49,7 +51,8 @@ export type AnyEvent =
   | DelinquencyEvent
   | ExposureEvent
   | CreditScoreEvent
-  | CreditReviewEvent;
+  | CreditReviewEvent
+  | NotificationEvent;
 
 export type EventType = AnyEvent['eventType'];
 
@@ -131,6 +134,8 @@ export function topicRegistry(prefix: string) {
       prefix, 'o2c.credit-scores.v1', 'credit-scores.avsc', 'o2c.CreditScoreEvent', CreditScoreEventTypes, 'compact'),
     CREDIT_REVIEWS: avroTopic<CreditReviewEvent>(
       prefix, 'o2c.credit-reviews.v1', 'credit-reviews.avsc', 'o2c.CreditReviewEvent', CreditReviewEventTypes),
+    NOTIFICATIONS: avroTopic<NotificationEvent>(
+      prefix, 'o2c.notifications.v1', 'notifications.avsc', 'o2c.NotificationEvent', NotificationEventTypes),
     DLQ: Object.freeze({
       name: `${prefix}o2c.dlq.v1`,
       partitions: DEFAULT_PARTITIONS,
