@@ -53,7 +53,7 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
       if (clock.day !== null && day <= clock.day) return { out: [] };
       ws.set(CLOCK_ENTITY, { day });
       const out: DerivedRecord[] = [];
-      for (const id of ws.dueBy(day)) out.push(...this.take(ws, id, onDay(ws.get(id) as CustomerState, id, day, event, policy), tally));
+      for (const id of ws.dueBy(day)) out.push(...this.take(ws, id, onDay(ws.get(id) as CustomerState, id, day, policy), tally));
       return { out };
     }
     if (event.customerId === CLOCK_ENTITY) {

@@ -21,7 +21,8 @@ export interface Notice {
   customerId: string;
   /** Event time of the input that made it due. */
   occurredAt: number;
-  causationId: string;
+  /** The input that made it due; null when a business date did. */
+  causationId: string | null;
   asOfDate: number;
   facts: NoticeFacts;
   recipient: string | null;

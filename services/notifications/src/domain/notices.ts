@@ -11,7 +11,7 @@
 //   opt-out      a type not in the policy's enabledTypes, or in the profile's noticeOptOuts (or ALL), is decided but
 //                suppressed: nothing is issued, and it is not reconsidered
 // Every notice has a deterministic id (noticeIdOf: customer + business key) and is decided once (state.decided).
-import { dayOf } from '../../../../shared/time.ts';
+import { dayOf, startOfDay } from '../../../../shared/time.ts';
 import { LANGUAGES, noticeIdOf, noticeKey, type Language, type Notice, type NoticeFacts, type NoticeType } from './notice.ts';
 import { reminderLead, type NotificationPolicy } from './policy.ts';
 import { emptyState, type CustomerState, type NotificationInput, type Profile } from './state.ts';
@@ -25,7 +25,8 @@ export interface StepResult {
 }
 
 interface Cause {
-  eventId: string;
+  /** The input's id; null for a business date (which of the day's ticks moved it is not the notice's business). */
+  eventId: string | null;
   occurredAt: number;
   asOfDate: number;
 }
@@ -181,9 +182,9 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
 }
 
 /** Business date `day` reached: reminders now due; invoices due by then are forgotten. */
-export function onDay(prev: CustomerState, customerId: string, day: number, tick: { eventId: string; occurredAt: number }, policy: NotificationPolicy): StepResult {
+export function onDay(prev: CustomerState, customerId: string, day: number, policy: NotificationPolicy): StepResult {
   const r: StepResult = { state: clone(prev), out: [], suppressed: [] };
-  remind(r, customerId, day, { eventId: tick.eventId, occurredAt: tick.occurredAt, asOfDate: day }, policy);
+  remind(r, customerId, day, { eventId: null, occurredAt: startOfDay(day), asOfDate: day }, policy);
   forgetDue(r.state, day);
   return r;
 }

@@ -29,7 +29,7 @@ export class NotificationReplay {
       this.clockDay = day;
       const out: Notice[] = [];
       for (const id of [...this.states.keys()].sort()) {
-        const r = onDay(this.states.get(id)!, id, day, e, this.policy);
+        const r = onDay(this.states.get(id)!, id, day, this.policy);
         this.states.set(id, r.state);
         out.push(...r.out);
       }
