@@ -24,8 +24,11 @@ export interface TestSmtpServer {
   /** RCPT attempts answered with a refusal, per address. */
   readonly refused: Map<string, number>;
   refuse(address: string, code: number, times?: number): void;
-  /** Resolves once the next message's DATA arrived (it is in `received`); its answer waits for `release()`. */
-  holdNext(): Promise<{ release(): void }>;
+  /**
+   * Resolves once the next message (that `which` accepts) arrived: it is in `received`, its answer waits for
+   * `release()`.
+   */
+  holdNext(which?: (mail: ParsedMail) => boolean): Promise<{ release(): void }>;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   const received: Received[] = [];
   const refusals = new Map<string, Refusal>();
   const refused = new Map<string, number>();
-  let hold: ((held: { release(): void }) => void) | undefined;
+  let hold: { which: (mail: ParsedMail) => boolean; resolve: (held: { release(): void }) => void } | undefined;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -60,10 +63,13 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
               return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
             },
           });
-          const h = hold;
-          hold = undefined;
-          if (h) h({ release: () => callback() });
-          else callback();
+          const h = hold?.which(mail) ? hold : undefined;
+          if (h) {
+            hold = undefined;
+            h.resolve({ release: () => callback() });
+          } else {
+            callback();
+          }
         },
         (e: Error) => callback(e),
       );
@@ -76,7 +82,7 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     received,
     refused,
     refuse: (address, code, times = Number.POSITIVE_INFINITY) => refusals.set(address, { code, remaining: times }),
-    holdNext: () => new Promise((resolve) => (hold = resolve)),
+    holdNext: (which = () => true) => new Promise((resolve) => (hold = { which, resolve })),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
