@@ -75,12 +75,14 @@ function remind(r: StepResult, customerId: string, day: number, cause: Cause, po
   }
 }
 
-/** Invoices due by `day` can get no more reminders: forgotten, with their reminder keys and allocations. */
+/**
+ * Invoices due by `day` can get no more reminders: forgotten, with their allocations. Their reminder keys stay, so an
+ * invoice id issued again is not reminded twice.
+ */
 function forgetDue(s: CustomerState, day: number): void {
   const gone = new Set(Object.keys(s.invoices).filter((id) => s.invoices[id]!.dueDate <= day));
   if (gone.size === 0) return;
   for (const id of gone) delete s.invoices[id];
-  s.decided = s.decided.filter((k) => !(k.startsWith('R|') && gone.has(k.slice(2))));
   for (const [pid, allocs] of Object.entries(s.payments)) {
     const kept = allocs.filter(([inv]) => !gone.has(inv));
     if (kept.length === 0) delete s.payments[pid];

@@ -40,8 +40,8 @@ export interface CustomerState {
   probabilityBp: number | null;
   /**
    * Business keys (noticeKey) of the notices decided for this customer, sent or suppressed by an opt-out: a key is
-   * decided once, so a notice is never issued twice. Reminder keys go with their invoice once it is due; overdue and
-   * credit-hold keys stay (a re-opened invoice reaching a stage again must not be noticed twice).
+   * decided once, so a notice is never issued twice. Keys stay after their invoice is forgotten (an invoice re-issued,
+   * or re-opened and reaching a stage again, must not be noticed twice): a few bytes per invoice and stage.
    */
   decided: string[];
 }
