@@ -25,6 +25,8 @@ export const notificationsSpec = {
   SMTP_RETRY_INITIAL_MS: int({ default: 1000, min: 1 }),
   SMTP_RETRY_MAX_MS: int({ default: 60_000, min: 1 }),
   SMTP_TIMEOUT_MS: int({ default: 30_000, min: 100 }),
+  // A replay of history must not mail customers: notices older than this (event time against the wall clock) are not sent.
+  SMTP_MAX_NOTICE_AGE_DAYS: int({ default: 7, min: 0 }),
 };
 
 export type NotificationsConfig = Config<typeof notificationsSpec> & { readonly policy: NotificationPolicy };

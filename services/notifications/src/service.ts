@@ -12,6 +12,7 @@ import type { TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
 import { connectRedis } from '../../../shared/redis/connect.ts';
 import { StatefulService, type StatefulRule, type StatefulServiceOptions } from '../../../shared/stateful/stateful-service.ts';
+import { MS_PER_DAY } from '../../../shared/time.ts';
 import { Delivery } from './adapters/delivery.ts';
 import { DeliveryLog } from './adapters/delivery-log.ts';
 import { countDecided, createNotificationsMetrics } from './adapters/metrics.ts';
@@ -72,6 +73,7 @@ export function notificationsRule(topics: TopicRegistry, config: NotificationsCo
             metrics,
             logger: logger.child({ component: 'delivery' }),
             maxAttempts: config.SMTP_MAX_ATTEMPTS,
+            maxNoticeAgeMs: config.SMTP_MAX_NOTICE_AGE_DAYS * MS_PER_DAY,
             retryInitialMs: config.SMTP_RETRY_INITIAL_MS,
             retryMaxMs: config.SMTP_RETRY_MAX_MS,
             sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,

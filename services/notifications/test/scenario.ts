@@ -10,7 +10,8 @@ export const BOUNCE = 'bounce@c-bounce.example';
 export function scenario(): StreamEvent[] {
   resetIds();
   const events: StreamEvent[] = [
-    profile('C-EN', '2026-01-01', { limit: 10_000_00, terms: 30 }),
+    profile('C-EN', '2025-11-01', { limit: 10_000_00, terms: 30 }),
+    held('C-EN', 'O-0', '2025-12-01', 1_000_00), // long before the others: too old to mail when the service's clock says 6 February
     issued('C-EN', 'INV-A', '2026-01-02', '2026-02-01', 1_234_56), // reminder on 29 January
     issued('C-EN', 'INV-B', '2026-01-02', '2026-01-20', 500_00), // reminder on 17 January, then dunning
     issued('C-EN', 'INV-C', '2026-01-02', '2026-02-01', 80_00), // paid before its reminder: none
@@ -41,4 +42,6 @@ export function scenario(): StreamEvent[] {
   return events.map((e, i) => [e, i] as const).sort(([a, i], [b, j]) => a.occurredAt - b.occurredAt || i - j).map(([e]) => e);
 }
 
-export const SCENARIO_START = startOfDay(d('2026-01-01'));
+/** The wall clock the in-process test gives the service: just after the history; with 30 days' age, O-0 is stale. */
+export const SCENARIO_NOW = startOfDay(d('2026-02-06'));
+export const MAX_AGE_DAYS = 30;

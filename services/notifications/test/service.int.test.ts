@@ -2,7 +2,7 @@
 // of five customers on two partitions gives exactly the notices the core gives driven directly (ids and contents),
 // and exactly one e-mail per addressed notice, with its Message-ID, headers, subject and body; a mailbox that answers
 // 451 twice gets its message on the third attempt, one that answers 550 dead-letters it (NoticeDeliveryFailed,
-// counted), and a second delivery group reading the whole topic again sends nothing (the delivery log).
+// counted), a notice older than SMTP_MAX_NOTICE_AGE_DAYS is not mailed, and a second delivery group reading the whole topic again sends nothing (the delivery log).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationEvent } from '../../../shared/contracts/events.generated.ts';
 import { createLogger } from '../../../shared/logger.ts';
@@ -13,7 +13,7 @@ import { loadNotificationsConfig } from '../src/config.ts';
 import { defaultPolicy, NotificationReplay } from '../src/domain/index.ts';
 import { NotificationsService } from '../src/service.ts';
 import { metricValue, openSandbox, produceEvents, readNotifications, sandboxRecords, waitAllConsumed, type Sandbox } from './real-stack.ts';
-import { BOUNCE, FLAKY, scenario } from './scenario.ts';
+import { BOUNCE, FLAKY, MAX_AGE_DAYS, SCENARIO_NOW, scenario } from './scenario.ts';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 
 const PARTITIONS = 2;
@@ -34,11 +34,14 @@ const envOf = (groupId: string) => ({
   SMTP_MESSAGE_ID_DOMAIN: DOMAIN,
   SMTP_RETRY_INITIAL_MS: '20',
   SMTP_RETRY_MAX_MS: '100',
+  SMTP_MAX_NOTICE_AGE_DAYS: String(MAX_AGE_DAYS),
 });
+const stale = (e: NoticeEvent) => e.occurredAt < SCENARIO_NOW - MAX_AGE_DAYS * 86_400_000;
 const start = async (groupId: string) => {
   const s = new NotificationsService({
     config: loadNotificationsConfig(envOf(groupId)),
     logger: createLogger('notifications-test', { level: 'silent' }),
+    now: () => SCENARIO_NOW,
     onFatal: (e) => {
       throw e;
     },
@@ -48,7 +51,7 @@ const start = async (groupId: string) => {
 };
 const metrics = async (s: NotificationsService) => (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
 const delivered = (text: string) =>
-  ['sent', 'resent', 'dead', 'unaddressed', 'duplicate'].reduce((n, outcome) => n + (metricValue(text, 'o2c_notifications_deliveries_total', { outcome }) ?? 0), 0);
+  ['sent', 'resent', 'dead', 'unaddressed', 'stale', 'duplicate'].reduce((n, outcome) => n + (metricValue(text, 'o2c_notifications_deliveries_total', { outcome }) ?? 0), 0);
 
 beforeAll(async () => {
   box = await openSandbox(await getStack(), 'notifications-int', PARTITIONS);
@@ -77,10 +80,11 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
       return m;
     };
     expect(byCustomer(published)).toEqual(byCustomer(expected));
-    // What the history must give, named: 6 for C-EN, the reminder for C-DE (its hold opted out), one each for the others.
+    // What the history must give, named: 7 for C-EN, the reminder for C-DE (its hold opted out), one each for the others.
     expect(expected.map((e) => `${e.customerId} ${e.payload.noticeType} ${e.payload.invoiceId ?? e.payload.orderId ?? ''}${e.payload.stage ? ` ${e.payload.stage}` : ''}`).sort()).toEqual([
       'C-BOUNCE CREDIT_HOLD O-5',
       'C-DE PAYMENT_REMINDER INV-D',
+      'C-EN CREDIT_HOLD O-0',
       'C-EN CREDIT_HOLD O-1',
       'C-EN LIMIT_CHANGED ',
       'C-EN OVERDUE_NOTICE INV-B REMINDER_1',
@@ -92,8 +96,9 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     ]);
   });
 
-  it('mails every addressed notice exactly once, with the notice id as Message-ID and the rendered subject and body', () => {
-    const mailed = expected.filter((e) => e.payload.recipient !== null && e.payload.recipient !== BOUNCE);
+  it('mails every addressed notice exactly once, with the notice id as Message-ID and the rendered subject and body; a stale one not', () => {
+    const mailed = expected.filter((e) => e.payload.recipient !== null && e.payload.recipient !== BOUNCE && !stale(e));
+    expect(expected.filter(stale).map((e) => e.payload.orderId)).toEqual(['O-0']);
     expect(smtp.received).toHaveLength(mailed.length);
     const byMessageId = new Map(smtp.received.map((r) => [r.mail.messageId, r]));
     expect(byMessageId.size).toBe(mailed.length);
@@ -131,6 +136,7 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     expect(m('o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(8);
     expect(m('o2c_notifications_deliveries_total', { outcome: 'dead' })).toBe(1);
     expect(m('o2c_notifications_deliveries_total', { outcome: 'unaddressed' })).toBe(1);
+    expect(m('o2c_notifications_deliveries_total', { outcome: 'stale' })).toBe(1);
     expect(m('o2c_notifications_deliveries_total', { outcome: 'resent' })).toBe(0);
     expect(m('o2c_notifications_delivery_attempts_total', { result: 'transient' })).toBe(2);
     expect(m('o2c_notifications_delivery_attempts_total', { result: 'permanent' })).toBe(1);

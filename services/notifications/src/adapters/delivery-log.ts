@@ -10,13 +10,14 @@
 //   sent         the server accepted it (250 after DATA)
 //   dead         given up: 5xx, or SMTP_MAX_ATTEMPTS answers of 4xx; a NoticeDeliveryFailed was published
 //   unaddressed  the customer has no contactEmail: nothing to send
+//   stale        the notice's event time is older than SMTP_MAX_NOTICE_AGE_DAYS: a replay of history, not mailed
 import type { Redis } from 'ioredis';
 import { partitionKeys } from '../../../../shared/redis/keys.ts';
 
-export const DELIVERY_STATES = ['sending', 'retrying', 'sent', 'dead', 'unaddressed'] as const;
+export const DELIVERY_STATES = ['sending', 'retrying', 'sent', 'dead', 'unaddressed', 'stale'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 /** States after which a notice is never sent again. */
-export const FINAL_STATES: ReadonlySet<DeliveryState> = new Set(['sent', 'dead', 'unaddressed']);
+export const FINAL_STATES: ReadonlySet<DeliveryState> = new Set(['sent', 'dead', 'unaddressed', 'stale']);
 
 export interface DeliveryEntry {
   state: DeliveryState;

@@ -9,6 +9,8 @@
 //                last 4xx: a NoticeDeliveryFailed is published to the same topic, then the log says 'dead' (a crash
 //                in between publishes it again, same id). A server that cannot be reached is not the notice's
 //                fault: retried with the backoff until it answers, never dead-lettered.
+//   stale        a notice whose event time is more than maxNoticeAgeMs before the wall clock is not mailed (logged
+//                'stale'): replaying years of history through the service must not mail customers about them.
 //   offsets      committed after each notice (kafkajs autoCommit); a redelivered notice finds its log entry.
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { EventSerde } from '../../../../shared/contracts/serde.ts';
@@ -34,6 +36,8 @@ export interface DeliveryOptions {
   metrics: NotificationsMetrics;
   logger: Logger;
   maxAttempts: number;
+  /** A notice older than this (event time against the wall clock) is not mailed. */
+  maxNoticeAgeMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
   sessionTimeout: number;
@@ -100,6 +104,11 @@ export class Delivery {
     if (n.payload.recipient === null) {
       await log.set(partition, id, { state: 'unaddressed', attempts: 0, updatedAt: now(), error: null });
       metrics.deliveries.inc({ outcome: 'unaddressed' });
+      return;
+    }
+    if (entry === undefined && now() - n.occurredAt > this.o.maxNoticeAgeMs) {
+      await log.set(partition, id, { state: 'stale', attempts: 0, updatedAt: now(), error: null });
+      metrics.deliveries.inc({ outcome: 'stale' });
       return;
     }
     const resend = entry?.state === 'sending';

@@ -4,13 +4,13 @@ import { metricPrefix } from '../../../../shared/metrics.ts';
 import { NOTICE_TYPES } from '../domain/index.ts';
 import type { BatchTally } from './partition-domain.ts';
 
-export const DELIVERY_OUTCOMES = ['sent', 'dead', 'unaddressed', 'duplicate', 'resent'] as const;
+export const DELIVERY_OUTCOMES = ['sent', 'dead', 'unaddressed', 'stale', 'duplicate', 'resent'] as const;
 export const ATTEMPT_RESULTS = ['ok', 'transient', 'permanent', 'unavailable'] as const;
 
 export interface NotificationsMetrics {
   issued: Counter<'type'>;
   suppressed: Counter<'type'>;
-  /** sent, dead (the dead-letter state), unaddressed; duplicate: already final in the log; resent: found 'sending' (the crash window). */
+  /** sent, dead (the dead-letter state), unaddressed, stale; duplicate: already final in the log; resent: found 'sending' (the crash window). */
   deliveries: Counter<'outcome'>;
   attempts: Counter<'result'>;
   /** Records of the notifications topic the delivery could not decode (skipped, logged). */
