@@ -22,6 +22,8 @@ import { SERVICE, type NotificationsConfig } from './config.ts';
 
 /** The delivery log's key space: the service's, under a name of its own. */
 export const DELIVERY_KEYSPACE = `${SERVICE}-delivery`;
+/** How long past the maximum notice age a delivery log entry is kept (then the notice is stale anyway). */
+const DELIVERY_LOG_MARGIN_DAYS = 30;
 
 /** The notifications rule: its inputs, its core, its metrics, and the SMTP delivery when SMTP_HOST is set. */
 export function notificationsRule(topics: TopicRegistry, config: NotificationsConfig): StatefulRule<InputEvent, InputRecord, Entity> {
@@ -59,7 +61,7 @@ export function notificationsRule(topics: TopicRegistry, config: NotificationsCo
             topics,
             serde,
             producer: producers[0]!,
-            log: new DeliveryLog(redis, DELIVERY_KEYSPACE, config.REDIS_KEY_PREFIX),
+            log: new DeliveryLog(redis, DELIVERY_KEYSPACE, config.REDIS_KEY_PREFIX, (config.SMTP_MAX_NOTICE_AGE_DAYS + DELIVERY_LOG_MARGIN_DAYS) * MS_PER_DAY),
             sender: new SmtpSender({
               host: config.SMTP_HOST,
               port: config.SMTP_PORT,

@@ -144,6 +144,23 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     expect(m('o2c_notifications_notices_suppressed_total', { type: 'CREDIT_HOLD' })).toBe(1);
   });
 
+  it('keeps one delivery log entry per notice, in its final state, expiring 30 days after the maximum notice age', async () => {
+    const keys = await box.redis.keys(`${box.redisPrefix}:notifications-delivery:*`);
+    expect(keys).toHaveLength(expected.length);
+    const entryOf = async (noticeId: string) => {
+      const key = keys.find((k) => k.endsWith(`:e:${noticeId}`))!;
+      expect(key).toMatch(/:\{p[01]\}:e:/);
+      const fields = await box.redis.hgetall(key);
+      return { state: fields.state, attempts: fields.attempts, ttlMs: await box.redis.pttl(key) };
+    };
+    const states = await Promise.all(expected.map(async (e) => (await entryOf(e.eventId)).state));
+    expect(states.sort()).toEqual([...Array(8).fill('sent'), 'dead', 'stale', 'unaddressed'].sort());
+    const flaky = await entryOf(expected.find((e) => e.payload.recipient === FLAKY)!.eventId);
+    expect(flaky).toMatchObject({ state: 'sent', attempts: '3' });
+    expect(flaky.ttlMs).toBeGreaterThan((MAX_AGE_DAYS + 29) * 86_400_000);
+    expect(flaky.ttlMs).toBeLessThanOrEqual((MAX_AGE_DAYS + 30) * 86_400_000);
+  });
+
   it('a second delivery group reading the whole topic again sends nothing: every notice is final in the log', async () => {
     await service.stop();
     service = await start(`${box.groupId}-again`);

@@ -1,7 +1,8 @@
 // The delivery log: one Redis hash per notice, what the SMTP delivery knows of it. Redis rather than Postgres: the
 // service already keeps its state there (no second store to run or fence), a notice's entry is one key written with
 // one HSET (atomic, no transaction needed), and the key carries the notice partition's hash tag like every other key
-// (partitionKeys), so the layout runs on Redis Cluster. Run Redis with AOF (appendfsync everysec or always): an entry
+// (partitionKeys), so the layout runs on Redis Cluster. Entries expire 30 days after the maximum notice age (see
+// DeliveryLog), so the log holds weeks of notices, not the history. Run Redis with AOF (appendfsync everysec or always): an entry
 // lost with Redis would make that notice's e-mail go out again.
 //
 //   sending      an attempt is under way: its outcome is unknown until the next write (a crash here is the window:
@@ -27,12 +28,17 @@ export interface DeliveryEntry {
   error: string | null;
 }
 
+/**
+ * Entries expire `ttlMs` after their last write. Safe once ttlMs exceeds the delivery's maximum notice age: a notice
+ * redelivered after its entry expired is older than that age by then, so it is stale and not mailed again.
+ */
 export class DeliveryLog {
   constructor(
     private readonly redis: Redis,
     /** The key space: `<prefix>:<service>:{p<partition>}:e:<noticeId>`. */
     private readonly service: string,
     private readonly prefix: string,
+    private readonly ttlMs: number,
   ) {}
 
   key(partition: number, noticeId: string): string {
@@ -48,6 +54,8 @@ export class DeliveryLog {
   async set(partition: number, noticeId: string, e: DeliveryEntry): Promise<void> {
     const fields: Record<string, string> = { state: e.state, attempts: String(e.attempts), updatedAt: String(e.updatedAt) };
     if (e.error !== null) fields.error = e.error;
-    await this.redis.hset(this.key(partition, noticeId), fields);
+    const key = this.key(partition, noticeId);
+    // One MULTI: the entry and its expiry together (a crash cannot leave an entry that never expires).
+    await this.redis.multi().hset(key, fields).pexpire(key, this.ttlMs).exec();
   }
 }
