@@ -32,7 +32,8 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/** On `port` (a free one when 0). */
+export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const received: Received[] = [];
   const refusals = new Map<string, Refusal>();
   const refused = new Map<string, number>();
@@ -75,10 +76,9 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       );
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   return {
-    port,
+    port: (server.server.address() as AddressInfo).port,
     received,
     refused,
     refuse: (address, code, times = Number.POSITIVE_INFINITY) => refusals.set(address, { code, remaining: times }),
