@@ -58,5 +58,7 @@ export function countDecided(metrics: NotificationsMetrics, tally: BatchTally): 
   const byType = new Map<string, number>();
   for (const type of tally.issued.values()) byType.set(type, (byType.get(type) ?? 0) + 1);
   for (const [type, n] of byType) metrics.issued.inc({ type }, n);
-  for (const [type, n] of tally.suppressed) metrics.suppressed.inc({ type }, n);
+  const suppressed = new Map<string, number>();
+  for (const type of tally.suppressed.values()) suppressed.set(type, (suppressed.get(type) ?? 0) + 1);
+  for (const [type, n] of suppressed) metrics.suppressed.inc({ type }, n);
 }

@@ -9,7 +9,7 @@ import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import { wholeStateCodec } from '../../../../shared/stateful/state-codec.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
-import { nextWake, onDay, onInput, type CustomerState, type NotificationPolicy, type NoticeType, type StepResult, type StreamEvent } from '../domain/index.ts';
+import { nextWake, NOTICE_INPUTS, onDay, onInput, type CustomerState, type NotificationPolicy, type NoticeType, type StepResult, type StreamEvent } from '../domain/index.ts';
 import { noticeEvent } from './emit.ts';
 
 /** The partition-level entity's id; never a customer's (ticks carry customerId ''). */
@@ -24,10 +24,13 @@ export interface ClockEntity {
 
 export type Entity = ClockEntity | CustomerState;
 
-/** What one partition's batch decided: notices issued (id -> type) and suppressed by an opt-out, by type. */
+/**
+ * What one partition's batch decided: notices issued (id -> type) and suppressed by an opt-out (customer and key ->
+ * type), keyed so a batch recomputed after a stale commit counts once.
+ */
 export interface BatchTally {
   issued: Map<string, NoticeType>;
-  suppressed: Map<NoticeType, number>;
+  suppressed: Map<string, NoticeType>;
 }
 
 export class NotificationsDomain implements PartitionDomain<InputRecord, Entity> {
@@ -35,8 +38,10 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
 
   constructor(private readonly settings: { topics: Pick<TopicRegistry, 'NOTIFICATIONS'>; policy: NotificationPolicy }) {}
 
+  /** An input that cannot change anything (an approval, a cure, ...) loads nothing: most of credit-holds and delinquency. */
   entityIds({ event }: InputRecord): string[] {
-    return event.eventType === 'BusinessDateTick' ? [CLOCK_ENTITY] : [event.customerId, CLOCK_ENTITY];
+    if (event.eventType === 'BusinessDateTick') return [CLOCK_ENTITY];
+    return NOTICE_INPUTS.has(event.eventType) ? [event.customerId, CLOCK_ENTITY] : [];
   }
 
   dueUpTo({ event }: InputRecord): number | undefined {
@@ -56,6 +61,7 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
       for (const id of ws.dueBy(day)) out.push(...this.take(ws, id, onDay(ws.get(id) as CustomerState, id, day, policy), tally));
       return { out };
     }
+    if (!NOTICE_INPUTS.has(event.eventType)) return { out: [] };
     if (event.customerId === CLOCK_ENTITY) {
       return { out: [], rejected: { errorClass: 'InvalidEvent', message: `customerId '${CLOCK_ENTITY}' is reserved` } };
     }
@@ -79,7 +85,7 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
   private take(ws: WorkingSet<Entity>, id: string, r: StepResult, tally: BatchTally): DerivedRecord[] {
     ws.set(id, r.state);
     ws.setScore(id, nextWake(r.state, this.settings.policy));
-    for (const t of r.suppressed) tally.suppressed.set(t, (tally.suppressed.get(t) ?? 0) + 1);
+    for (const { key, type } of r.suppressed) tally.suppressed.set(`${id}|${key}`, type);
     return r.out.map((n) => {
       tally.issued.set(n.noticeId, n.facts.type);
       return { spec: this.settings.topics.NOTIFICATIONS, event: noticeEvent(n) };

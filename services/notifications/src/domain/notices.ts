@@ -20,8 +20,8 @@ import { render } from './templates.ts';
 export interface StepResult {
   state: CustomerState;
   out: Notice[];
-  /** Notices decided but not issued (an opt-out), by type. */
-  suppressed: NoticeType[];
+  /** Notices decided but not issued (an opt-out): their business keys and types. */
+  suppressed: Array<{ key: string; type: NoticeType }>;
 }
 
 interface Cause {
@@ -30,6 +30,12 @@ interface Cause {
   occurredAt: number;
   asOfDate: number;
 }
+
+/** The inputs that can change a customer's state or issue a notice; the others (approvals, cures, ...) change nothing. */
+export const NOTICE_INPUTS: ReadonlySet<NotificationInput['eventType']> = new Set<NotificationInput['eventType']>([
+  'CustomerCreditProfile', 'InvoiceIssued', 'InvoiceAdjusted', 'InvoiceVoided', 'InvoiceDisputed', 'DisputeResolved',
+  'PaymentReceived', 'PaymentReversed', 'CreditScoreUpdated', 'DunningStageReached', 'OrderCreditHeld',
+]);
 
 /** The language a customer's notices are written in: its profile's, when there are templates for it. */
 export function languageOf(profile: Profile | null, policy: NotificationPolicy): Language {
@@ -48,7 +54,7 @@ function decide(r: StepResult, customerId: string, facts: NoticeFacts, cause: Ca
   r.state.decided.push(key);
   const { profile } = r.state;
   if (optedOut(profile, facts.type, policy)) {
-    r.suppressed.push(facts.type);
+    r.suppressed.push({ key, type: facts.type });
     return;
   }
   const language = languageOf(profile, policy);
@@ -177,7 +183,7 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
       break;
     }
     default:
-      // Other delinquency, hold and receivables events give no notice.
+      // Not in NOTICE_INPUTS: other delinquency and hold events give no notice.
       break;
   }
   return r;
