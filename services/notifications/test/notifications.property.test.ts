@@ -8,7 +8,7 @@ import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
 import { noticeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
 import { NotificationsDomain, type Entity, type InputRecord } from '../src/adapters/partition-domain.ts';
-import { noticeIdOf, noticeKey, NotificationReplay, NOTICE_TYPES, validatePolicy, type Notice, type NotificationPolicy, type StreamEvent } from '../src/domain/index.ts';
+import { LANGUAGES, noticeIdOf, noticeKey, NotificationReplay, NOTICE_TYPES, render, validatePolicy, type Notice, type NotificationPolicy, type StreamEvent } from '../src/domain/index.ts';
 import { adjusted, disputed, dunning, held, issued, paid, profile, resetIds, resolved, reversed, score, tick, voided } from './fixtures.ts';
 import { modelNotices, type ModelPolicy } from './model.ts';
 
@@ -161,6 +161,22 @@ describe('the notifications core against the reference model', () => {
         expect(byId(throughDomain(events, policy))).toEqual(byId(replay));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('renders every notice in both languages with no hole: subject and body filled, no undefined or NaN', () => {
+    fc.assert(
+      fc.property(days, policies, (plan, policy) => {
+        for (const n of new NotificationReplay(policy).pushAll(history(plan))) {
+          for (const language of LANGUAGES) {
+            const r = render(n.facts, language, n.customerId);
+            expect(r.subject.length).toBeGreaterThan(0);
+            expect(r.body).toContain(n.customerId);
+            expect(`${r.subject}\n${r.body}`).not.toMatch(/undefined|NaN|\[object/);
+          }
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 
