@@ -9,6 +9,8 @@ export const notificationsSpec = {
   ...commonSpec(SERVICE, { httpPort: 9468 }),
   ...statefulSpec,
   NOTIFY_REMINDER_DAYS_BEFORE: int({ default: defaultPolicy.reminderDaysBefore, min: 0, max: 365 }),
+  // Per risk class, e.g. A:2,D:5,E:7 (class:days); a class not named takes NOTIFY_REMINDER_DAYS_BEFORE.
+  NOTIFY_REMINDER_DAYS_BY_CLASS: list({ default: [] }),
   NOTIFY_LIKELY_LATE_REMINDER_DAYS_BEFORE: int({ default: defaultPolicy.likelyLateReminderDaysBefore, min: 0, max: 365 }),
   NOTIFY_LIKELY_LATE_PROBABILITY_BP: int({ default: defaultPolicy.likelyLateProbabilityBp, min: 0, max: 10_000 }),
   NOTIFY_TYPES: list({ default: NOTICE_TYPES }),
@@ -39,9 +41,16 @@ export function loadNotificationsConfig(env: Record<string, string | undefined> 
   if ((c.SMTP_USERNAME === undefined) !== (c.SMTP_PASSWORD === undefined)) {
     throw new ConfigError(['SMTP_USERNAME and SMTP_PASSWORD: set both or neither']);
   }
+  const byClass = new Map<string, number>();
+  for (const item of c.NOTIFY_REMINDER_DAYS_BY_CLASS) {
+    const m = /^([^:\s]+):(\d{1,3})$/.exec(item.trim());
+    if (!m || byClass.has(m[1]!)) throw new ConfigError([`NOTIFY_REMINDER_DAYS_BY_CLASS: '${item}' must be class:days, each class once (e.g. D:5,E:7)`]);
+    byClass.set(m[1]!, Number(m[2]));
+  }
   try {
     const policy = validatePolicy({
       reminderDaysBefore: c.NOTIFY_REMINDER_DAYS_BEFORE,
+      reminderDaysByClass: byClass,
       likelyLateReminderDaysBefore: c.NOTIFY_LIKELY_LATE_REMINDER_DAYS_BEFORE,
       likelyLateProbabilityBp: c.NOTIFY_LIKELY_LATE_PROBABILITY_BP,
       enabledTypes: new Set(c.NOTIFY_TYPES as NoticeType[]),

@@ -22,11 +22,14 @@ describe('notifications configuration', () => {
     });
     expect(c.policy).toMatchObject({ reminderDaysBefore: 5, likelyLateReminderDaysBefore: 10, likelyLateProbabilityBp: 4000, defaultLanguage: 'de' });
     expect([...c.policy.enabledTypes]).toEqual(['PAYMENT_REMINDER', 'OVERDUE_NOTICE']);
+    expect([...loadNotificationsConfig({ ...base, NOTIFY_REMINDER_DAYS_BY_CLASS: 'A:1, E:10' }).policy.reminderDaysByClass]).toEqual([['A', 1], ['E', 10]]);
     expect(c.SMTP_HOST).toBe('mail.example');
   });
 
   it('stops on a bad value, naming the variable', () => {
     expect(() => loadNotificationsConfig({ ...base, NOTIFY_TYPES: 'PAYMENT_REMINDER,SMS' })).toThrow(/NOTIFY_TYPES.*SMS/);
+    expect(() => loadNotificationsConfig({ ...base, NOTIFY_REMINDER_DAYS_BY_CLASS: 'E=7' })).toThrow(/NOTIFY_REMINDER_DAYS_BY_CLASS/);
+    expect(() => loadNotificationsConfig({ ...base, NOTIFY_REMINDER_DAYS_BY_CLASS: 'E:7,E:8' })).toThrow(/NOTIFY_REMINDER_DAYS_BY_CLASS/);
     expect(() => loadNotificationsConfig({ ...base, NOTIFY_REMINDER_DAYS_BEFORE: '7', NOTIFY_LIKELY_LATE_REMINDER_DAYS_BEFORE: '3' })).toThrow(ConfigError);
     expect(() => loadNotificationsConfig({ ...base, NOTIFY_DEFAULT_LANGUAGE: 'fr' })).toThrow(/NOTIFY_DEFAULT_LANGUAGE/);
     expect(() => loadNotificationsConfig({ ...base, SMTP_USERNAME: 'u' })).toThrow(/SMTP_PASSWORD/);

@@ -34,12 +34,13 @@ export interface ProfileOptions {
   language?: string | null;
   optOuts?: string[] | null;
   currency?: string;
+  riskClass?: string;
 }
 
 export const profile = (c: string, at: string | number, o: ProfileOptions = {}) =>
   env('CustomerCreditProfile', c, at, {
     creditLimit: o.limit ?? 100_000_00, currency: o.currency ?? 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: o.terms ?? 30,
-    riskClass: 'C', manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
+    riskClass: o.riskClass ?? 'C', manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
     contactEmail: o.email === undefined ? `ap@${c.toLowerCase()}.example` : o.email, language: o.language ?? null, noticeOptOuts: o.optOuts ?? null,
   }, 6);
 
@@ -67,9 +68,9 @@ export const dunning = (c: string, invoiceId: string, stage: string, asOf: strin
 export const overdue = (c: string, invoiceId: string, asOf: string | number, due: string | number, openAmount: number) =>
   env('InvoiceOverdue', c, asOf, { invoiceId, dueDate: day(due), asOfDate: day(asOf), daysPastDue: day(asOf) - day(due), openAmount, currency: 'EUR' }, 0);
 
-export const score = (c: string, at: string | number, probabilityBp: number) =>
+export const score = (c: string, at: string | number, probabilityBp: number, riskClass = 'C') =>
   env('CreditScoreUpdated', c, at, {
-    asOfDate: day(at), score: 70, probabilityBp, riskClass: 'C', factors: [], proposedLimit: 0, limitReason: 'test', currentLimit: 0,
+    asOfDate: day(at), score: 70, probabilityBp, riskClass, factors: [], proposedLimit: 0, limitReason: 'test', currentLimit: 0,
     currency: 'EUR', utilisationBp: 0, segment: 'SLOW', sizeBand: 'SMALL', annualSales: 0, modelVersion: 'test', issuedInvoice: null,
   }, 1);
 

@@ -5,6 +5,7 @@ import type { StreamEvent } from '../src/domain/index.ts';
 
 export interface ModelPolicy {
   days: number;
+  byClass: ReadonlyMap<string, number>;
   likelyLateDays: number;
   likelyLateBp: number;
   enabled: ReadonlySet<string>;
@@ -20,8 +21,9 @@ interface Invoice {
 }
 
 interface Customer {
-  profile: { limit: number; currency: string; terms: number; email: string | null; language: string | null; optOuts: string[] } | null;
+  profile: { limit: number; currency: string; terms: number; riskClass: string; email: string | null; language: string | null; optOuts: string[] } | null;
   prob: number | null;
+  scoredClass: string | null;
   invoices: Map<string, Invoice>;
   /** payment id -> allocations to invoices known when it arrived; reversed payments are dropped. */
   payments: Map<string, Array<[string, number]>>;
@@ -37,7 +39,7 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
   let clock: number | null = null;
   const customer = (id: string): Customer => {
     let c = customers.get(id);
-    if (!c) customers.set(id, (c = { profile: null, prob: null, invoices: new Map(), payments: new Map(), decided: new Set() }));
+    if (!c) customers.set(id, (c = { profile: null, prob: null, scoredClass: null, invoices: new Map(), payments: new Map(), decided: new Set() }));
     return c;
   };
   const open = (c: Customer, id: string): number => {
@@ -56,7 +58,9 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
     out.push([cid, type, key, day, c.profile?.email ?? '-', language, amount ?? '-'].join(' '));
   };
   const remindAll = (cid: string, c: Customer, day: number) => {
-    const lead = c.prob !== null && c.prob >= p.likelyLateBp ? p.likelyLateDays : p.days;
+    const cls = c.scoredClass ?? c.profile?.riskClass;
+    const base = cls !== undefined && p.byClass.has(cls) ? p.byClass.get(cls)! : p.days;
+    const lead = c.prob !== null && c.prob >= p.likelyLateBp ? Math.max(base, p.likelyLateDays) : base;
     for (const id of [...c.invoices.keys()].sort()) {
       const inv = c.invoices.get(id)!;
       const amount = open(c, id);
@@ -78,7 +82,7 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
       case 'CustomerCreditProfile': {
         const before = c.profile;
         const q = e.payload;
-        c.profile = { limit: q.creditLimit, currency: q.currency, terms: q.paymentTermsDays, email: q.contactEmail ?? null, language: q.language ?? null, optOuts: q.noticeOptOuts ?? [] };
+        c.profile = { limit: q.creditLimit, currency: q.currency, terms: q.paymentTermsDays, riskClass: q.riskClass, email: q.contactEmail ?? null, language: q.language ?? null, optOuts: q.noticeOptOuts ?? [] };
         if (before && before.terms !== q.paymentTermsDays) notice(e.customerId, c, 'TERMS_CHANGED', `T|${e.eventId}`, eventDay, null);
         if (before && (before.limit !== q.creditLimit || before.currency !== q.currency)) notice(e.customerId, c, 'LIMIT_CHANGED', `L|${e.eventId}`, eventDay, q.creditLimit);
         break;
@@ -112,6 +116,7 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
         break;
       case 'CreditScoreUpdated':
         c.prob = e.payload.probabilityBp;
+        c.scoredClass = e.payload.riskClass;
         break;
       case 'DunningStageReached':
         notice(e.customerId, c, 'OVERDUE_NOTICE', `O|${e.payload.invoiceId}|${e.payload.stage}`, e.payload.asOfDate, e.payload.openAmount);

@@ -16,13 +16,13 @@ const D0 = 20_454; // 2026-01-01
 const CUSTOMERS = ['A', 'B', 'C'];
 
 type Step =
-  | { k: 'profile'; c: number; limit: number; terms: number; email: boolean; language: string | null; optOuts: string[] }
+  | { k: 'profile'; c: number; limit: number; terms: number; email: boolean; language: string | null; optOuts: string[]; cls: string }
   | { k: 'issue'; c: number; due: number; amount: number }
   | { k: 'pay'; c: number; inv: number; amount: number }
   | { k: 'reverse'; c: number; pay: number }
   | { k: 'adjust'; c: number; inv: number; amount: number }
   | { k: 'void' | 'dispute' | 'resolve'; c: number; inv: number }
-  | { k: 'score'; c: number; bp: number }
+  | { k: 'score'; c: number; bp: number; cls: string }
   | { k: 'dunning'; c: number; inv: number; stage: string; dpd: number }
   | { k: 'hold'; c: number; order: number; amount: number };
 
@@ -31,13 +31,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({
     k: fc.constant('profile' as const), c, limit: fc.constantFrom(1_000_00, 2_000_00), terms: fc.constantFrom(14, 30), email: fc.boolean(),
     language: fc.constantFrom(null, 'en', 'de', 'de-AT', 'fr'), optOuts: fc.subarray(['ALL', ...NOTICE_TYPES], { maxLength: 2 }),
+    cls: fc.constantFrom('A', 'C', 'E'),
   }),
   fc.record({ k: fc.constant('issue' as const), c, due: fc.integer({ min: 0, max: 14 }), amount: fc.integer({ min: 0, max: 500_00 }) }),
   fc.record({ k: fc.constant('pay' as const), c, inv: fc.nat(8), amount: fc.integer({ min: 1, max: 500_00 }) }),
   fc.record({ k: fc.constant('reverse' as const), c, pay: fc.nat(8) }),
   fc.record({ k: fc.constant('adjust' as const), c, inv: fc.nat(8), amount: fc.integer({ min: -300_00, max: 100_00 }) }),
   fc.record({ k: fc.constantFrom('void' as const, 'dispute' as const, 'resolve' as const), c, inv: fc.nat(8) }),
-  fc.record({ k: fc.constant('score' as const), c, bp: fc.constantFrom(500, 4_999, 5_000, 8_000) }),
+  fc.record({ k: fc.constant('score' as const), c, bp: fc.constantFrom(500, 4_999, 5_000, 8_000), cls: fc.constantFrom('A', 'C', 'E') }),
   fc.record({ k: fc.constant('dunning' as const), c, inv: fc.nat(8), stage: fc.constantFrom('REMINDER_1', 'REMINDER_2'), dpd: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ k: fc.constant('hold' as const), c, order: fc.nat(5), amount: fc.integer({ min: 1, max: 900_00 }) }),
 );
@@ -58,7 +59,7 @@ function history(plan: Array<{ ticked: boolean; steps: Step[] }>): StreamEvent[]
       const inv = (n: number) => invoices[s.c]![n % Math.max(1, invoices[s.c]!.length)] ?? `${cid}-none`;
       switch (s.k) {
         case 'profile':
-          events.push(profile(cid, day, { limit: s.limit, terms: s.terms, email: s.email ? `ap@${cid}.example` : null, language: s.language, optOuts: s.optOuts }));
+          events.push(profile(cid, day, { limit: s.limit, terms: s.terms, email: s.email ? `ap@${cid}.example` : null, language: s.language, optOuts: s.optOuts, riskClass: s.cls }));
           break;
         case 'issue': {
           const id = `${cid}-I${invoices[s.c]!.length}`;
@@ -88,7 +89,7 @@ function history(plan: Array<{ ticked: boolean; steps: Step[] }>): StreamEvent[]
           events.push(resolved(cid, inv(s.inv), day));
           break;
         case 'score':
-          events.push(score(cid, day, s.bp));
+          events.push(score(cid, day, s.bp, s.cls));
           break;
         case 'dunning':
           events.push(dunning(cid, inv(s.inv), s.stage, day, s.dpd, 100_00));
@@ -103,14 +104,15 @@ function history(plan: Array<{ ticked: boolean; steps: Step[] }>): StreamEvent[]
 }
 
 const policies: fc.Arbitrary<NotificationPolicy> = fc
-  .record({ days: fc.integer({ min: 0, max: 5 }), extra: fc.integer({ min: 0, max: 5 }), bp: fc.constantFrom(0, 5_000, 10_000), off: fc.subarray([...NOTICE_TYPES], { maxLength: 2 }), lang: fc.constantFrom('en' as const, 'de' as const) })
+  .record({ days: fc.integer({ min: 0, max: 5 }), extra: fc.integer({ min: 0, max: 5 }), classE: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }), classA: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), bp: fc.constantFrom(0, 5_000, 10_000), off: fc.subarray([...NOTICE_TYPES], { maxLength: 2 }), lang: fc.constantFrom('en' as const, 'de' as const) })
   .map((p) => validatePolicy({
     reminderDaysBefore: p.days, likelyLateReminderDaysBefore: p.days + p.extra, likelyLateProbabilityBp: p.bp,
+    reminderDaysByClass: new Map([...(p.classE === undefined ? [] : [['E', p.classE] as const]), ...(p.classA === undefined ? [] : [['A', p.classA] as const])]),
     enabledTypes: new Set(NOTICE_TYPES.filter((t) => !p.off.includes(t))), defaultLanguage: p.lang,
   }));
 
 const modelPolicy = (p: NotificationPolicy): ModelPolicy => ({
-  days: p.reminderDaysBefore, likelyLateDays: p.likelyLateReminderDaysBefore, likelyLateBp: p.likelyLateProbabilityBp, enabled: p.enabledTypes, defaultLanguage: p.defaultLanguage,
+  days: p.reminderDaysBefore, byClass: p.reminderDaysByClass, likelyLateDays: p.likelyLateReminderDaysBefore, likelyLateBp: p.likelyLateProbabilityBp, enabled: p.enabledTypes, defaultLanguage: p.defaultLanguage,
 });
 
 const describeNotice = (n: Notice) => {

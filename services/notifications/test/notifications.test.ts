@@ -50,6 +50,24 @@ describe('payment reminders', () => {
     ]);
   });
 
+  it('N per risk class: the latest score\'s class, else the profile\'s; a likely late payer at least the likely-late N', () => {
+    const policy = validatePolicy({ ...defaultPolicy, reminderDaysByClass: new Map([['A', 1], ['E', 10]]) });
+    const out = run([
+      profile('PA', '2026-01-01', { riskClass: 'A' }), // class A by its profile: 1 day
+      profile('SE', '2026-01-01', { riskClass: 'A' }),
+      score('SE', '2026-01-02', 1_000, 'E'), // scored E: 10 days, whatever the profile says
+      profile('LA', '2026-01-01', { riskClass: 'A' }),
+      score('LA', '2026-01-02', 9_000, 'A'), // class A but likely late: 7 days
+      ...['PA', 'SE', 'LA'].map((c) => issued(c, `${c}-1`, '2026-01-03', '2026-02-01', 100_00)),
+      ...ticks('2026-01-15', '2026-02-01'),
+    ], policy);
+    expect(out.map(row)).toEqual([
+      'SE PAYMENT_REMINDER SE-1 on 2026-01-22 to ap@se.example (en)',
+      'LA PAYMENT_REMINDER LA-1 on 2026-01-25 to ap@la.example (en)',
+      'PA PAYMENT_REMINDER PA-1 on 2026-01-31 to ap@pa.example (en)',
+    ]);
+  });
+
   it('none for an invoice paid or credited in full, voided or disputed before; a reversal or a rejected dispute brings it back', () => {
     const out = run([
       profile('C1', '2026-01-01'),

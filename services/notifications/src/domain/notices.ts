@@ -2,8 +2,9 @@
 //
 //   reminder     an open, undisputed invoice gets one PAYMENT_REMINDER on the first business date D with
 //                due - N <= D < due (checked at each tick, and at issue against the current business date); N is
-//                reminderDaysBefore, likelyLateReminderDaysBefore when the customer's latest late-payment
-//                probability is at least likelyLateProbabilityBp
+//                the customer's risk class's (reminderDaysByClass: the latest score's class, else the profile's) or
+//                reminderDaysBefore; at least likelyLateReminderDaysBefore when its latest late-payment probability is
+//                at least likelyLateProbabilityBp
 //   overdue      a DunningStageReached gives one OVERDUE_NOTICE per invoice and stage
 //   terms/limit  a profile whose paymentTermsDays (creditLimit) differs from the previous profile's gives one
 //                TERMS_CHANGED (LIMIT_CHANGED); the first profile gives none
@@ -71,9 +72,13 @@ function decide(r: StepResult, customerId: string, facts: NoticeFacts, cause: Ca
   });
 }
 
+/** The customer's reminder lead: by its class (the latest score's, else the profile's) and late-payment probability. */
+const leadOf = (s: CustomerState, policy: NotificationPolicy): number =>
+  reminderLead(policy, s.probabilityBp, s.scoredClass ?? s.profile?.riskClass ?? null);
+
 /** Reminders due on business date `day`, in invoice-id order. */
 function remind(r: StepResult, customerId: string, day: number, cause: Cause, policy: NotificationPolicy): void {
-  const lead = reminderLead(policy, r.state.probabilityBp);
+  const lead = leadOf(r.state, policy);
   for (const id of Object.keys(r.state.invoices).sort()) {
     const inv = r.state.invoices[id]!;
     if (inv.open <= 0 || inv.disputed || day < inv.dueDate - lead || day >= inv.dueDate) continue;
@@ -113,6 +118,7 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
         creditLimit: p.creditLimit,
         currency: p.currency,
         paymentTermsDays: p.paymentTermsDays,
+        riskClass: p.riskClass,
         contactEmail: p.contactEmail ?? null,
         language: p.language ?? null,
         optOuts: [...(p.noticeOptOuts ?? [])],
@@ -168,6 +174,7 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
     }
     case 'CreditScoreUpdated':
       s.probabilityBp = input.payload.probabilityBp;
+      s.scoredClass = input.payload.riskClass;
       break;
     case 'DunningStageReached': {
       const p = input.payload;
@@ -199,7 +206,7 @@ export function onDay(prev: CustomerState, customerId: string, day: number, poli
 
 /** The next business date the customer needs a look (its index score): the earliest reminder date, null if none. */
 export function nextWake(s: CustomerState, policy: NotificationPolicy): number | null {
-  const lead = reminderLead(policy, s.probabilityBp);
+  const lead = leadOf(s, policy);
   let wake: number | null = null;
   for (const [id, inv] of Object.entries(s.invoices)) {
     // An invoice that cannot be reminded now (paid, disputed, reminded) is still woken on its due date, to be forgotten.

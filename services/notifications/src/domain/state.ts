@@ -18,6 +18,7 @@ export interface Profile {
   creditLimit: number;
   currency: string;
   paymentTermsDays: number;
+  riskClass: string;
   contactEmail: string | null;
   language: string | null;
   /** Notice types the customer opted out of, or 'ALL'. */
@@ -38,6 +39,8 @@ export interface CustomerState {
   /** Allocations of payments to invoices still tracked, by payment id: what a reversal gives back. */
   payments: Record<string, Array<[invoiceId: string, amount: number]>>;
   probabilityBp: number | null;
+  /** The latest score's risk class; null before the first score. */
+  scoredClass: string | null;
   /**
    * Business keys (noticeKey) of the notices decided for this customer, sent or suppressed by an opt-out: a key is
    * decided once, so a notice is never issued twice. Keys stay after their invoice is forgotten (an invoice re-issued,
@@ -46,4 +49,4 @@ export interface CustomerState {
   decided: string[];
 }
 
-export const emptyState = (): CustomerState => ({ profile: null, invoices: {}, payments: {}, probabilityBp: null, decided: [] });
+export const emptyState = (): CustomerState => ({ profile: null, invoices: {}, payments: {}, probabilityBp: null, scoredClass: null, decided: [] });
