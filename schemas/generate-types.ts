@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 type Schema = string | Schema[] | { type: string | Schema; [k: string]: unknown };
-interface Field { name: string; type: Schema; doc?: string }
+// tsOptional: a field added to a record producers already write, with a default; producers may leave it out (the
+// encoder writes the default), readers always get it (the decoder fills the default in).
+interface Field { name: string; type: Schema; doc?: string; tsOptional?: boolean }
 
 const ENVELOPE_FIELDS = ['eventId', 'eventType', 'occurredAt', 'customerId', 'source', 'causationId', 'payload'];
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,7 +45,7 @@ export function generateTypes(schemaDir: string = here): string {
         const name = shortName(s.name as string);
         const fields = (s.fields as Field[]).map((f) => {
           const doc = f.doc ? `  /** ${f.doc} */\n` : '';
-          return `${doc}  ${f.name}: ${tsType(f.type)};`;
+          return `${doc}  ${f.name}${f.tsOptional ? '?' : ''}: ${tsType(f.type)};`;
         });
         const doc = s.doc ? `/** ${s.doc as string} */\n` : '';
         declare(name, `${doc}export interface ${name} {\n${fields.join('\n')}\n}`);

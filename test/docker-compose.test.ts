@@ -16,6 +16,7 @@ import { delinquencySpec, loadDelinquencyConfig } from '../services/delinquency/
 import { exposureSpec, loadExposureConfig, policyOf } from '../services/exposure/src/config.ts';
 import { loadReportingConfig, reportingSpec } from '../services/reporting/src/config.ts';
 import { loadScoringConfig, scoringSpec } from '../services/scoring/src/config.ts';
+import { loadNotificationsConfig, notificationsSpec } from '../services/notifications/src/config.ts';
 import { toolSpec } from '../tools/lib/tool-config.ts';
 import { parseSimulatorArgs } from '../tools/simulator/src/options.ts';
 import { buildsSource, sourceOfBuilt } from './packaging.ts';
@@ -73,9 +74,10 @@ const PROGRAMS: Record<string, { spec: Spec; load: (env: Record<string, string>)
   delinquency: { spec: delinquencySpec, load: (env) => loadDelinquencyConfig(env) },
   reporting: { spec: reportingSpec, load: (env) => loadReportingConfig(env) },
   scoring: { spec: scoringSpec, load: (env) => loadScoringConfig(env) },
+  notifications: { spec: notificationsSpec, load: (env) => loadNotificationsConfig(env) },
   simulator: { spec: toolSpec('simulator'), load: (env) => loadConfig(toolSpec('simulator'), env) },
 };
-const SERVICES = ['exposure', 'delinquency', 'reporting', 'scoring'] as const;
+const SERVICES = ['exposure', 'delinquency', 'reporting', 'scoring', 'notifications'] as const;
 
 /** Host paths of the bind mounts (`./host:/container[:ro]`), by container path. */
 function bindMounts(s: ComposeService): { host: string; container: string }[] {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createRegistry, createRunnerMetrics, metricPrefix, SHARED_METRICS } from '../shared/metrics.ts';
 import { createDelinquencyMetrics } from '../services/delinquency/src/adapters/metrics.ts';
 import { createExposureMetrics } from '../services/exposure/src/adapters/metrics.ts';
+import { createNotificationsMetrics } from '../services/notifications/src/adapters/metrics.ts';
 import { createSinkMetrics } from '../services/reporting/src/adapters/metrics.ts';
 
 const none = async () => new Map<number, number>();
@@ -23,6 +24,12 @@ const registries: Record<string, () => Registry> = {
     const r = createRegistry('delinquency');
     createRunnerMetrics(r, 'delinquency');
     createDelinquencyMetrics(r, 'delinquency', { outboxLengths: none, clocks: async () => new Map() });
+    return r;
+  },
+  notifications: () => {
+    const r = createRegistry('notifications');
+    createRunnerMetrics(r, 'notifications');
+    createNotificationsMetrics(r, 'notifications', none);
     return r;
   },
   reporting: () => {

@@ -120,5 +120,22 @@ export const collectionsAging: Dashboard = dashboard({
         GROUP BY 1, 2
         ORDER BY 1`, 'time_series')],
     ],
+    [
+      {
+        type: 'table', title: 'Collections worklist', w: 24, h: 9,
+        description:
+          'Whom to contact today (as of the latest business date), ranked by expected loss: undisputed overdue amount x days past due x the latest late-payment probability (1 unscored); disputes are listed, not chased. The last dunning stage reached is the last overdue notice sent.',
+        columnUnits: { 'Overdue': 'short', 'Disputed': 'short', 'Worst days past due': 'd', 'Late probability': 'percentunit' },
+      },
+      [sqlTarget(sql`
+        SELECT rank AS "Rank", customer_id AS "Customer", expected_loss AS "Expected loss", overdue_minor / 100.0 AS "Overdue",
+               overdue_invoices AS "Overdue invoices", worst_dpd AS "Worst days past due", late_probability AS "Late probability",
+               disputed_minor / 100.0 AS "Disputed", coalesce(last_dunning_stage, '') AS "Last dunning stage",
+               last_dunning_date AS "Last dunning"
+        FROM reporting.collections_worklist
+        WHERE currency = ${CURRENCY}
+        ORDER BY rank
+        LIMIT 25`, 'table')],
+    ],
   ]),
 });

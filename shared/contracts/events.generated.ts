@@ -232,6 +232,12 @@ export interface CustomerCreditProfile {
   parentCustomerId: null | string;
   changedBy: string;
   changeReason: null | string;
+  /** Where customer notices go (services/notifications); none: notices are rendered but not mailed. */
+  contactEmail?: null | string;
+  /** Language of the customer's notices, e.g. en, de (BCP 47 primary tag); none: the notifications service's default. */
+  language?: null | string;
+  /** Notice types the customer does not want (PAYMENT_REMINDER, OVERDUE_NOTICE, TERMS_CHANGED, LIMIT_CHANGED, CREDIT_HOLD), or ALL. */
+  noticeOptOuts?: null | Array<string>;
 }
 
 export interface InvoiceOverdue {
@@ -348,6 +354,44 @@ export interface BusinessDateTick {
   businessDate: number /* date */;
 }
 
+export type NoticeType = 'PAYMENT_REMINDER' | 'OVERDUE_NOTICE' | 'TERMS_CHANGED' | 'LIMIT_CHANGED' | 'CREDIT_HOLD';
+
+export interface CustomerNoticeIssued {
+  noticeType: NoticeType;
+  /** Reminders and overdue notices. */
+  invoiceId: null | string;
+  /** Credit-hold notices. */
+  orderId: null | string;
+  /** Overdue notices: the dunning stage, e.g. REMINDER_1. */
+  stage: null | string;
+  /** Business date the notice was decided on. */
+  asOfDate: number /* date */;
+  dueDate: null | number /* date */;
+  /** Minor units: open amount, order amount or new limit. */
+  amount: null | number;
+  currency: null | string;
+  /** Language the notice is rendered in (en, de). */
+  language: string;
+  /** The profile's contactEmail; none: rendered, not mailed. */
+  recipient: null | string;
+  subject: string;
+  /** Plain text. */
+  body: string;
+}
+
+/** The delivery gave up on a notice (retries exhausted or a permanent SMTP refusal): its dead-letter state. */
+export interface NoticeDeliveryFailed {
+  noticeId: string /* uuid */;
+  noticeType: NoticeType;
+  recipient: string;
+  attempts: number;
+  /** The server refused it for good (5xx) rather than retries running out. */
+  permanent: boolean;
+  lastError: string;
+  /** Wall clock. */
+  failedAt: number /* timestamp-millis */;
+}
+
 export interface OrderPlaced {
   orderId: string;
   /** Order value, minor units. */
@@ -448,6 +492,12 @@ export type InvoiceEvent =
   | Envelope<'DisputeResolved', DisputeResolved>
   | Envelope<'BusinessDateTick', BusinessDateTick>;
 export const InvoiceEventTypes = ['InvoiceIssued', 'InvoiceAdjusted', 'InvoiceVoided', 'InvoiceDisputed', 'DisputeResolved', 'BusinessDateTick'] as const;
+
+/** notifications.avsc: one envelope per payload type, discriminated by eventType. */
+export type NotificationEvent =
+  | Envelope<'CustomerNoticeIssued', CustomerNoticeIssued>
+  | Envelope<'NoticeDeliveryFailed', NoticeDeliveryFailed>;
+export const NotificationEventTypes = ['CustomerNoticeIssued', 'NoticeDeliveryFailed'] as const;
 
 /** orders.avsc: one envelope per payload type, discriminated by eventType. */
 export type OrderEvent =

@@ -21,6 +21,7 @@ import {
   DelinquencyEventTypes,
   ExposureEventTypes,
   InvoiceEventTypes,
+  NotificationEventTypes,
   OrderEventTypes,
   PaymentEventTypes,
   type CreditActionEvent,
@@ -32,6 +33,7 @@ import {
   type DelinquencyEvent,
   type ExposureEvent,
   type InvoiceEvent,
+  type NotificationEvent,
   type OrderEvent,
   type PaymentEvent,
 } from './events.generated.ts';
@@ -52,7 +54,8 @@ export type AnyEvent =
   | DelinquencyEvent
   | ExposureEvent
   | CreditScoreEvent
-  | CreditReviewEvent;
+  | CreditReviewEvent
+  | NotificationEvent;
 
 export type EventType = AnyEvent['eventType'];
 
@@ -146,6 +149,8 @@ export function topicRegistry(prefix: string) {
       prefix, 'o2c.credit-scores.v1', 'credit-scores.avsc', 'o2c.CreditScoreEvent', CreditScoreEventTypes, 'compact'),
     CREDIT_REVIEWS: avroTopic<CreditReviewEvent>(
       prefix, 'o2c.credit-reviews.v1', 'credit-reviews.avsc', 'o2c.CreditReviewEvent', CreditReviewEventTypes),
+    NOTIFICATIONS: avroTopic<NotificationEvent>(
+      prefix, 'o2c.notifications.v1', 'notifications.avsc', 'o2c.NotificationEvent', NotificationEventTypes),
     DLQ: Object.freeze({
       name: `${prefix}o2c.dlq.v1`,
       partitions: DEFAULT_PARTITIONS,

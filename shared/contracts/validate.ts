@@ -13,6 +13,7 @@ import type { AnyEvent, EventType } from './topics.ts';
 type PayloadOf<T extends EventType> = Extract<AnyEvent, { eventType: T }>['payload'];
 
 const CURRENCY = /^[A-Z]{3}$/;
+const NOTICE_OPT_OUTS = new Set(['ALL', 'PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD']);
 
 /** Checks on one event; each failure names the field, e.g. `payload.allocations[1].amount`. */
 class Check {
@@ -85,6 +86,11 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.nonEmpty('payload.riskClass', p.riskClass);
     c.optionalNonEmpty('payload.parentCustomerId', p.parentCustomerId);
     c.nonEmpty('payload.changedBy', p.changedBy);
+    if (p.contactEmail != null && !/^[^\s@]+@[^\s@]+$/.test(p.contactEmail)) c.fail('payload.contactEmail', 'must be an e-mail address', p.contactEmail);
+    c.optionalNonEmpty('payload.language', p.language ?? null);
+    for (const [i, t] of (p.noticeOptOuts ?? []).entries()) {
+      if (!NOTICE_OPT_OUTS.has(t)) c.fail(`payload.noticeOptOuts[${i}]`, `must be ALL or a notice type (${[...NOTICE_OPT_OUTS].join(', ')})`, t);
+    }
   },
   CustomerProfileChanged: (p, c) => {
     if (p.before !== null) terms('payload.before', p.before, c);
@@ -244,6 +250,22 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.atLeast('payload.currentLimit', p.currentLimit, 0);
     c.atLeast('payload.proposedLimit', p.proposedLimit, 0);
     if (p.currency !== '') c.currency('payload.currency', p.currency);
+  },
+
+  CustomerNoticeIssued: (p, c) => {
+    c.optionalNonEmpty('payload.invoiceId', p.invoiceId);
+    c.optionalNonEmpty('payload.orderId', p.orderId);
+    c.optionalNonEmpty('payload.stage', p.stage);
+    if (p.currency !== null) c.currency('payload.currency', p.currency);
+    c.nonEmpty('payload.language', p.language);
+    c.optionalNonEmpty('payload.recipient', p.recipient);
+    c.nonEmpty('payload.subject', p.subject);
+  },
+  NoticeDeliveryFailed: (p, c) => {
+    if (!isUuid(p.noticeId)) c.fail('payload.noticeId', 'must be a UUID', p.noticeId);
+    c.nonEmpty('payload.recipient', p.recipient);
+    c.positive('payload.attempts', p.attempts);
+    c.positive('payload.failedAt', p.failedAt);
   },
 };
 

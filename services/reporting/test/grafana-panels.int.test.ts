@@ -198,6 +198,13 @@ describe('grafana postgres panels', () => {
     const actions = (await runAsGrafana(expand(panel('Credit actions taken and refused')))).rows;
     const total = (column: string) => actions.reduce((n, r) => n + Number(r[column]), 0);
     expect([total('Taken'), total('Refused')]).toEqual([2, 1]);
+
+    // As of the latest business date the delinquency events report, C2's 300.00 is 6 days past due, probability 0.2:
+    // 30,000 x 6 x 0.2. No dunning stage of C2's yet (the REMINDER_1 above is another customer's).
+    expect((await runAsGrafana(expand(panel('Collections worklist')))).rows).toEqual([{
+      Rank: 1, Customer: 'C2', 'Expected loss': '36000', Overdue: '300.0000000000000000', 'Overdue invoices': 1, 'Worst days past due': 6,
+      'Late probability': '0.2000', Disputed: '0.00000000000000000000', 'Last dunning stage': '', 'Last dunning': null,
+    }]);
   });
 
   it('compare the scorecard of the two months chosen, from the seeded scores', async () => {

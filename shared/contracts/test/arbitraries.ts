@@ -24,6 +24,7 @@ const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MAN
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
 const status = fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE');
 const riskClass = fc.constantFrom('A', 'B', 'C', 'D', 'E');
+const noticeType = fc.constantFrom('PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD');
 
 const creditAction = fc.constantFrom('RELEASE', 'REJECT');
 const actorRole = fc.constantFrom('VIEWER', 'CREDIT_CONTROLLER', 'CREDIT_MANAGER', 'ADMIN');
@@ -65,6 +66,9 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     parentCustomerId: fc.option(id, { nil: null }),
     changedBy: text,
     changeReason: optText,
+    contactEmail: fc.option(fc.emailAddress(), { nil: null }),
+    language: fc.option(fc.constantFrom('en', 'de', 'fr'), { nil: null }),
+    noticeOptOuts: fc.option(fc.uniqueArray(noticeType), { nil: null }),
   }),
   CustomerProfileChanged: fc.record({ before: fc.option(terms, { nil: null }), after: terms, changedBy: text, changeReason: optText }),
   OrderPlaced: fc.record(order),
@@ -184,6 +188,29 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     proposedLimit: money,
     currency,
     limitSetDate: fc.option(day, { nil: null }),
+  }),
+  CustomerNoticeIssued: fc.record({
+    noticeType,
+    invoiceId: fc.option(id, { nil: null }),
+    orderId: fc.option(id, { nil: null }),
+    stage: fc.option(id, { nil: null }),
+    asOfDate: day,
+    dueDate: fc.option(day, { nil: null }),
+    amount: fc.option(money, { nil: null }),
+    currency: fc.option(currency, { nil: null }),
+    language: fc.constantFrom('en', 'de'),
+    recipient: fc.option(fc.emailAddress(), { nil: null }),
+    subject: text,
+    body: text,
+  }),
+  NoticeDeliveryFailed: fc.record({
+    noticeId: fc.uuid(),
+    noticeType,
+    recipient: fc.emailAddress(),
+    attempts: fc.integer({ min: 1, max: 100 }),
+    permanent: fc.boolean(),
+    lastError: text,
+    failedAt: epochMs,
   }),
 };
 

@@ -1,0 +1,132 @@
+// A small reference model of the notifications rule, written again without the core's economies: every invoice,
+// payment and decision is kept for ever, open amounts are recomputed from the whole history, and every customer is
+// looked at on every tick. The property tests hold the core (through its PartitionDomain, index included) to it.
+import type { StreamEvent } from '../src/domain/index.ts';
+
+export interface ModelPolicy {
+  days: number;
+  byClass: ReadonlyMap<string, number>;
+  likelyLateDays: number;
+  likelyLateBp: number;
+  enabled: ReadonlySet<string>;
+  defaultLanguage: 'en' | 'de';
+}
+
+interface Invoice {
+  amount: number;
+  adjustments: number;
+  due: number;
+  voided: boolean;
+  disputed: boolean;
+}
+
+interface Customer {
+  profile: { limit: number; currency: string; terms: number; riskClass: string; email: string | null; language: string | null; optOuts: string[] } | null;
+  prob: number | null;
+  scoredClass: string | null;
+  invoices: Map<string, Invoice>;
+  /** payment id -> allocations to invoices known when it arrived; reversed payments are dropped. */
+  payments: Map<string, Array<[string, number]>>;
+  decided: Set<string>;
+}
+
+/** One notice as the model describes it: customer, type, business key, business date, recipient, language, amount. */
+export type ModelNotice = string;
+
+export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): ModelNotice[] {
+  const customers = new Map<string, Customer>();
+  const out: ModelNotice[] = [];
+  let clock: number | null = null;
+  const customer = (id: string): Customer => {
+    let c = customers.get(id);
+    if (!c) customers.set(id, (c = { profile: null, prob: null, scoredClass: null, invoices: new Map(), payments: new Map(), decided: new Set() }));
+    return c;
+  };
+  const open = (c: Customer, id: string): number => {
+    const inv = c.invoices.get(id)!;
+    let paid = 0;
+    for (const allocs of c.payments.values()) for (const [i, a] of allocs) if (i === id) paid += a;
+    return inv.amount + inv.adjustments - paid;
+  };
+  const notice = (cid: string, c: Customer, type: string, key: string, day: number, amount: number | null) => {
+    if (c.decided.has(key)) return;
+    c.decided.add(key);
+    const optOuts = c.profile?.optOuts ?? [];
+    if (!p.enabled.has(type) || optOuts.includes('ALL') || optOuts.includes(type)) return;
+    const tag = (c.profile?.language ?? '').toLowerCase().split(/[-_]/)[0];
+    const language = tag === 'en' || tag === 'de' ? tag : p.defaultLanguage;
+    out.push([cid, type, key, day, c.profile?.email ?? '-', language, amount ?? '-'].join(' '));
+  };
+  const remindAll = (cid: string, c: Customer, day: number) => {
+    const cls = c.scoredClass ?? c.profile?.riskClass;
+    const base = cls !== undefined && p.byClass.has(cls) ? p.byClass.get(cls)! : p.days;
+    const lead = c.prob !== null && c.prob >= p.likelyLateBp ? Math.max(base, p.likelyLateDays) : base;
+    for (const id of [...c.invoices.keys()].sort()) {
+      const inv = c.invoices.get(id)!;
+      const amount = open(c, id);
+      if (inv.voided || inv.disputed || amount <= 0 || day < inv.due - lead || day >= inv.due) continue;
+      notice(cid, c, 'PAYMENT_REMINDER', `R|${id}`, day, amount);
+    }
+  };
+  for (const e of events) {
+    if (e.eventType === 'BusinessDateTick') {
+      const day = e.payload.businessDate;
+      if (clock !== null && day <= clock) continue;
+      clock = day;
+      for (const [cid, c] of [...customers].sort(([a], [b]) => (a < b ? -1 : 1))) remindAll(cid, c, day);
+      continue;
+    }
+    const c = customer(e.customerId);
+    const eventDay = Math.max(clock ?? -Infinity, Math.floor(e.occurredAt / 86_400_000));
+    switch (e.eventType) {
+      case 'CustomerCreditProfile': {
+        const before = c.profile;
+        const q = e.payload;
+        c.profile = { limit: q.creditLimit, currency: q.currency, terms: q.paymentTermsDays, riskClass: q.riskClass, email: q.contactEmail ?? null, language: q.language ?? null, optOuts: q.noticeOptOuts ?? [] };
+        if (before && before.terms !== q.paymentTermsDays) notice(e.customerId, c, 'TERMS_CHANGED', `T|${e.eventId}`, eventDay, null);
+        if (before && (before.limit !== q.creditLimit || before.currency !== q.currency)) notice(e.customerId, c, 'LIMIT_CHANGED', `L|${e.eventId}`, eventDay, q.creditLimit);
+        break;
+      }
+      case 'InvoiceIssued':
+        if (c.invoices.has(e.payload.invoiceId)) break;
+        c.invoices.set(e.payload.invoiceId, { amount: e.payload.amount, adjustments: 0, due: e.payload.dueDate, voided: false, disputed: false });
+        if (clock !== null) remindAll(e.customerId, c, clock);
+        break;
+      case 'InvoiceAdjusted': {
+        const inv = c.invoices.get(e.payload.invoiceId);
+        if (inv) inv.adjustments += e.payload.amount;
+        break;
+      }
+      case 'InvoiceVoided': {
+        const inv = c.invoices.get(e.payload.invoiceId);
+        if (inv) inv.voided = true;
+        break;
+      }
+      case 'InvoiceDisputed':
+      case 'DisputeResolved': {
+        const inv = c.invoices.get(e.payload.invoiceId);
+        if (inv) inv.disputed = e.eventType === 'InvoiceDisputed';
+        break;
+      }
+      case 'PaymentReceived':
+        c.payments.set(e.payload.paymentId, e.payload.allocations.filter((a) => c.invoices.has(a.invoiceId)).map((a) => [a.invoiceId, a.amount]));
+        break;
+      case 'PaymentReversed':
+        c.payments.delete(e.payload.paymentId);
+        break;
+      case 'CreditScoreUpdated':
+        c.prob = e.payload.probabilityBp;
+        c.scoredClass = e.payload.riskClass;
+        break;
+      case 'DunningStageReached':
+        notice(e.customerId, c, 'OVERDUE_NOTICE', `O|${e.payload.invoiceId}|${e.payload.stage}`, e.payload.asOfDate, e.payload.openAmount);
+        break;
+      case 'OrderCreditHeld':
+        notice(e.customerId, c, 'CREDIT_HOLD', `H|${e.payload.orderId}`, eventDay, e.payload.amount);
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}

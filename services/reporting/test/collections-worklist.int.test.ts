@@ -1,0 +1,66 @@
+// The collections worklist view (0013) on a real Postgres, from rows as the sink writes them: the ranking by expected
+// loss (undisputed overdue amount x days past due x the latest late-payment probability, 1 unscored) per currency,
+// what is not overdue left out, disputes listed but not chased, and the last dunning stage reached.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportingDatabase, type ReportingDb } from './support.ts';
+
+let r: ReportingDb;
+
+beforeAll(async () => {
+  r = await reportingDatabase();
+  const q = (sql: string, params: unknown[] = []) => r.pool.query(sql, params);
+  // The latest business date reported: 2026-03-01.
+  const dlq = `INSERT INTO reporting.delinquency_events (event_id, customer_id, event_type, occurred_at, invoice_id, as_of_date, stage)
+               VALUES (gen_random_uuid(), $1, $2, $3::date, $4, $3::date, $5)`;
+  await q(dlq, ['A', 'DunningStageReached', '2026-02-10', 'A-1', 'REMINDER_1']);
+  await q(dlq, ['A', 'DunningStageReached', '2026-02-24', 'A-1', 'REMINDER_2']); // A's latest
+  await q(dlq, ['B', 'DunningStageReached', '2026-02-20', 'B-1', 'REMINDER_1']);
+  await q(dlq, ['C', 'InvoiceOverdue', '2026-03-01', 'C-1', null]); // not a dunning stage
+  const inv = `INSERT INTO reporting.invoices (invoice_id, customer_id, currency, amount_minor, open_minor, issued_at, due_at, in_dispute, voided_at)
+               VALUES ($1, $2, $3, $4, $5, '2026-01-01', $6::date, $7, $8::date)`;
+  await q(inv, ['A-1', 'A', 'EUR', 1000_00, 1000_00, '2026-02-09', false, null]); // 20 days past due
+  await q(inv, ['A-2', 'A', 'EUR', 500_00, 500_00, '2026-03-05', false, null]); // not due yet
+  await q(inv, ['B-1', 'B', 'EUR', 3000_00, 2000_00, '2026-02-19', false, null]); // 10 days, 2000.00 open
+  await q(inv, ['B-2', 'B', 'EUR', 9000_00, 9000_00, '2026-01-30', true, null]); // 30 days but disputed: listed, not chased
+  await q(inv, ['C-1', 'C', 'EUR', 400_00, 400_00, '2026-02-28', false, null]); // 1 day, unscored
+  await q(inv, ['D-1', 'D', 'EUR', 900_00, 0, '2026-01-01', false, null]); // paid: not on the list
+  await q(inv, ['E-1', 'E', 'EUR', 900_00, 900_00, '2026-01-01', false, '2026-01-15']); // voided: not on the list
+  await q(inv, ['U-1', 'U', 'USD', 100_00, 100_00, '2026-02-01', false, null]); // another currency, ranked on its own
+  const cust = `INSERT INTO reporting.customers (customer_id, currency, late_probability, delinquency_status) VALUES ($1, $2, $3, $4)`;
+  await q(cust, ['A', 'EUR', 0.25, 'OVERDUE']);
+  await q(cust, ['B', 'EUR', 0.8, 'DELINQUENT']);
+  await q(cust, ['U', 'USD', 0.5, 'OVERDUE']);
+}, 120_000);
+
+afterAll(async () => {
+  await r?.close();
+});
+
+describe('reporting.collections_worklist', () => {
+  it('ranks the accounts to contact by expected loss, per currency, with disputes and the last dunning stage', async () => {
+    const { rows } = await r.pool.query(`
+      SELECT rank, to_char(as_of_date, 'YYYY-MM-DD') AS as_of, customer_id, currency, expected_loss::float8 AS expected_loss, overdue_minor::float8 AS overdue,
+             overdue_invoices, worst_dpd, late_probability::float8 AS p, delinquency_status, disputed_invoices, disputed_minor::float8 AS disputed,
+             last_dunning_stage, last_dunning_invoice_id, to_char(last_dunning_date, 'YYYY-MM-DD') AS last_dunning
+      FROM reporting.collections_worklist ORDER BY currency, rank`);
+    expect(rows).toEqual([
+      // B: 2000.00 x 10 days x 0.8 = 1,600,000 minor-unit days (its disputed 9000.00 for 30 days is not chased)
+      { rank: 1, as_of: '2026-03-01', customer_id: 'B', currency: 'EUR', expected_loss: 1_600_000, overdue: 11_000_00, overdue_invoices: 2, worst_dpd: 30, p: 0.8,
+        delinquency_status: 'DELINQUENT', disputed_invoices: 1, disputed: 9000_00, last_dunning_stage: 'REMINDER_1', last_dunning_invoice_id: 'B-1', last_dunning: '2026-02-20' },
+      // A: 1000.00 x 20 days x 0.25 = 500,000 (A-2 is not due yet)
+      { rank: 2, as_of: '2026-03-01', customer_id: 'A', currency: 'EUR', expected_loss: 500_000, overdue: 1000_00, overdue_invoices: 1, worst_dpd: 20, p: 0.25,
+        delinquency_status: 'OVERDUE', disputed_invoices: 0, disputed: 0, last_dunning_stage: 'REMINDER_2', last_dunning_invoice_id: 'A-1', last_dunning: '2026-02-24' },
+      // C: 400.00 x 1 day, unscored (x 1) = 40,000
+      { rank: 3, as_of: '2026-03-01', customer_id: 'C', currency: 'EUR', expected_loss: 40_000, overdue: 400_00, overdue_invoices: 1, worst_dpd: 1, p: null,
+        delinquency_status: null, disputed_invoices: 0, disputed: 0, last_dunning_stage: null, last_dunning_invoice_id: null, last_dunning: null },
+      // U: 100.00 x 28 days x 0.5 = 140,000, first in USD
+      { rank: 1, as_of: '2026-03-01', customer_id: 'U', currency: 'USD', expected_loss: 140_000, overdue: 100_00, overdue_invoices: 1, worst_dpd: 28, p: 0.5,
+        delinquency_status: 'OVERDUE', disputed_invoices: 0, disputed: 0, last_dunning_stage: null, last_dunning_invoice_id: null, last_dunning: null },
+    ]);
+  });
+
+  it('is readable by the Grafana role', async () => {
+    const { rows } = await r.pool.query(`SELECT has_table_privilege('grafana_reader', 'reporting.collections_worklist', 'SELECT') AS ok`);
+    expect(rows[0].ok).toBe(true);
+  });
+});
