@@ -142,6 +142,8 @@ export class DelinquencyService implements Service {
       logger,
       fetch: fetchOptions(config),
       partitionsConsumedConcurrently: config.KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY,
+      sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      heartbeatInterval: config.KAFKA_HEARTBEAT_INTERVAL_MS,
       onFatal,
       ...(config.EVENT_TIME_ALIGNMENT
         ? { align: { eventTime: (e: InputEvent) => e.occurredAt, maxIdleMs: config.ALIGN_MAX_IDLE_MS, mixedTopics: true } }

@@ -22,6 +22,10 @@ export const delinquencySpec = {
   // producers the outbox goes out through (partition p by producer p % n; one sends one request at a time).
   KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: int({ default: 12, min: 1, max: 1000 }),
   KAFKA_PRODUCERS: int({ default: 4, min: 1, max: 64 }),
+  // How soon the group notices a member that died or hangs without leaving (kill -9, SIGSTOP) and hands its
+  // partitions over, as exposure's.
+  KAFKA_SESSION_TIMEOUT_MS: int({ default: 30_000, min: 1000 }),
+  KAFKA_HEARTBEAT_INTERVAL_MS: int({ default: 3000, min: 100 }),
   LIVE_CLOCK: bool({ default: false }),
   // Off by default: event-time alignment already fixes the order of a day's inputs, and a payment then cures at once.
   DELINQUENCY_SAME_DAY_ORDER: bool({ default: false }),
