@@ -20,6 +20,7 @@ import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
+import { rewindEveryInput } from '../../../shared/stateful/lost-state-rewind.ts';
 import { compactedTopics, stateIncompleteGauge } from '../../../shared/stateful/state-incomplete.ts';
 import { SERVICE, type DelinquencyConfig } from './adapters/config.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
@@ -81,16 +82,17 @@ export class DelinquencyService implements Service {
     });
     const registry = createRegistry(SERVICE);
     const runnerMetrics = createRunnerMetrics(registry, SERVICE);
+    const logStart = async (topic: string, partition: number) => {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
+    };
     const processor = new BatchProcessor<InputRecord, Entity>({
       domain,
       store,
       publisher: new OutboxPublisher(store, producers),
       encode: (spec, event) => serde.encode(spec, event),
       toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date(now())),
-      logStartOffset: async (topic, partition) => {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        return BigInt(offsets.find((o) => o.partition === partition)?.low ?? '0');
-      },
+      logStartOffset: logStart,
       metrics: runnerMetrics,
       // Its dead letters are counted and logged from the domain's tally (observe). An incomplete state is flagged (an
       // error, the gauge), not acted on: delinquency decides no orders.
@@ -125,7 +127,7 @@ export class DelinquencyService implements Service {
         ctx.fromOffsets,
       );
       const tally = domain.takeTally(ctx.partition);
-      if (outcome.kind === 'seek') return { seekTo: outcome.offset.toString(), topic: outcome.topic };
+      if (outcome.kind === 'seek') return rewindEveryInput(store, ctx.partition, outcome, inputs.map((t) => t.name), logStart);
       processed.add(ctx.partition);
       if (tally) this.observe(tally, ctx.partition, metrics, runnerMetrics, log);
       return undefined;

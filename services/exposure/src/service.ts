@@ -20,6 +20,7 @@ import { connectRedis } from '../../../shared/redis/connect.ts';
 import { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts';
 import { PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor } from '../../../shared/stateful/batch-processor.ts';
+import { rewindEveryInput } from '../../../shared/stateful/lost-state-rewind.ts';
 import { compactedTopics, stateIncompleteGauge } from '../../../shared/stateful/state-incomplete.ts';
 import { rejectedRecordLetter } from './adapters/dead-letters.ts';
 import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
@@ -146,13 +147,14 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
       const runnerMetrics = createRunnerMetrics(registry, SERVICE);
       const domain = new ExposureDomain({ topics, policy });
       const log = logger.child({ component: 'exposure' });
+      const logStart = logStartOffsets(admin);
       const processor = new BatchProcessor<InputRecord, ReturnType<ExposureDomain['deserialize']>>({
         domain,
         store,
         publisher: new OutboxPublisher(store, producers),
         encode: (spec, event) => serde.encodeSync(spec, event),
         toDlq: rejectedRecordLetter(topics.DLQ.name, SERVICE, () => new Date()),
-        logStartOffset: logStartOffsets(admin),
+        logStartOffset: logStart,
         metrics: runnerMetrics,
         compactedTopics: compactedTopics(inputTopics(topics)),
         logger: log,
@@ -193,7 +195,7 @@ export function createExposureService(config: ExposureConfig, opts: ExposureServ
           const outcome = await processor.process(source, ctx.fromOffsets);
           if (outcome.kind === 'seek') {
             domain.takeTally(ctx.partition);
-            return { seekTo: outcome.offset.toString(), topic: outcome.topic };
+            return rewindEveryInput(store, ctx.partition, outcome, inputs.map((t) => t.name), logStart);
           }
           observeDecisions(metrics, domain.takeTally(ctx.partition), Date.now());
           return undefined;
