@@ -397,16 +397,15 @@ export async function redisDrill(drill: Drill, redis: { shutdownSave(): Promise<
 /** c. One instance, then three once part of the stream is applied, then one again: the group rebalances twice mid-stream. */
 export async function scaleDrill(drill: Drill, seed: number): Promise<void> {
   const random = prng(seed);
-  const outAt = 0.02 + 0.1 * random();
   const first = await drill.spawn();
-  await drill.waitApplied(outAt);
+  // The two others are started once the first applies records: they join while it works alone.
+  await drill.waitApplied(0.01 * random());
   const added = [await drill.spawn(), await drill.spawn()];
   await drill.waitFor(async () => (await drill.members()) === 3, 'three members in the group');
   const scaledOut = (await drill.applied()) ?? 0;
   // Every instance applies records while the three share the partitions.
   await drill.waitFor(async () => (await Promise.all(added.map((i) => i.metric(GROUP_JOINS)))).every((n) => (n ?? 0) > 0), 'both new instances to get partitions');
-  const inAt = Math.max(scaledOut / drill.total + 0.1, 0.5 + 0.2 * random());
-  const scaledIn = await drill.waitApplied(Math.min(inAt, 0.9));
+  const scaledIn = await drill.waitApplied(Math.min(scaledOut / drill.total + 0.1 + 0.2 * random(), 0.95));
   await Promise.all(added.map((i) => i.stop()));
   await drill.waitCaughtUp();
   await first.stop();
@@ -415,37 +414,42 @@ export async function scaleDrill(drill: Drill, seed: number): Promise<void> {
 }
 
 /**
- * d. Two instances; one paused with SIGSTOP while it works, past its session, until the other has taken over and
- * committed on every partition left unfinished; then continued. The fence refuses what the paused one commits from
- * its stale cache (o2c_stale_commits_total on it moves). A pause that caught it between batches is tried again.
+ * d. An instance paused with SIGSTOP while it works, past its session, until another has taken over and committed on
+ * every partition left unfinished; then continued. The fence refuses what the paused one commits from its stale
+ * cache (o2c_stale_commits_total on it moves). The other is started during the first pause (so the takeover never
+ * waits on a join that might come after the end of the stream); a pause that caught the instance between batches is
+ * tried again, the two then sharing the partitions.
  */
 export async function staleDrill(drill: Drill, seed: number, maxAttempts = 4): Promise<number> {
   const random = prng(seed);
-  // Both from the start, so that most of the stream is still to come once they share it.
-  const [stale, live] = [await drill.spawn(), await drill.spawn()];
-  await drill.waitFor(async () => (await drill.members()) === 2 && ((await stale.metric(GROUP_JOINS)) ?? 0) > 0, 'two members in the group');
-  await drill.waitApplied(0.05 + 0.1 * random());
+  const stale = await drill.spawn();
+  let live: Instance | undefined;
+  await drill.waitFor(async () => ((await stale.metric(GROUP_JOINS)) ?? 0) > 0, 'the first instance to join');
   for (let attempt = 1; ; attempt++) {
     const started = Date.now();
-    // Paused right after it answered while consuming: most likely inside a batch, between its load and its commit.
-    const consumed = (await stale.metric('o2c_records_consumed_total')) ?? 0;
-    await drill.waitFor(async () => ((await stale.metric('o2c_records_consumed_total')) ?? 0) > consumed, 'the instance to be paused to consume');
-    const joins = (await stale.metric(GROUP_JOINS)) ?? 0;
+    const point = await drill.waitApplied(Math.min(((await drill.applied()) ?? 0) / drill.total + 0.02 + 0.1 * random(), 0.8));
+    // Paused right after it answered while its partitions have records to come: most likely inside a batch, between
+    // its load and its commit, since it answers between the awaits of its batches.
+    let joins: number | undefined;
+    await drill.waitFor(async () => (joins = await stale.metric(GROUP_JOINS)) !== undefined, 'the instance to be paused to answer');
     stale.signal('SIGSTOP');
     const versions = await drill.versions();
     const open = await drill.unfinished();
-    await drill.waitFor(async () => (await drill.members()) === 1, 'the paused member to leave the group');
+    expect(open.length, 'partitions with records to come when the instance is paused').toBeGreaterThan(0);
+    live ??= await drill.spawn();
+    // Only the live instance commits while the other is paused: every unfinished partition's version moving is the takeover.
     await drill.waitFor(async () => {
       const now = await drill.versions();
       return open.every((p) => now[p]! > versions[p]!);
     }, 'the live instance to commit on every unfinished partition');
     stale.signal('SIGCONT');
     // Back, it finishes what it held, then rejoins the group.
-    await drill.waitFor(async () => ((await stale.metric(GROUP_JOINS)) ?? 0) > joins && (await drill.members()) === 2, 'the continued instance to rejoin');
+    await drill.waitFor(async () => ((await stale.metric(GROUP_JOINS)) ?? 0) > joins! && (await drill.members()) === 2, 'the continued instance to rejoin');
     const refused = (await stale.metric(STALE_COMMITS)) ?? 0;
     const applied = (await drill.applied()) ?? 0;
     console.log(
-      `${drill.service}: pause ${attempt} (${elapsed(started)}, partitions ${open.join(',')} unfinished): ${refused} stale commits refused, ${applied} of ${drill.total} applied`,
+      `${drill.service}: pause ${attempt} at ${point} records applied (${elapsed(started)}, partitions ${open.join(',')} unfinished): ` +
+        `${refused} stale commits refused, ${applied} of ${drill.total} applied`,
     );
     if (refused > 0) {
       await drill.waitCaughtUp();
