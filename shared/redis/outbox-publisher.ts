@@ -46,6 +46,10 @@ export class OutboxPublisher {
   /** Publishes what a commit just wrote (after any backlog before it); returns how many records were sent. */
   async publish(partition: number, committed: Committed): Promise<number> {
     if (committed.backlog > 0) return this.flush(partition);
+    // An instance paused between its commit and this publish (SIGSTOP, a long GC) may have lost the partition: its
+    // records stay in the outbox, and the new owner sends them before its own. Sent now they could land after newer
+    // records, and on a compacted topic an older value would be the last. Once the version moved they are left to it.
+    if (committed.outbox.length === 0 || (await this.store.load(partition, [])).version !== committed.version) return 0;
     for (let i = 0; i < committed.outbox.length; i += this.chunk) {
       await this.sendAndTrim(partition, committed.outbox.slice(i, i + this.chunk));
     }

@@ -69,6 +69,20 @@ describe('OutboxPublisher', () => {
     expect(keysOn(messages, 1)).toEqual(['d1']);
   });
 
+  it('leaves a commit to the next owner once the partition moved on before it was published', async () => {
+    const stale = new OutboxPublisher(store, producers[0]!);
+    const owner = new OutboxPublisher(store, producers[1]!);
+    const topicBefore = (await waitForMessages(kafka, topic, 6)).length;
+    // The stale instance committed f1, then paused; the new owner committed g1 and sent the backlog first.
+    const first = await commit(2, [record(1, 'f1')]);
+    const second = await commit(2, [record(1, 'g1')]);
+    expect(await owner.publish(2, second)).toBe(2);
+    expect(await stale.publish(2, first)).toBe(0); // back: f1 is not sent again after g1
+    const keys = keysOn(await waitForMessages(kafka, topic, topicBefore + 2), 1);
+    expect(keys.filter((k) => k === 'f1' || k === 'g1')).toEqual(['f1', 'g1']);
+    expect(await store.outboxLength(2)).toBe(0);
+  });
+
   it('flush drains an outbox left by a commit that was not published', async () => {
     const publisher = new OutboxPublisher(store, producers[0]!);
     await commit(0, [record(0, 'e1')]);
