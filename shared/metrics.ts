@@ -33,6 +33,7 @@ export const SHARED_METRICS = {
   alignmentWaits: 'o2c_alignment_waits_total',
   commitDuration: 'o2c_commit_duration_seconds',
   publishDuration: 'o2c_publish_duration_seconds',
+  staleCommits: 'o2c_stale_commits_total',
 } as const;
 
 export interface RunnerMetrics {
@@ -52,6 +53,8 @@ export interface RunnerMetrics {
   commitDuration: Histogram;
   /** The stateful services' outbox publish, until Kafka acknowledged it. */
   publishDuration: Histogram;
+  /** The stateful services' commits refused by the fence: the partition's version moved under this instance. */
+  staleCommits: Counter;
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -158,6 +161,11 @@ export function createRunnerMetrics(registry: Registry, service: string): Runner
       name: n.publishDuration,
       help: "One batch's outbox published with the idempotent producer, until Kafka acknowledged it.",
       buckets: DURATION_BUCKETS,
+      registers,
+    }),
+    staleCommits: new Counter({
+      name: n.staleCommits,
+      help: "Batch commits refused as stale: the partition's version in Redis moved (another owner committed, or Redis lost it); the batch is recomputed.",
       registers,
     }),
   };

@@ -56,6 +56,7 @@ const SHARED_LABELS: Record<(typeof SHARED_METRICS)[keyof typeof SHARED_METRICS]
   o2c_alignment_waits_total: ['topic', 'outcome'],
   o2c_commit_duration_seconds: [],
   o2c_publish_duration_seconds: [],
+  o2c_stale_commits_total: [],
 };
 
 /** Records one sample with `labels` (prom-client throws on a label the metric was not declared with). */

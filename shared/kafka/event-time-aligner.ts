@@ -83,6 +83,16 @@ export class EventTimeAligner {
     if (lastTime !== undefined && lastTime > pos.lastTime) pos.lastTime = lastTime;
   }
 
+  /**
+   * `topic` of the partition is consumed again from `next` (a handler's rewind, e.g. a state rebuilt from the log): its
+   * next record may be as early as any, so until it is fetched nothing of another topic goes before it.
+   */
+  rewound(topic: string, partition: number, next: bigint): void {
+    const pos = this.position(topic, partition);
+    pos.next = next;
+    pos.lastTime = -Infinity;
+  }
+
   /** Up to `limit` records of the partition's sequences, merged in event-time order, that may be handled now. */
   merge(partition: number, sequences: readonly Sequence[], limit = Infinity): Merge {
     return { order: this.pick(partition, sequences, this.bound(partition, sequences), limit) };

@@ -49,7 +49,10 @@ export class OutboxPublisher {
   /** Publishes what a commit just wrote (after any backlog before it); returns how many records were sent. */
   async publish(partition: number, committed: Committed): Promise<number> {
     if (committed.backlog > 0) return this.flush(partition);
-    if (committed.entry === null) return 0;
+    // An instance paused between its commit and this publish (SIGSTOP, a long GC) may have lost the partition: its
+    // records stay in the outbox, and the new owner sends them before its own. Sent now they could land after newer
+    // records, and on a compacted topic an older value would be the last. Once the version moved they are left to it.
+    if (committed.entry === null || (await this.store.version(partition)) !== committed.version) return 0;
     await this.sendEntry(partition, committed.entry);
     return committed.entry.records.length;
   }

@@ -146,6 +146,11 @@ export class PartitionStore {
     return { version, backlog, entry: id === '' ? null : { id, records: c.outbox } };
   }
 
+  /** The partition's version now (the fence), 0 before its first commit. */
+  async version(partition: number): Promise<number> {
+    return Number((await this.redis.hget(this.keys(partition).offsets, VERSION_FIELD)) ?? 0);
+  }
+
   /** Entities whose index score is at or below `score` (e.g. customers with something due by a day), with scores. */
   async due(partition: number, score: number): Promise<Map<string, number>> {
     const flat = await this.redis.zrangebyscore(this.keys(partition).index, '-inf', score, 'WITHSCORES');

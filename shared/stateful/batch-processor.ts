@@ -107,8 +107,11 @@ export interface BatchProcessorOptions<E, S> {
   logger?: Pick<Logger, 'error'>;
   /** Told after every committed batch whether the partition's state is incomplete (o2c_<service>_state_incomplete). */
   onStateIncomplete?: (partition: number, incomplete: boolean) => void;
-  /** Observes the fenced commit and the outbox publish (o2c_commit_duration_seconds, o2c_publish_duration_seconds). */
-  metrics?: Pick<RunnerMetrics, 'commitDuration' | 'publishDuration'>;
+  /**
+   * Observes the fenced commit, the outbox publish and the commits the fence refused (o2c_commit_duration_seconds,
+   * o2c_publish_duration_seconds, o2c_stale_commits_total).
+   */
+  metrics?: Pick<RunnerMetrics, 'commitDuration' | 'publishDuration' | 'staleCommits'>;
 }
 
 /** A derived record a batch committed, with the input whose application derived it. */
@@ -283,6 +286,7 @@ export class BatchProcessor<E, S> {
       });
       endCommit?.();
       if (committed === 'stale') {
+        this.o.metrics?.staleCommits.inc();
         this.caches.delete(partition);
         if (attempt >= maxStale) throw new TransientError(`partition ${partition} kept changing under this instance`);
         continue;

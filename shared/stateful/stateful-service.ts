@@ -29,6 +29,7 @@ import { connectRedis } from '../redis/connect.ts';
 import { OutboxPublisher } from '../redis/outbox-publisher.ts';
 import { PartitionStore } from '../redis/partition-store.ts';
 import { BatchProcessor, type BatchOutcome, type PartitionDomain } from './batch-processor.ts';
+import { rewindEveryInput } from './lost-state-rewind.ts';
 import { rejectedRecordLetter } from './rejected-letter.ts';
 import { compactedTopics, stateIncompleteGauge } from './state-incomplete.ts';
 
@@ -129,6 +130,7 @@ export class StatefulService<In extends AnyEvent, E, S> implements Service {
     const log = logger.child({ component: service });
     const partitions = new Set<number>();
     const toDomain = this.rule.toDomain ?? ((r: ConsumedRecord<In>) => r as unknown as E);
+    const logStart = logStartOffsets(admin);
     const processor = new BatchProcessor<E, S>({
       domain,
       store,
@@ -136,7 +138,7 @@ export class StatefulService<In extends AnyEvent, E, S> implements Service {
       // Every topic's schema id is known once prepareContracts returned: no await per record.
       encode: (spec, event) => serde.encodeSync(spec, event),
       toDlq: rejectedRecordLetter<E>(topics.DLQ.name, service, () => new Date(now()), this.rule.consumed),
-      logStartOffset: logStartOffsets(admin),
+      logStartOffset: logStart,
       metrics: runnerMetrics,
       compactedTopics: compactedTopics(inputs),
       logger: log,
@@ -170,7 +172,8 @@ export class StatefulService<In extends AnyEvent, E, S> implements Service {
         const outcome = await processor.process(source, ctx.fromOffsets);
         if (outcome.kind === 'done') partitions.add(ctx.partition);
         attachment.afterBatch?.(ctx.partition, outcome);
-        return outcome.kind === 'seek' ? { seekTo: outcome.offset.toString(), topic: outcome.topic } : undefined;
+        // A lost state is rebuilt from every input of the partition, not only the topic whose record revealed it.
+        return outcome.kind === 'seek' ? rewindEveryInput(store, ctx.partition, outcome, inputs.map((t) => t.name), logStart) : undefined;
       },
     });
     this.health = await startHealthServer({ host: config.HTTP_HOST, port: config.HTTP_PORT, registry, checks: [this.runner.health] });

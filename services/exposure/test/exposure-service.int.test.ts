@@ -178,7 +178,7 @@ describe('exposure service at scale', () => {
     services.push(await startInProcess(t));
 
     await driveRounds(d, t, history);
-    await expectModelOutcome(d, t, history, policyOf(loadExposureConfig(t.env)), out);
+    await expectModelOutcome(d, t, history.inputs, policyOf(loadExposureConfig(t.env)), out);
     await Promise.all([stopOutputs(out), producer.close()]);
   });
 });

@@ -101,7 +101,7 @@ const SPEC_OF: Record<Topic, keyof TopicRegistry> = {
   actions: 'CREDIT_ACTIONS',
 };
 
-export const specOf = (t: TestEnv, topic: Topic): TopicSpec => t.topics[SPEC_OF[topic]] as TopicSpec;
+export const specOf = (t: Pick<TestEnv, 'topics'>, topic: Topic): TopicSpec => t.topics[SPEC_OF[topic]] as TopicSpec;
 
 /** Sends events to their topic in order, keyed by customer (the Java client's partitioner, as every producer). */
 export class HistoryProducer {

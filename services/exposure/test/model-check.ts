@@ -10,10 +10,10 @@ import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import type { TopicSpec } from '../../../shared/contracts/topics.ts';
 import { DlqHeaders } from '../../../shared/kafka/dlq.ts';
 import { collect, type Collector } from '../../../test/kafka.ts';
-import { exposureOf, type CreditPolicy } from '../src/domain/index.ts';
+import { exposureOf, type CreditPolicy, type ExposureInput } from '../src/domain/index.ts';
 import { customerStates, decisionIdOf, endOffsets, specOf, waitApplied, type HistoryProducer, type TestEnv } from './harness.ts';
-import { decisionOf, runModel, type ModelSnapshot } from './model.ts';
-import type { StreamHistory } from './stream-history.ts';
+import { decisionOf, runModel, type ModelResult, type ModelSnapshot } from './model.ts';
+import { ROUND_TOPICS, type StreamHistory } from './stream-history.ts';
 
 export interface Drive {
   kafka: Kafka;
@@ -58,6 +58,9 @@ export async function outputCollectors(d: Drive, t: TestEnv): Promise<Outputs> {
     dlq: await collect(d.kafka, t.topics.DLQ.name),
   };
 }
+
+/** What was read of the outputs: the collectors, or the topics read back once the service stopped. */
+export type Published = { readonly [K in keyof Outputs]: Pick<Collector, 'messages'> };
 
 export const stopOutputs = (out: Outputs): Promise<unknown> => Promise.all([out.holds.stop(), out.snapshots.stop(), out.dlq.stop()]);
 
@@ -104,14 +107,14 @@ export function snapshotMismatches(published: readonly ModelSnapshot[], emitted:
 }
 
 /** The snapshots collected so far, decoded, in each partition's order (a customer's are all on one partition). */
-export async function publishedSnapshots(serde: EventSerde, t: TestEnv, c: Collector): Promise<ModelSnapshot[]> {
+export async function publishedSnapshots(serde: EventSerde, t: TestEnv, c: Pick<Collector, 'messages'>): Promise<ModelSnapshot[]> {
   const out: ModelSnapshot[] = [];
   for (const m of c.messages) out.push(snapshotOf((await serde.decode(t.topics.EXPOSURE, m.value)) as ExposureEvent));
   return out;
 }
 
 /** Waits up to a minute for the published snapshots to match, then asserts they do. */
-export async function expectSnapshots(serde: EventSerde, t: TestEnv, c: Collector, emitted: readonly ModelSnapshot[]): Promise<void> {
+export async function expectSnapshots(serde: EventSerde, t: TestEnv, c: Pick<Collector, 'messages'>, emitted: readonly ModelSnapshot[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const problems = snapshotMismatches(await publishedSnapshots(serde, t, c), emitted);
@@ -123,15 +126,18 @@ export async function expectSnapshots(serde: EventSerde, t: TestEnv, c: Collecto
   }
 }
 
-/** Everything the service produced for the history equals what the model says, however often it was restarted. */
+/**
+ * Everything the service produced for the inputs (in the order it applied them) equals what the model says, however
+ * often it was restarted.
+ */
 export async function expectModelOutcome(
-  d: Drive,
+  d: Pick<Drive, 'redis' | 'serde'>,
   t: TestEnv,
-  history: StreamHistory,
+  inputs: readonly ExposureInput[],
   policy: CreditPolicy,
-  out: Outputs,
-): Promise<void> {
-  const model = runModel(history.inputs, policy);
+  out: Published,
+): Promise<ModelResult> {
+  const model = runModel(inputs, policy);
   const expectedIds = new Map(model.decisions.map((m) => [decisionIdOf(m), m]));
   expect(expectedIds.size, 'the model derives one id per decision').toBe(model.decisions.length);
 
@@ -166,7 +172,7 @@ export async function expectModelOutcome(
 
   // The DLQ: exactly the inputs the model rejects (by event id; a crash may republish a letter).
   const deadLetters = await distinctValues(out.dlq, new Set(model.rejectedEventIds).size);
-  const specs = new Map(history.rounds.map((r) => [specOf(t, r.topic).name, specOf(t, r.topic)] as const));
+  const specs = new Map(ROUND_TOPICS.map((topic) => [specOf(t, topic).name, specOf(t, topic)] as const));
   const rejected = new Set<string>();
   for (const m of deadLetters) {
     const spec = specs.get(m.headers[DlqHeaders.SOURCE_TOPIC]!.toString()) as TopicSpec;
@@ -176,13 +182,14 @@ export async function expectModelOutcome(
 
   // The exposure topic: per customer, snapshots the model emits, in its order, ending with its last.
   await expectSnapshots(d.serde, t, out.snapshots, model.snapshots);
+  return model;
 }
 
 /**
  * The collected messages once `n` distinct values arrived (a republished copy does not count), or after a minute:
  * the comparisons that follow then say what is missing.
  */
-async function distinctValues(c: Collector, n: number) {
+async function distinctValues(c: Pick<Collector, 'messages'>, n: number) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const distinct = new Set(c.messages.map((m) => m.value?.toString('base64')));

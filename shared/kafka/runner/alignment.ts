@@ -162,7 +162,17 @@ export function createAlignment<E>(o: AlignmentOptions<E>): Alignment {
             if (outcome.kind === 'failed') retry.later(src.topic, partition, first, outcome.failure.stage, outcome.failure.error);
             else if (src.topic !== outcome.seekTo.topic) port.seek(src.topic, partition, first);
           }
-          if (outcome.kind === 'rewind') batch.rewind(outcome.seekTo.topic, outcome.seekTo.offset);
+          if (outcome.kind === 'rewind') {
+            batch.rewind(outcome.seekTo.topic, outcome.seekTo.offset);
+            aligner.rewound(outcome.seekTo.topic, partition, BigInt(outcome.seekTo.offset));
+            // Topics rewound besides the call's: what they hold in memory is past the rewind, so it is dropped.
+            for (const also of outcome.also ?? []) {
+              unpark(parkKey(also.topic, partition));
+              batch.rewind(also.topic, also.offset);
+              aligner.rewound(also.topic, partition, BigInt(also.offset));
+            }
+            if (outcome.also?.some((a) => a.topic === current.topic)) return undefined;
+          }
           if (involved.includes(current)) return undefined;
           break; // merge again without them
         }

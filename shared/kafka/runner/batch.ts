@@ -48,12 +48,14 @@ export type Decode<E> = (topic: string, value: Buffer | null, key: Buffer | null
  * partition, in event-time order, each topic's in offset order); resolves once their effects are durable.
  * It may instead ask to rewind a topic-partition to an earlier offset (its store of record is behind what Kafka
  * delivered, e.g. a state store that came back empty): nothing of the chunk is resolved and consumption resumes there.
- * `topic` names it when the chunk mixes topics (default: ctx.topic).
+ * `topic` names it when the chunk mixes topics (default: ctx.topic). `rewindAlso` rewinds other topics of the
+ * partition too, to the offsets given (a lost state is replayed from every input, also from a topic with nothing new
+ * to deliver, which would otherwise never be read again).
  */
 export type HandleBatch<E> = (
   records: ReadonlyArray<ConsumedRecord<E>>,
   ctx: BatchContext,
-) => Promise<void | { seekTo: string; topic?: string }>;
+) => Promise<void | { seekTo: string; topic?: string; rewindAlso?: Readonly<Record<string, string>> }>;
 
 /** What the runner's modules do to one topic-partition of the consumer. */
 export interface PartitionPort {

@@ -33,6 +33,7 @@ export async function runInOffsetOrder<E>(
       const outcome = await o.settler.settle(items, batch.context(topic, { [topic]: from }));
       if (outcome.kind === 'rewind') {
         batch.rewind(topic, outcome.seekTo.offset);
+        for (const also of outcome.also ?? []) batch.rewind(also.topic, also.offset);
         break;
       }
       if (outcome.kind === 'failed') {

@@ -43,7 +43,7 @@ export type Settled =
   /** Nothing of the items settled. */
   | { kind: 'failed'; failure: Failure }
   /** The handler asked to rewind: nothing of the items settled. */
-  | { kind: 'rewind'; seekTo: { topic: string; offset: string } };
+  | { kind: 'rewind'; seekTo: { topic: string; offset: string }; also?: ReadonlyArray<{ topic: string; offset: string }> };
 
 export interface SettlerOptions<E> {
   decode: Decode<E>;
@@ -112,7 +112,11 @@ export function createSettler<E>(o: SettlerOptions<E>): Settler<E> {
       const poison = items.flatMap((i) => (i.poison ? [i.poison] : []));
       try {
         const handled = good.length > 0 ? await handleBatch(good, ctx) : undefined;
-        if (handled) return { kind: 'rewind', seekTo: { topic: handled.topic ?? ctx.topic, offset: handled.seekTo } };
+        if (handled) {
+          const seekTo = { topic: handled.topic ?? ctx.topic, offset: handled.seekTo };
+          const also = Object.entries(handled.rewindAlso ?? {}).filter(([t]) => t !== seekTo.topic).map(([topic, offset]) => ({ topic, offset }));
+          return { kind: 'rewind', seekTo, ...(also.length > 0 ? { also } : {}) };
+        }
       } catch (error) {
         if (error instanceof ConsumerApiError) throw error;
         return { kind: 'failed', failure: { stage: 'handle', error } };

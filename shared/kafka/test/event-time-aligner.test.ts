@@ -38,6 +38,17 @@ describe('EventTimeAligner', () => {
     expect(merged(a, [seq('orders', [40, 50, 51])]).picked).toEqual([['orders', 40], ['orders', 50]]);
   });
 
+  it('holds everything back behind a rewound topic until it delivers again, whatever it handled before the rewind', () => {
+    const a = behindEverywhere();
+    a.handled('orders', 0, 50n, 500);
+    a.handled('customers', 0, 100n, 400);
+    a.handled('invoices', 0, 100n, 450);
+    // A lost state: orders is consumed again from 0, its first records as early as any.
+    a.rewound('orders', 0, 0n);
+    expect(merged(a, [seq('invoices', [12, 20]), seq('customers', [5])])).toEqual({ picked: [] });
+    expect(merged(a, [seq('invoices', [12, 20]), seq('customers', [5]), seq('orders', [10], true)]).picked).toEqual([['customers', 5], ['orders', 10]]);
+  });
+
   it('breaks ties by topic rank even against a topic not fetched yet, so fetch timing never reorders equal times', () => {
     // customers (rank 0) lags with its last handled record at 50: its next may be at 50 too, and goes first.
     const a = new EventTimeAligner(TOPICS);

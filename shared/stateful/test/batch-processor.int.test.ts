@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Producer, ProducerBatch } from 'kafkajs';
 import type { AnyEvent, TopicSpec } from '../../contracts/topics.ts';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunnerMetrics, type RunnerMetrics } from '../../metrics.ts';
 import { OutboxPublisher } from '../../redis/outbox-publisher.ts';
 import { INCOMPLETE_FIELD, PartitionStore } from '../../redis/partition-store.ts';
 import { BatchProcessor, type BatchOutcome, type PartitionDomain, type SourceRecord } from '../batch-processor.ts';
@@ -29,8 +31,9 @@ const counting: PartitionDomain<{ customerId: string }, number> = {
   codec: wholeStateCodec(String, Number),
 };
 
-const processor = () =>
+const processor = (metrics?: RunnerMetrics) =>
   new BatchProcessor({
+    ...(metrics ? { metrics } : {}),
     domain: counting,
     store,
     // Nothing here derives a record, so no producer is ever called.
@@ -68,7 +71,9 @@ afterAll(async () => {
 
 describe('BatchProcessor', () => {
   it('keeps states in memory, and recomputes from Redis when another owner or an emptied Redis moved the version', async () => {
-    const a = processor();
+    const metrics = createRunnerMetrics(new Registry(), 'svc');
+    const staleCommits = async () => (await metrics.staleCommits.get()).values[0]?.value ?? 0;
+    const a = processor(metrics);
     const b = processor();
     await a.process(records(0, ['c1', 'c2']));
     const loadsBefore = loads;
@@ -78,6 +83,10 @@ describe('BatchProcessor', () => {
 
     // Another instance takes the partition over for a batch; a's cache is now behind.
     await b.process(records(3, ['c1']));
+    expect(await stored()).toEqual({ c1: '3', offset: '4' });
+    // a, stale, still holds the batch b applied: its commit from memory is refused, and from Redis it is a redelivery.
+    await a.process(records(3, ['c1']));
+    expect(await staleCommits()).toBe(1);
     expect(await stored()).toEqual({ c1: '3', offset: '4' });
     await a.process(records(4, ['c1']));
     expect(await stored()).toEqual({ c1: '4', offset: '5' }); // b's batch counted, nothing lost or doubled

@@ -75,6 +75,25 @@ export interface Expected {
   readonly rejected: Set<string>;
   /** The events and snapshots asked for in `keep`, whole, to show what differs. */
   readonly kept: Map<string, AnyEvent>;
+  /** Partition -> entity id -> the entity's state once every input was applied (undefined: it has none). */
+  readonly states: Map<number, Map<string, unknown>>;
+  /** The input events in the order the core applied them (ticks included). */
+  readonly applied: AnyEvent[];
+}
+
+const emptyExpected = (): Expected => ({ events: new Map(), snapshots: new Map(), rejected: new Set(), kept: new Map(), states: new Map(), applied: [] });
+
+/** Records the states of the entities each input named, as they are at the end of the replay. */
+function keepStates<S>(expected: Expected, sets: ReadonlyMap<number, WorkingSet<S>>, ids: ReadonlyMap<number, ReadonlySet<string>>): void {
+  for (const [partition, ws] of sets) {
+    expected.states.set(partition, new Map([...(ids.get(partition) ?? [])].map((id) => [id, ws.get(id)])));
+  }
+}
+
+function touch(ids: Map<number, Set<string>>, partition: number, entities: readonly string[]): void {
+  let set = ids.get(partition);
+  if (!set) ids.set(partition, (set = new Set()));
+  for (const id of entities) set.add(id);
 }
 
 export interface ExposureContent {
@@ -92,11 +111,14 @@ export async function replayExposure(
   const domain = new ExposureDomain({ topics: topicRegistry(''), policy });
   const sets = new Map<number, WorkingSet<CustomerState>>();
   const last = new Map<string, ExposureEvent>();
-  const expected: Expected = { events: new Map(), snapshots: new Map(), rejected: new Set(), kept: new Map() };
+  const expected = emptyExpected();
+  const ids = new Map<number, Set<string>>();
   for (const { topic, partition, record } of eventTimeOrder(log, topics)) {
     let ws = sets.get(partition);
     if (!ws) sets.set(partition, (ws = new WorkingSet<CustomerState>(new Map())));
     const consumed: ConsumedRecord<ExposureInput> = { topic, partition, offset: record.offset, timestamp: 0, key: null, value: null, headers: {}, event: record.event };
+    touch(ids, partition, domain.entityIds(consumed));
+    expected.applied.push(record.event);
     const applied = domain.apply(ws, consumed, { partition });
     if (applied.rejected) expected.rejected.add(inputAt(topic, partition, record.offset));
     for (const { event } of applied.out) {
@@ -113,6 +135,7 @@ export async function replayExposure(
     expected.snapshots.set(customerId, await content.snapshot(e));
     if (keep.has(customerId)) expected.kept.set(customerId, e);
   }
+  keepStates(expected, sets, ids);
   return expected;
 }
 
@@ -129,13 +152,17 @@ export async function replayDelinquency(
   const from = new Map(Object.entries(topics).map(([name, topic]) => [topic, name as InputRecord['from']]));
   const order = [topics.invoices, topics.payments, topics.customers];
   const sets = new Map<number, WorkingSet<Entity>>();
-  const expected: Expected = { events: new Map(), snapshots: new Map(), rejected: new Set(), kept: new Map() };
+  const expected = emptyExpected();
+  const ids = new Map<number, Set<string>>();
   for (const { topic, partition, record } of eventTimeOrder(log, order)) {
     let ws = sets.get(partition);
     if (!ws) sets.set(partition, (ws = new WorkingSet<Entity>(new Map())));
     // The domain reads the record's topic, offset and event; bytes and headers are the DLQ writer's, not the core's.
     const consumed: ConsumedRecord<InputEvent> = { topic, partition, offset: record.offset, timestamp: 0, key: null, value: null, headers: {}, event: record.event };
-    const applied = domain.apply(ws, { from: from.get(topic)!, record: consumed }, { partition });
+    const input = { from: from.get(topic)!, record: consumed };
+    touch(ids, partition, domain.entityIds(input));
+    expected.applied.push(record.event);
+    const applied = domain.apply(ws, input, { partition });
     if (applied.rejected) expected.rejected.add(inputAt(topic, partition, record.offset));
     for (const out of applied.out) {
       if (out.topic !== undefined) {
@@ -147,5 +174,6 @@ export async function replayDelinquency(
       if (keep.has(e.eventId)) expected.kept.set(e.eventId, e);
     }
   }
+  keepStates(expected, sets, ids);
   return expected;
 }

@@ -57,6 +57,8 @@ export interface CheckContext {
 /** The reference of one service: its core's replay of the input topics as they are now, then the comparison. */
 export interface Reference {
   readonly inputs: number;
+  /** The core's replay: what it derived, its final states, the order it applied the inputs in. */
+  readonly expected: Expected;
   /** Compares what the service published (read once it has stopped) with the replay. */
   check(o: { exclude: ReadonlySet<string> }): Promise<DeterminismCheck>;
 }
@@ -158,6 +160,7 @@ export async function exposureReference(c: CheckContext): Promise<Reference> {
   const first = await replay();
   return {
     inputs: first.records,
+    expected: first.expected,
     async check({ exclude }) {
       const read = (keep: ReadonlySet<string>) => readPublished(c, { service: EXPOSURE, events: CREDIT_HOLDS, snapshots: SNAPSHOTS, exclude, keep });
       const result = compare(first.expected, await read(new Set()), true);
@@ -191,6 +194,7 @@ export async function delinquencyReference(c: CheckContext): Promise<Reference> 
   const first = await replay();
   return {
     inputs: first.records,
+    expected: first.expected,
     async check({ exclude }) {
       const read = (keep: ReadonlySet<string>) => readPublished(c, { service: DELINQUENCY, events: EVENTS, exclude, keep });
       const result = compare(first.expected, await read(new Set()), false);

@@ -165,6 +165,16 @@ describe('alignment: failures and rewinds', () => {
     expect(calls.slice(1)).toEqual(['resume orders:0', 'seek payments:0@4', 'seek orders:0@0']);
   });
 
+  it('a rewind with rewindAlso seeks those topics too, dropping what the fetched one holds in memory', async () => {
+    // Orders waits parked for payments; the call of orders asks to replay payments from 1 as well (a lost state).
+    const { fetch, calls, alignment } = await setup({ answer: async () => ({ seekTo: '0', topic: 'orders', rewindAlso: { payments: '1' } }) });
+    await fetch('orders', messages(3, [10, 30, 50]), '6');
+    calls.length = 0;
+    expect(await fetch('payments', messages(4, [20, 40]), '6')).toBeUndefined();
+    expect(calls).toEqual(['handle orders:3 from {"orders":"3"}', 'resume orders:0', 'seek orders:0@0', 'seek payments:0@1']);
+    expect(alignment.isParked('orders', 0)).toBe(false);
+  });
+
   it('settles what decoded before a transient decode failure, then retries the batch from the failed record', async () => {
     const { fetch, calls } = await setup({ seeds: async () => [] });
     expect(await fetch('orders', messages(0, [10, 'transient', 30]), '3')).toBe('1');

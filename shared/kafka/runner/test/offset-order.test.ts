@@ -69,6 +69,12 @@ describe('offset order', () => {
     expect(retries).toEqual([]);
   });
 
+  it('a rewind with rewindAlso seeks the other topics of the partition there too', async () => {
+    const { run, calls } = setup(recording(async () => ({ seekTo: '0', rewindAlso: { payments: '4', customers: '0' } })));
+    expect(await run([1, 2, 3], '10')).toBeUndefined();
+    expect(calls).toEqual(['handle orders:10,orders:11 from 10', 'seek orders:0@0', 'seek payments:0@4', 'seek customers:0@0']);
+  });
+
   it.each([
     ['stop() has begun', (f: { running: boolean; stale: boolean }) => void (f.running = false)],
     ['the partition moved (rebalance, seek)', (f: { running: boolean; stale: boolean }) => void (f.stale = true)],

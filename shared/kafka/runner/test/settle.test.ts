@@ -103,6 +103,9 @@ describe('settle: handle, then DLQ', () => {
     expect(await settler.settle(items, ctx)).toEqual({ kind: 'rewind', seekTo: { topic: 'orders', offset: '0' } });
     const named = setup({ handleBatch: async () => ({ seekTo: '7', topic: 'payments' }) });
     expect(await named.settler.settle(items, named.ctx)).toEqual({ kind: 'rewind', seekTo: { topic: 'payments', offset: '7' } });
+    // Other topics to rewind too; the rewound topic itself is not repeated.
+    const also = setup({ handleBatch: async () => ({ seekTo: '7', topic: 'payments', rewindAlso: { payments: '7', orders: '2' } }) });
+    expect(await also.settler.settle(items, also.ctx)).toEqual({ kind: 'rewind', seekTo: { topic: 'payments', offset: '7' }, also: [{ topic: 'orders', offset: '2' }] });
     expect(dlq.sent).toEqual([]);
   });
 
