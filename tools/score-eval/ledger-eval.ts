@@ -39,6 +39,8 @@ export interface Evaluation {
 }
 
 /** The replayed events the scoring service reads (invoices, payments, customers and their ticks), in order. */
+const SCORING_TOPICS: ReadonlySet<string> = new Set(['CUSTOMERS', 'INVOICES', 'PAYMENTS']);
+
 export function ledgerEvents(rows: readonly LedgerRow[], creditLimit = '3x-monthly'): StreamEvent[] {
   const replay = ledgerReplay(rows, {
     sourceId: 'score-eval',
@@ -46,7 +48,8 @@ export function ledgerEvents(rows: readonly LedgerRow[], creditLimit = '3x-month
     partitions: 1,
     creditLimit: parseCreditLimit(creditLimit, 2),
   });
-  return replay.records.filter((r) => r.topic !== 'ORDERS' && r.topic !== 'CREDIT_ACTIONS').map((r) => r.event as StreamEvent);
+  // What the scoring service consumes: profiles, invoices and payments (the ticks ride on the last two).
+  return replay.records.filter((r) => SCORING_TOPICS.has(r.topic)).map((r) => r.event as StreamEvent);
 }
 
 /** Every invoice at its issue, in issue order. */

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import { ConfigError, maskSecrets } from '../../../shared/config.ts';
-import { topicRegistry } from '../../../shared/contracts/topics.ts';
+import { topicRegistry, type TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { startHealthServer, type HealthServer } from '../../../shared/health.ts';
 import { logStartOffsets, prepareContracts, retryKafkaStartup } from '../../../shared/kafka/admin.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
@@ -48,6 +48,22 @@ async function refusePrivilegedRole(pool: Pool, databaseUrl: string): Promise<vo
     ]);
   }
 }
+
+/** The topics the sink consumes (every Avro topic but the notifications, which reporting does not sink yet). */
+export const reportingInputs = (topics: TopicRegistry) =>
+  [
+    topics.CUSTOMERS,
+    topics.CUSTOMER_CHANGES,
+    topics.ORDERS,
+    topics.INVOICES,
+    topics.PAYMENTS,
+    topics.CREDIT_ACTIONS,
+    topics.CREDIT_HOLDS,
+    topics.DELINQUENCY,
+    topics.EXPOSURE,
+    topics.CREDIT_SCORES,
+    topics.CREDIT_REVIEWS,
+  ] as const;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -109,19 +125,7 @@ export class ReportingService implements Service {
     const { serde } = await prepareContracts({
       kafka, registry: config, topics, partitions: config.KAFKA_PARTITIONS, startup: config, logger,
     });
-    const inputs = [
-      topics.CUSTOMERS,
-      topics.CUSTOMER_CHANGES,
-      topics.ORDERS,
-      topics.INVOICES,
-      topics.PAYMENTS,
-      topics.CREDIT_ACTIONS,
-      topics.CREDIT_HOLDS,
-      topics.DELINQUENCY,
-      topics.EXPOSURE,
-      topics.CREDIT_SCORES,
-      topics.CREDIT_REVIEWS,
-    ] as const;
+    const inputs = reportingInputs(topics);
     const names = inputs.map((t) => t.name);
 
     const admin = (this.admin = kafka.admin());

@@ -2,7 +2,8 @@ import { Partitioners, type Kafka } from 'kafkajs';
 import type { Pool } from '../../../shared/pg/pool.ts';
 import { reportingDatabaseEnv } from './support.ts';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
-import { avroTopics, topicRegistry, type TopicRegistry } from '../../../shared/contracts/topics.ts';
+import { topicRegistry, type TopicRegistry } from '../../../shared/contracts/topics.ts';
+import { reportingInputs } from '../src/service.ts';
 import { prepareContracts } from '../../../shared/kafka/admin.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { deleteTopics, testKafka, uniqueId, waitUntil } from '../../../test/kafka.ts';
@@ -31,7 +32,7 @@ export async function sinkTopics(stack: Stack): Promise<SinkTopics> {
   const topics = topicRegistry(prefix);
   const kafka = testKafka(stack);
   const { serde } = await prepareContracts({ kafka, registry: stack.schemaRegistryUrl, topics, partitions: PARTITIONS });
-  const inputs = avroTopics(topics).map((t) => t.name);
+  const inputs = reportingInputs(topics).map((t) => t.name);
   return { prefix, topics, kafka, serde, inputs, drop: () => deleteTopics(kafka, Object.values(topics).map((t) => t.name)) };
 }
 

@@ -134,8 +134,9 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
     case 'InvoiceIssued': {
       const p = input.payload;
       if (s.invoices[p.invoiceId] || s.decided.includes(`R|${p.invoiceId}`)) break;
-      if (today !== null && p.dueDate <= today) break;
-      s.invoices[p.invoiceId] = { open: p.amount, currency: p.currency, dueDate: p.dueDate, disputed: false };
+      // Every issue re-evaluates the customer's reminders at today's date (a score since the tick may have lengthened
+      // the lead), even for an invoice already due, which itself gets none.
+      if (today === null || p.dueDate > today) s.invoices[p.invoiceId] = { open: p.amount, currency: p.currency, dueDate: p.dueDate, disputed: false };
       if (today !== null) remind(r, customerId, today, cause(today), policy);
       break;
     }
