@@ -150,7 +150,7 @@ describe('commonSpec', () => {
     const spec = { ...commonSpec('scoring', { httpPort: 0 }), ...statefulSpec };
     expect(loadConfig(spec, { ...env, REDIS_URL: 'redis://127.0.0.1:6379' })).toMatchObject({
       KAFKA_PARTITIONS_CONSUMED_CONCURRENTLY: 12, KAFKA_PRODUCERS: 4, KAFKA_SESSION_TIMEOUT_MS: 30_000,
-      KAFKA_HEARTBEAT_INTERVAL_MS: 3000, EVENT_TIME_ALIGNMENT: true, ALIGN_MAX_IDLE_MS: 2000, REDIS_KEY_PREFIX: 'o2c',
+      KAFKA_HEARTBEAT_INTERVAL_MS: 3000, EVENT_TIME_ALIGNMENT: true, ALIGN_MAX_IDLE_MS: 250, REDIS_KEY_PREFIX: 'o2c',
     });
     expect(problems(spec, { ...env, REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_PRODUCERS: '0' })).toEqual([
       'KAFKA_PRODUCERS="0" must be an integer in [1, 64]',
