@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import type { ConsumedRecord } from '../../../shared/kafka/runner.ts';
-import type { EntityChange } from '../../../shared/redis/partition-store.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
+import { applyEntityChange } from '../../../test/entity-change.ts';
 import { isoFromDay as isoOf, startOfDay } from '../../../shared/time.ts';
 import { loadDelinquencyConfig } from '../src/config.ts';
 import { DelinquencyDomain, type Entity, type InputEvent, type InputRecord } from '../src/adapters/partition-domain.ts';
@@ -36,17 +36,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('dispute' as const), inv: fc.nat(5) }),
   fc.record({ kind: fc.constant('day' as const), days: fc.integer({ min: 1, max: 45 }) }),
 );
-
-/** What the commit script does with a change. */
-function applyChange(stored: Map<string, Map<string, string>>, id: string, change: EntityChange): void {
-  if (change.kind === 'delete') {
-    stored.delete(id);
-    return;
-  }
-  const fields = change.kind === 'replace' ? new Map<string, string>() : (stored.get(id) ?? new Map<string, string>());
-  for (const [field, text] of change.fields) if (text === null) fields.delete(field); else fields.set(field, text);
-  stored.set(id, fields);
-}
 
 describe('the delinquency state codec', () => {
   it('keeps in Redis exactly the whole state\'s fields, patching only what each batch wrote', () => {
@@ -86,7 +75,7 @@ describe('the delinquency state codec', () => {
             const ws = new WorkingSet<Entity>(new Map(states));
             for (const input of batch) domain.apply(ws, input, { partition: 0 });
             for (const [id, change] of ws.changes(entityCodec).states) {
-              applyChange(stored, id, change);
+              applyEntityChange(stored, id, change);
               const state = ws.get(id)!;
               states.set(id, state);
               expect(stored.get(id)).toEqual(entityCodec.encode(state));

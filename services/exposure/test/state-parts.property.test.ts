@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
-import type { EntityChange } from '../../../shared/redis/partition-store.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
+import { applyEntityChange } from '../../../test/entity-change.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
 import { customerStateCodec } from '../src/adapters/state-parts.ts';
 import { applyEvent, creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
@@ -17,17 +17,6 @@ const record = (event: ExposureInput): InputRecord =>
   ({ topic: 't', partition: 0, offset: '0', timestamp: 0, key: null, value: null, headers: {}, event });
 
 const DAY = 86_400_000;
-
-/** What the commit script does with a change. */
-function applyChange(stored: Map<string, Map<string, string>>, id: string, change: EntityChange): void {
-  if (change.kind === 'delete') {
-    stored.delete(id);
-    return;
-  }
-  const fields = change.kind === 'replace' ? new Map<string, string>() : (stored.get(id) ?? new Map<string, string>());
-  for (const [field, text] of change.fields) if (text === null) fields.delete(field); else fields.set(field, text);
-  stored.set(id, fields);
-}
 
 describe('the customer state codec', () => {
   it('decodes every state the core produces from its fields', () => {
@@ -64,7 +53,7 @@ describe('the customer state codec', () => {
             const ws = new WorkingSet<CustomerState>(new Map(states));
             for (const input of batch) domain.apply(ws, record(input), { partition: 0 });
             for (const [id, change] of ws.changes(customerStateCodec).states) {
-              applyChange(stored, id, change);
+              applyEntityChange(stored, id, change);
               const state = ws.get(id)!;
               states.set(id, state);
               expect(stored.get(id)).toEqual(customerStateCodec.encode(state));
@@ -84,7 +73,7 @@ describe('a commit after the retention sweep', () => {
     const domain = new ExposureDomain({ topics: topicRegistry(''), policy: creditPolicy({ policyVersion: 'parts', retentionMs: 90 * DAY }) });
     const stored = new Map<string, Map<string, string>>();
     const commit = (ws: WorkingSet<CustomerState>) => {
-      for (const [id, change] of ws.changes(customerStateCodec).states) applyChange(stored, id, change);
+      for (const [id, change] of ws.changes(customerStateCodec).states) applyEntityChange(stored, id, change);
     };
     const first = new WorkingSet<CustomerState>(new Map());
     for (const input of [c.profile('e1', { creditLimit: 1000 }), c.issued('e2', 'i1', 100), c.voided('e3', 'i1'), c.issued('e4', 'i2', 100)]) {
