@@ -4,16 +4,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import { topicRegistry, type TopicRegistry, type TopicSpec } from '../../../shared/contracts/topics.ts';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { prepareContracts } from '../../../shared/kafka/admin.ts';
+import { createKafka } from '../../../shared/kafka/client.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { partitionKeys } from '../../../shared/redis/keys.ts';
 import { customerStateCodec } from '../src/adapters/state-parts.ts';
-import { uniqueId } from '../../../test/kafka.ts';
-import type { Stack } from '../../../test/stack.ts';
+import { deleteTopics, uniqueId } from '../../../test/kafka.ts';
+import { getStack, type Stack } from '../../../test/stack.ts';
 import type { CustomerState, ExposureInput } from '../src/domain/index.ts';
 import { loadExposureConfig, SERVICE } from '../src/config.ts';
 import { ExposureService } from '../src/service.ts';
@@ -199,4 +201,64 @@ export function decisionIdOf(d: ModelDecision): string {
   // What a tick derives (a temporary limit's expiry) has no cause; the stream histories have no ticks.
   if (d.causationId === null) throw new Error(`${d.eventType} of ${d.customerId} has no cause to derive its id from`);
   return deriveEventId(d.causationId, d.eventType, ...parts);
+}
+
+/** What an exposure test file on the real stack works with, open from its beforeAll to its afterAll. */
+export interface RealStackFile {
+  readonly stack: Stack;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly redis: Redis;
+  /** A namespace of the file's own, its topics and keys dropped after the file's tests. */
+  env(name: string, partitions: number, extra?: Record<string, string>): TestEnv;
+  /** The service in process, stopped after the file's tests. */
+  start(t: TestEnv, extra?: Record<string, string>): Promise<ExposureService>;
+}
+
+/**
+ * Registers the file's beforeAll (the stack, a Kafka client and admin named `clientId`, Redis) and afterAll (the
+ * services it started stopped, its namespaces dropped, the clients closed).
+ */
+export function realStackFile(clientId: string): RealStackFile {
+  let open: { stack: Stack; kafka: Kafka; admin: Admin; redis: Redis } | undefined;
+  const envs: TestEnv[] = [];
+  const services: ExposureService[] = [];
+  const get = () => {
+    if (!open) throw new Error('the real stack is open only inside the test file (beforeAll to afterAll)');
+    return open;
+  };
+  beforeAll(async () => {
+    const stack = await getStack();
+    const kafka = createKafka({ KAFKA_BROKERS: stack.kafkaBrokers, KAFKA_CLIENT_ID: clientId }, createLogger(clientId));
+    const admin = kafka.admin();
+    await admin.connect();
+    open = { stack, kafka, admin, redis: new Redis(stack.redisUrl) };
+  });
+  afterAll(async () => {
+    if (!open) return;
+    const { kafka, admin, redis } = open;
+    for (const s of services) await s.stop();
+    for (const t of envs) {
+      await deleteTopics(kafka, Object.values(t.topics).map((s) => s.name)).catch(() => undefined);
+      await dropKeys(redis, t);
+    }
+    await admin.disconnect();
+    redis.disconnect();
+  });
+  return {
+    get stack() { return get().stack; },
+    get kafka() { return get().kafka; },
+    get admin() { return get().admin; },
+    get redis() { return get().redis; },
+    env(name, partitions, extra) {
+      const t = testEnv(get().stack, name, partitions, extra);
+      envs.push(t);
+      return t;
+    },
+    async start(t, extra) {
+      const service = await startInProcess(t, extra);
+      services.push(service);
+      return service;
+    },
+  };
 }

@@ -1,44 +1,15 @@
 // RISK_CLASS_SOURCE=scoring on the real stack: the exposure service also consumes o2c.credit-scores.v1, a score in a
 // hold class holds the customer's new orders RISK_CLASS whatever its profile says, and a better score releases them.
-import { Redis } from 'ioredis';
-import type { Admin, Kafka } from 'kafkajs';
 import { v5 as uuidv5 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TopicSpec } from '../../../shared/contracts/topics.ts';
-import { createKafka } from '../../../shared/kafka/client.ts';
-import { createLogger } from '../../../shared/logger.ts';
-import { collect, deleteTopics } from '../../../test/kafka.ts';
-import { getStack, type Stack } from '../../../test/stack.ts';
+import { collect } from '../../../test/kafka.ts';
 import { applyEvent, type CustomerState, type DerivedEvent, type ExposureInput } from '../src/domain/index.ts';
 import { loadExposureConfig, policyOf } from '../src/config.ts';
-import type { ExposureService } from '../src/service.ts';
-import { contractsOf, dropKeys, endOffsets, HistoryProducer, startInProcess, testEnv, waitApplied, type TestEnv } from './harness.ts';
+import { contractsOf, endOffsets, HistoryProducer, realStackFile, waitApplied } from './harness.ts';
 import { customer, envelope, MINUTE, T0 } from './inputs.ts';
 
-let stack: Stack;
-let kafka: Kafka;
-let admin: Admin;
-let redis: Redis;
-let t: TestEnv;
-let service: ExposureService | undefined;
-
-beforeAll(async () => {
-  stack = await getStack();
-  kafka = createKafka({ KAFKA_BROKERS: stack.kafkaBrokers, KAFKA_CLIENT_ID: 'exposure-risk-source-it' }, createLogger('exposure-risk-source-it'));
-  admin = kafka.admin();
-  await admin.connect();
-  redis = new Redis(stack.redisUrl);
-});
-
-afterAll(async () => {
-  await service?.stop();
-  if (t) {
-    await deleteTopics(kafka, Object.values(t.topics).map((s) => s.name)).catch(() => undefined);
-    await dropKeys(redis, t);
-  }
-  await admin.disconnect();
-  redis.disconnect();
-});
+const ctx = realStackFile('exposure-risk-source-it');
 
 const id = (label: string) => uuidv5(label, '5d0c7f1e-8a2b-4c3d-9e4f-1a2b3c4d5e6f');
 
@@ -51,9 +22,9 @@ const score = (label: string, customerId: string, riskClass: string, occurredAt:
 
 describe('exposure service, risk class from the scoring service', () => {
   it('holds a new order RISK_CLASS on a class-E score and releases it on the next, better score', async () => {
-    t = testEnv(stack, 'exposure-risk-source', 2, { RISK_CLASS_SOURCE: 'scoring', RISK_HOLD_CLASSES: 'E' });
-    const serde = await contractsOf(kafka, stack, t);
-    const producer = await HistoryProducer.open(kafka, serde);
+    const t = ctx.env('exposure-risk-source', 2, { RISK_CLASS_SOURCE: 'scoring', RISK_HOLD_CLASSES: 'E' });
+    const serde = await contractsOf(ctx.kafka, ctx.stack, t);
+    const producer = await HistoryProducer.open(ctx.kafka, serde);
     const a = customer('ACME');
     // The profile says A: under the scoring source it is not the class that counts.
     const steps: Array<[TopicSpec, ExposureInput]> = [
@@ -63,12 +34,12 @@ describe('exposure service, risk class from the scoring service', () => {
       [t.topics.CREDIT_SCORES, score('s2', 'ACME', 'E', T0 + 3 * MINUTE)], // the same class: changes nothing
       [t.topics.CREDIT_SCORES, score('s3', 'ACME', 'C', T0 + 4 * MINUTE)],
     ];
-    const holds = await collect(kafka, t.topics.CREDIT_HOLDS.name);
-    service = await startInProcess(t);
+    const holds = await collect(ctx.kafka, t.topics.CREDIT_HOLDS.name);
+    await ctx.start(t);
     // One at a time, each applied before the next: the order the core below applies them in.
     for (const [spec, event] of steps) {
       await producer.send(spec, [event]);
-      await waitApplied(redis, t, spec.name, await endOffsets(admin, spec.name));
+      await waitApplied(ctx.redis, t, spec.name, await endOffsets(ctx.admin, spec.name));
     }
     await producer.close();
 

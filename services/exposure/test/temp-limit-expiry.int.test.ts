@@ -1,54 +1,25 @@
 // A temporary limit's expiry on the real stack (issue 11, defect 2): the business-date tick past it, partition-wide
 // and keyed by no customer, reaches the customer through the expiry index and publishes its customer hold,
 // utilisation warnings and snapshot then, stamped with the tick's event time, not at some later input.
-import { Redis } from 'ioredis';
-import type { Admin, Kafka } from 'kafkajs';
 import { v5 as uuidv5 } from 'uuid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AnyEvent, TopicSpec } from '../../../shared/contracts/topics.ts';
-import { createKafka } from '../../../shared/kafka/client.ts';
-import { createLogger } from '../../../shared/logger.ts';
 import { dayOf, startOfDay } from '../../../shared/time.ts';
-import { collect, deleteTopics, produce } from '../../../test/kafka.ts';
-import { getStack, type Stack } from '../../../test/stack.ts';
+import { collect, produce } from '../../../test/kafka.ts';
 import { applyEvent, type CustomerState, type DerivedEvent, type ExposureInput } from '../src/domain/index.ts';
 import { loadExposureConfig, policyOf } from '../src/config.ts';
-import type { ExposureService } from '../src/service.ts';
-import { contractsOf, dropKeys, endOffsets, HistoryProducer, specOf, startInProcess, testEnv, waitApplied, type TestEnv } from './harness.ts';
+import { contractsOf, endOffsets, HistoryProducer, realStackFile, specOf, waitApplied } from './harness.ts';
 import { customer, T0 } from './inputs.ts';
 
-let stack: Stack;
-let kafka: Kafka;
-let admin: Admin;
-let redis: Redis;
-let t: TestEnv;
-let service: ExposureService | undefined;
-
-beforeAll(async () => {
-  stack = await getStack();
-  kafka = createKafka({ KAFKA_BROKERS: stack.kafkaBrokers, KAFKA_CLIENT_ID: 'exposure-expiry-it' }, createLogger('exposure-expiry-it'));
-  admin = kafka.admin();
-  await admin.connect();
-  redis = new Redis(stack.redisUrl);
-});
-
-afterAll(async () => {
-  await service?.stop();
-  if (t) {
-    await deleteTopics(kafka, Object.values(t.topics).map((s) => s.name)).catch(() => undefined);
-    await dropKeys(redis, t);
-  }
-  await admin.disconnect();
-  redis.disconnect();
-});
+const ctx = realStackFile('exposure-expiry-it');
 
 const id = (label: string) => uuidv5(label, '0b6f2d7e-3c1a-4f59-9d0e-7a4c2b8e1f35');
 
 describe('exposure service, a temporary limit expiring', () => {
   it('re-evaluates the customer at the business-date tick past the expiry', async () => {
-    t = testEnv(stack, 'exposure-expiry', 1);
-    const serde = await contractsOf(kafka, stack, t);
-    const producer = await HistoryProducer.open(kafka, serde);
+    const t = ctx.env('exposure-expiry', 1);
+    const serde = await contractsOf(ctx.kafka, ctx.stack, t);
+    const producer = await HistoryProducer.open(ctx.kafka, serde);
     const day = dayOf(T0);
     const expiresAt = startOfDay(day + 1); // the temporary limit lasts until the next midnight
     const a = customer('ACME');
@@ -59,19 +30,19 @@ describe('exposure service, a temporary limit expiring', () => {
       eventId: id(name), eventType: 'BusinessDateTick', occurredAt: expiresAt, customerId: '', source: 'test',
       causationId: null, payload: { businessDate: day + 1 },
     });
-    const holds = await collect(kafka, t.topics.CREDIT_HOLDS.name);
-    const snapshots = await collect(kafka, t.topics.EXPOSURE.name);
-    service = await startInProcess(t);
+    const holds = await collect(ctx.kafka, t.topics.CREDIT_HOLDS.name);
+    const snapshots = await collect(ctx.kafka, t.topics.EXPOSURE.name);
+    await ctx.start(t);
 
     await producer.send(specOf(t, 'customers'), [profile]);
-    await waitApplied(redis, t, t.topics.CUSTOMERS.name, await endOffsets(admin, t.topics.CUSTOMERS.name));
+    await waitApplied(ctx.redis, t, t.topics.CUSTOMERS.name, await endOffsets(ctx.admin, t.topics.CUSTOMERS.name));
     await producer.send(specOf(t, 'orders'), [order]);
-    await waitApplied(redis, t, t.topics.ORDERS.name, await endOffsets(admin, t.topics.ORDERS.name));
+    await waitApplied(ctx.redis, t, t.topics.ORDERS.name, await endOffsets(ctx.admin, t.topics.ORDERS.name));
     await producer.close();
     await holds.waitFor(2); // approved, warning 80 %
     for (const [spec, name] of [[t.topics.ORDERS, 'tick-orders'], [t.topics.PAYMENTS, 'tick-payments']] as const) {
-      await produce(kafka, spec.name, [{ partition: 0, key: '', value: await serde.encode(spec, tick(spec, name) as AnyEvent) }]);
-      await waitApplied(redis, t, spec.name, await endOffsets(admin, spec.name));
+      await produce(ctx.kafka, spec.name, [{ partition: 0, key: '', value: await serde.encode(spec, tick(spec, name) as AnyEvent) }]);
+      await waitApplied(ctx.redis, t, spec.name, await endOffsets(ctx.admin, spec.name));
     }
 
     // What the core derives, the first tick handed to the customer as the adapter does; the second finds nothing.
