@@ -137,7 +137,11 @@ async function runEndToEnd(
     // Healthy once the consumer joined its group: reads of every input and the group authorized.
     await waitUntil(async () => JSON.parse(await served(service.httpPort!, '/healthz')).status === 'ok', `${name} healthy`, 60_000);
     // Its commits passed its Redis user's ACL (or the writer role's grants): the customer's state is there.
-    await waitUntil(() => stored(customerId), `${name}'s state of ${customerId}`, 90_000);
+    await waitUntil(() => stored(customerId), `${name}'s state of ${customerId}`, 90_000).catch((e: Error) => {
+      // What the service warned about says why (a refused command, a partition in retry), not the time-out.
+      const warnings = output.flatMap((l) => l.split('\n')).filter((l) => /"level":(40|50|60)/.test(l));
+      throw new Error(`${e.message}; its last warnings:\n${warnings.slice(-10).join('\n')}`);
+    });
     expect(await served(service.httpPort!, '/metrics')).toContain(`service="${name}"`);
   } finally {
     await service.stop();

@@ -45,13 +45,22 @@ export function createPartitionRetry(o: PartitionRetryOptions): PartitionRetry {
       port.pause(topic, partition);
       port.seek(topic, partition, offset);
       clearTimeout(resumeTimers.get(key));
-      resumeTimers.set(
-        key,
-        setTimeout(() => {
-          resumeTimers.delete(key);
-          port.resume(topic, partition);
-        }, delayMs),
-      );
+      const resumeLater = () =>
+        resumeTimers.set(
+          key,
+          setTimeout(() => {
+            resumeTimers.delete(key);
+            try {
+              port.resume(topic, partition);
+            } catch (err) {
+              // The consumer is between a crash and its restart (kafkajs: "consumer#run must be called first"): an
+              // error thrown from a timer would kill the process, and the partition would stay paused; try again.
+              log.warn({ topic, partition, err }, 'resume after a retry failed, trying again after the backoff');
+              resumeLater();
+            }
+          }, delayMs),
+        );
+      resumeLater();
     },
     succeeded(topic, partition) {
       attempts.delete(`${topic}:${partition}`);

@@ -68,6 +68,27 @@ describe('partition retry', () => {
     expect(calls.at(-2)).toBe('seek orders:0@1');
   });
 
+  it('a resume the consumer refuses (between a crash and its restart) is tried again after the backoff, never thrown', () => {
+    const { retry, calls } = setup();
+    const refusals = { left: 2 };
+    const port = {
+      pause: () => undefined,
+      seek: () => undefined,
+      resume: (topic: string, partition: number) => {
+        if (refusals.left-- > 0) throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        calls.push(`resume ${topic}:${partition}`);
+      },
+    };
+    const flaky = createPartitionRetry({ port, initialMs: 100, maxMs: 300, metrics: freshMetrics(), log: silentLogger });
+    flaky.later('orders', 0, '0', 'handle', transient);
+    expect(() => vi.advanceTimersByTime(200)).not.toThrow();
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(100);
+    expect(calls).toEqual(['resume orders:0']);
+    expect(vi.getTimerCount()).toBe(0);
+    retry.stop();
+  });
+
   it('stop() cancels every pending resume', () => {
     const { retry, calls } = setup();
     retry.later('orders', 0, '0', 'handle', transient);
