@@ -40,6 +40,7 @@ export interface BacktestInput {
 }
 
 export async function backtest(input: BacktestInput): Promise<BacktestResult> {
+  if (input.policies.length === 0) throw new RangeError('a backtest needs at least one policy');
   const { rows, rejected } = readLedger(input.bytes.toString('utf8'), input.mapping);
   if (rows.length === 0) throw new Error(`${input.file}: no valid rows to replay (${rejected.length} rejected)`);
   const options = {
