@@ -13,7 +13,8 @@ import kafkajs from 'kafkajs';
 import type { CreditHoldEvent, DelinquencyEvent } from '../../../shared/contracts/events.generated.ts';
 import { topicRegistry, type AnyEvent } from '../../../shared/contracts/topics.ts';
 import { startOfDay } from '../../../shared/time.ts';
-import { DelinquencyDomain } from '../../../services/delinquency/src/adapters/partition-domain.ts';
+import { DelinquencyDomain, type InputEvent } from '../../../services/delinquency/src/adapters/partition-domain.ts';
+import type { ExposureInput } from '../../../services/exposure/src/domain/index.ts';
 import { SERVICE as DELINQUENCY } from '../../../services/delinquency/src/config.ts';
 import { inputTopics as exposureInputs } from '../../../services/exposure/src/service.ts';
 import { addToLog, replayDelinquency, replayExposure, type InputLog } from '../../bench/src/core-replay.ts';
@@ -72,9 +73,10 @@ export async function replayPolicy(rows: readonly LedgerRow[], policy: BacktestP
   };
   for (const r of replay.records) append(topics[r.topic].name, r.partition ?? partitionOf(r.key), r.event as AnyEvent);
 
+  // One log of every topic: each core reads only its own input topics from it.
   const derived: DelinquencyEvent[] = [];
   const delinquency = await replayDelinquency(
-    log as InputLog<never>,
+    log as InputLog<InputEvent>,
     { invoices: topics.INVOICES.name, payments: topics.PAYMENTS.name, customers: topics.CUSTOMERS.name },
     new DelinquencyDomain({
       topics,
@@ -92,7 +94,7 @@ export async function replayPolicy(rows: readonly LedgerRow[], policy: BacktestP
 
   const holds: CreditHoldEvent[] = [];
   const names = exposureInputs(topics, policy.exposure.riskClassSource).map((t) => t.name);
-  const exposure = await replayExposure(log as InputLog<never>, names, policy.exposure, {
+  const exposure = await replayExposure(log as InputLog<ExposureInput>, names, policy.exposure, {
     hold: async (e) => {
       holds.push(e);
       return '';
