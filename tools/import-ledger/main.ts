@@ -6,7 +6,6 @@
 // and exits 0 once every record is acknowledged; --dry-run reads, validates and counts without producing; --json
 // prints the summary as one JSON object on stdout (rejected rows on stderr, no progress line). Exit 1 when the file
 // or mapping cannot be read or no row is valid, 2 on a bad flag.
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isoFromDay } from '../../shared/time.ts';
 import { endProgress, formatCount, parseCommandLine, progressLine, runMain, sleep } from '../lib/cli.ts';
@@ -16,7 +15,7 @@ import { pump } from '../lib/pump.ts';
 import { loadToolConfig, toolTopics } from '../lib/tool-config.ts';
 import { AR_LATE_PAYMENTS, parseMapping, type LedgerMapping } from './src/mapping.ts';
 import { checkEndDay, creditLimitPolicy, parseImportLedgerArgs, USAGE } from './src/options.ts';
-import { lastLedgerDay, ledgerReplay } from './src/replay.ts';
+import { lastLedgerDay, ledgerReplay, ledgerSourceId } from './src/replay.ts';
 import { readLedger } from './src/rows.ts';
 
 runMain(async () => {
@@ -39,8 +38,7 @@ runMain(async () => {
   checkEndDay(options.endDay, lastLedgerDay(rows));
 
   const replay = ledgerReplay(rows, {
-    // Same bytes, same ids: a re-import is recognisable as the same history.
-    sourceId: `ledger:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`,
+    sourceId: ledgerSourceId(bytes),
     currency: mapping.currency,
     partitions,
     creditLimit,

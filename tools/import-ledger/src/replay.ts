@@ -12,6 +12,7 @@
 //
 // Order of events: by day, then profiles, orders, invoices, disputes, resolutions, payments, each at a fixed time
 // of day, then by line of the file; the day's ticks come first (a tick for day D follows every event dated before D).
+import { createHash } from 'node:crypto';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { dayFromIso, isoFromDay, startOfDay } from '../../../shared/time.ts';
 import type { EventOf, TopicRegistry } from '../../../shared/contracts/topics.ts';
@@ -69,6 +70,9 @@ interface Placed {
   readonly line: number;
   readonly records: OutRecord[];
 }
+
+/** The sourceId of a file's replay: same bytes, same ids, so a re-import (or a backtest) is the same history. */
+export const ledgerSourceId = (bytes: Buffer): string => `ledger:${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}`;
 
 /** The last day of the month of `day`. */
 export function endOfMonth(day: number): number {
