@@ -12,9 +12,25 @@ export interface Envelope<T extends string, P> {
   payload: P;
 }
 
-export type CreditAction = 'RELEASE' | 'REJECT';
-
 export type ActorRole = 'VIEWER' | 'CREDIT_CONTROLLER' | 'CREDIT_MANAGER' | 'ADMIN';
+
+/** The customer promised to pay at least amount (in currency) by promisedDate: payments received from now to that date count towards it. */
+export interface PromiseToPay {
+  /** One outcome per promise id: the same id recorded again changes nothing. */
+  promiseId: string;
+  /** Minor units, > 0. */
+  amount: number;
+  currency: string;
+  /** The last day a payment counts (inclusive). */
+  promisedDate: number /* date */;
+  /** The collector who took the promise. */
+  recordedBy: string;
+  /** The collector's role, the same enum as the credit actions'. */
+  recordedByRole: ActorRole;
+  note: null | string;
+}
+
+export type CreditAction = 'RELEASE' | 'REJECT';
 
 export interface CreditActionTaken {
   orderId: string;
@@ -432,6 +448,34 @@ export interface PaymentReversed {
   reason: null | string;
 }
 
+export interface PromiseKept {
+  promiseId: string;
+  /** Promised, minor units. */
+  amount: number;
+  /** Received towards it when it was kept (>= amount). */
+  paid: number;
+  currency: string;
+  promisedDate: number /* date */;
+  /** The received date of the payment that fulfilled it. */
+  asOfDate: number /* date */;
+}
+
+export interface PromiseBroken {
+  promiseId: string;
+  amount: number;
+  /** Received towards it by the promised date (< amount). */
+  paid: number;
+  currency: string;
+  promisedDate: number /* date */;
+  /** The business date that passed the promised date. */
+  asOfDate: number /* date */;
+}
+
+/** collections.avsc: one envelope per payload type, discriminated by eventType. */
+export type CollectionsEvent =
+  | Envelope<'PromiseToPay', PromiseToPay>;
+export const CollectionsEventTypes = ['PromiseToPay'] as const;
+
 /** credit-actions.avsc: one envelope per payload type, discriminated by eventType. */
 export type CreditActionEvent =
   | Envelope<'CreditActionTaken', CreditActionTaken>;
@@ -513,3 +557,9 @@ export type PaymentEvent =
   | Envelope<'PaymentReversed', PaymentReversed>
   | Envelope<'BusinessDateTick', BusinessDateTick>;
 export const PaymentEventTypes = ['PaymentReceived', 'PaymentReversed', 'BusinessDateTick'] as const;
+
+/** promise-outcomes.avsc: one envelope per payload type, discriminated by eventType. */
+export type PromiseOutcomeEvent =
+  | Envelope<'PromiseKept', PromiseKept>
+  | Envelope<'PromiseBroken', PromiseBroken>;
+export const PromiseOutcomeEventTypes = ['PromiseKept', 'PromiseBroken'] as const;

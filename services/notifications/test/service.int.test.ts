@@ -3,23 +3,27 @@
 // and exactly one e-mail per addressed notice, with its Message-ID, headers, subject and body; a mailbox that answers
 // 451 twice gets its message on the third attempt, one that answers 550 dead-letters it (NoticeDeliveryFailed,
 // counted), a notice older than SMTP_MAX_NOTICE_AGE_DAYS is not mailed, and a second delivery group reading the whole topic again sends nothing (the delivery log).
+// The promises to pay of the history are judged as the core judges them, on o2c.promise-outcomes.v1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationEvent } from '../../../shared/contracts/events.generated.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { getStack } from '../../../test/stack.ts';
 import { waitUntil } from '../../../test/kafka.ts';
-import { noticeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
+import { noticeEvent, promiseOutcomeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { defaultPolicy, NotificationReplay } from '../src/domain/index.ts';
 import { NotificationsService } from '../src/service.ts';
-import { metricValue, openSandbox, produceEvents, readNotifications, sandboxRecords, waitAllConsumed, type Sandbox } from './real-stack.ts';
+import { metricValue, openSandbox, produceEvents, readNotifications, readPromiseOutcomes, sandboxRecords, waitAllConsumed, type Sandbox } from './real-stack.ts';
+import { d } from './fixtures.ts';
 import { BOUNCE, FLAKY, MAX_AGE_DAYS, SCENARIO_NOW, scenario } from './scenario.ts';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 
 const PARTITIONS = 2;
 const DOMAIN = 'notices.test.invalid';
 const events = scenario();
-const expected = new NotificationReplay(defaultPolicy).pushAll(events).map(noticeEvent);
+const replay = new NotificationReplay(defaultPolicy);
+const expected = replay.pushAll(events).map(noticeEvent);
+const expectedOutcomes = replay.outcomes.map(promiseOutcomeEvent);
 
 let box: Sandbox;
 let smtp: TestSmtpServer;
@@ -94,6 +98,19 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
       'C-FLAKY TERMS_CHANGED ',
       'C-NOADDR CREDIT_HOLD O-3',
     ]);
+  });
+
+  it('publishes the promise outcomes of the core driven directly: PTP-EN kept on 28 January, PTP-DE broken on the 28th', async () => {
+    const published = await readPromiseOutcomes(box);
+    const byId = <T extends { eventId: string }>(xs: readonly T[]) => [...xs].sort((a, b) => a.eventId.localeCompare(b.eventId));
+    expect(byId(published)).toEqual(byId(expectedOutcomes));
+    expect(expectedOutcomes.map((e) => `${e.customerId} ${e.eventType} ${e.payload.promiseId} ${e.payload.asOfDate} ${e.payload.paid}`).sort()).toEqual([
+      `C-DE PromiseBroken PTP-DE ${d('2026-01-28')} 0`,
+      `C-EN PromiseKept PTP-EN ${d('2026-01-28')} 50000`,
+    ]);
+    const text = await metrics(service);
+    expect(metricValue(text, 'o2c_notifications_promise_outcomes_total', { outcome: 'kept' })).toBe(1);
+    expect(metricValue(text, 'o2c_notifications_promise_outcomes_total', { outcome: 'broken' })).toBe(1);
   });
 
   it('mails every addressed notice exactly once, with the notice id as Message-ID and the rendered subject and body; a stale one not', () => {

@@ -63,6 +63,8 @@ export const reportingInputs = (topics: TopicRegistry) =>
     topics.EXPOSURE,
     topics.CREDIT_SCORES,
     topics.CREDIT_REVIEWS,
+    topics.COLLECTIONS,
+    topics.PROMISE_OUTCOMES,
   ] as const;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));

@@ -134,6 +134,17 @@ export const SCENARIO: Readonly<Record<string, readonly SinkEvent[]>> = {
       overdueCount: 0, currency: 'EUR',
     }),
   ],
+  collections: [
+    event('ptp1', 'PromiseToPay', 'C2', at(46), {
+      promiseId: 'PTP1', amount: 30_000, currency: 'EUR', promisedDate: D0 + 48, recordedBy: 'collector.anna',
+      recordedByRole: 'CREDIT_CONTROLLER', note: null,
+    }),
+  ],
+  promiseOutcomes: [
+    event('ptp1b', 'PromiseBroken', 'C2', at(49), {
+      promiseId: 'PTP1', amount: 30_000, paid: 0, currency: 'EUR', promisedDate: D0 + 48, asOfDate: D0 + 49,
+    }),
+  ],
   exposure: [
     snapshot('x1', 'C1', at(0, 1), 60_000, 100_000, false),
     snapshot('x2', 'C2', at(1), 0, 50_000, true),

@@ -103,6 +103,7 @@ export const REPORTING_TABLES = [
   'delinquency_events',
   'exposure_history',
   'audit_log',
+  'promises_to_pay',
 ] as const;
 
 /** Every row of every reporting table, in key order, as text: what "the same rows" means. */

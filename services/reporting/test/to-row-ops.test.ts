@@ -131,4 +131,18 @@ describe('merge', () => {
     const first = { event_id: 'e', note: 1 };
     expect(merge(ROW_SPECS.creditEvent, first, { event_id: 'e', note: 2 })).toBe(first);
   });
+
+  it('writes a promise from its record (who, which role) and from its outcome, each filling its own columns of one row', () => {
+    const ops = toRowOps([...SCENARIO.promiseOutcomes!, ...SCENARIO.collections!]);
+    const key = { customer_id: 'C2', promise_id: 'PTP1' };
+    const promise = { amount_minor: 30_000, currency: 'EUR', promised_date: '2024-02-27' };
+    expect(ops.rows.promiseRecorded).toEqual([{
+      ...key, ...promise, recorded_by: 'collector.anna', recorded_by_role: 'CREDIT_CONTROLLER', note: null,
+      recorded_at: new Date(T0 + 46 * 86_400_000).toISOString(),
+    }]);
+    expect(ops.rows.promiseOutcome).toEqual([{
+      ...key, ...promise, outcome: 'BROKEN', paid_minor: 0, outcome_date: '2024-02-28',
+      outcome_at: new Date(T0 + 49 * 86_400_000).toISOString(),
+    }]);
+  });
 });

@@ -212,6 +212,17 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     lastError: text,
     failedAt: epochMs,
   }),
+  PromiseToPay: fc.record({
+    promiseId: id,
+    amount: money.filter((m) => m > 0),
+    currency,
+    promisedDate: day,
+    recordedBy: text,
+    recordedByRole: actorRole,
+    note: optText,
+  }),
+  PromiseKept: fc.record({ promiseId: id, amount: money.filter((m) => m > 0), paid: money, currency, promisedDate: day, asOfDate: day }),
+  PromiseBroken: fc.record({ promiseId: id, amount: money.filter((m) => m > 0), paid: money, currency, promisedDate: day, asOfDate: day }),
 };
 
 /** A valid event of one type. */

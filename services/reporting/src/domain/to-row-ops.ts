@@ -1,5 +1,6 @@
 import type {
   ActorRole,
+  CollectionsEvent,
   CreditAction,
   CreditActionEvent,
   CreditHoldEvent,
@@ -14,6 +15,7 @@ import type {
   InvoiceEvent,
   OrderEvent,
   PaymentEvent,
+  PromiseOutcomeEvent,
 } from '../../../../shared/contracts/events.generated.ts';
 import { dayOf, isoFromDay, MS_PER_DAY } from '../../../../shared/time.ts';
 import { ROW_KINDS, ROW_SPECS, type Cell, type Row, type RowKind, type RowSpec } from './row-specs.ts';
@@ -32,7 +34,9 @@ export type SinkEvent =
   | DelinquencyEvent
   | ExposureEvent
   | CreditScoreEvent
-  | CreditReviewEvent;
+  | CreditReviewEvent
+  | CollectionsEvent
+  | PromiseOutcomeEvent;
 
 export interface RowOps {
   /** Rows per kind, at most one per key, merged by the kind's conflict rule. */
@@ -484,6 +488,25 @@ function addEvent(out: Collector, e: SinkEvent): void {
         event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
         invoice_id: p.invoiceId, as_of_date: date(p.asOfDate), days_past_due: p.daysPastDue, open_minor: p.openAmount,
         currency: p.currency, stage: p.stage,
+      });
+      return;
+    }
+    case 'PromiseToPay': {
+      const p = e.payload;
+      out.add('promiseRecorded', {
+        customer_id, promise_id: p.promiseId, amount_minor: p.amount, currency: p.currency,
+        promised_date: date(p.promisedDate), recorded_by: p.recordedBy, recorded_by_role: p.recordedByRole,
+        note: p.note, recorded_at: at,
+      });
+      return;
+    }
+    case 'PromiseKept':
+    case 'PromiseBroken': {
+      const p = e.payload;
+      out.add('promiseOutcome', {
+        customer_id, promise_id: p.promiseId, amount_minor: p.amount, currency: p.currency,
+        promised_date: date(p.promisedDate), outcome: e.eventType === 'PromiseKept' ? 'KEPT' : 'BROKEN',
+        paid_minor: p.paid, outcome_date: date(p.asOfDate), outcome_at: at,
       });
       return;
     }
