@@ -408,6 +408,32 @@ export interface NoticeDeliveryFailed {
   failedAt: number /* timestamp-millis */;
 }
 
+/** The SMTP server accepted the notice (250 after DATA). Published before the delivery log says sent: a crash in between publishes it again, same id. */
+export interface NoticeDelivered {
+  noticeId: string /* uuid */;
+  noticeType: NoticeType;
+  recipient: string;
+  /** Attempts the server answered, this one included. */
+  attempts: number;
+  /** Wall clock. */
+  deliveredAt: number /* timestamp-millis */;
+}
+
+export type DeliveryFailure = 'TRANSIENT' | 'UNAVAILABLE';
+
+/** An attempt failed for now (a 4xx, or the server could not be reached): tried again after the backoff. One per notice, answered attempts and failure: a server down for hours gives one, not one per retry. */
+export interface NoticeDeliveryRetrying {
+  noticeId: string /* uuid */;
+  noticeType: NoticeType;
+  recipient: string;
+  /** Answered (4xx) attempts so far. */
+  attempts: number;
+  failure: DeliveryFailure;
+  lastError: string;
+  /** Wall clock. */
+  failedAt: number /* timestamp-millis */;
+}
+
 export interface OrderPlaced {
   orderId: string;
   /** Order value, minor units. */
@@ -540,8 +566,10 @@ export const InvoiceEventTypes = ['InvoiceIssued', 'InvoiceAdjusted', 'InvoiceVo
 /** notifications.avsc: one envelope per payload type, discriminated by eventType. */
 export type NotificationEvent =
   | Envelope<'CustomerNoticeIssued', CustomerNoticeIssued>
-  | Envelope<'NoticeDeliveryFailed', NoticeDeliveryFailed>;
-export const NotificationEventTypes = ['CustomerNoticeIssued', 'NoticeDeliveryFailed'] as const;
+  | Envelope<'NoticeDeliveryFailed', NoticeDeliveryFailed>
+  | Envelope<'NoticeDelivered', NoticeDelivered>
+  | Envelope<'NoticeDeliveryRetrying', NoticeDeliveryRetrying>;
+export const NotificationEventTypes = ['CustomerNoticeIssued', 'NoticeDeliveryFailed', 'NoticeDelivered', 'NoticeDeliveryRetrying'] as const;
 
 /** orders.avsc: one envelope per payload type, discriminated by eventType. */
 export type OrderEvent =

@@ -274,6 +274,18 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.positive('payload.attempts', p.attempts);
     c.positive('payload.failedAt', p.failedAt);
   },
+  NoticeDelivered: (p, c) => {
+    if (!isUuid(p.noticeId)) c.fail('payload.noticeId', 'must be a UUID', p.noticeId);
+    c.nonEmpty('payload.recipient', p.recipient);
+    c.positive('payload.attempts', p.attempts);
+    c.positive('payload.deliveredAt', p.deliveredAt);
+  },
+  NoticeDeliveryRetrying: (p, c) => {
+    if (!isUuid(p.noticeId)) c.fail('payload.noticeId', 'must be a UUID', p.noticeId);
+    c.nonEmpty('payload.recipient', p.recipient);
+    c.atLeast('payload.attempts', p.attempts, 0);
+    c.positive('payload.failedAt', p.failedAt);
+  },
   PromiseToPay: (p, c) => {
     c.nonEmpty('payload.promiseId', p.promiseId);
     c.positive('payload.amount', p.amount);

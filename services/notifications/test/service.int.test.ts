@@ -148,6 +148,19 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]!.payload).toMatchObject({ noticeId: bounced.eventId, noticeType: 'CREDIT_HOLD', recipient: BOUNCE, attempts: 1, permanent: true });
     expect(failures[0]!.causationId).toBe(bounced.eventId);
+    // The outcomes reporting sinks: one NoticeDelivered per mailed notice, one NoticeDeliveryRetrying per 451.
+    const outcomes = await readNotifications(box);
+    const delivered = outcomes.filter((e): e is Extract<NotificationEvent, { eventType: 'NoticeDelivered' }> => e.eventType === 'NoticeDelivered');
+    expect(delivered).toHaveLength(8);
+    expect(new Set(delivered.map((e) => e.payload.noticeId))).toEqual(new Set(smtp.received.map((r) => r.header('x-o2c-notice-id'))));
+    const flakyNotice = expected.find((e) => e.payload.recipient === FLAKY)!;
+    expect(delivered.find((e) => e.payload.noticeId === flakyNotice.eventId)!.payload.attempts).toBe(3);
+    const retrying = outcomes.filter((e): e is Extract<NotificationEvent, { eventType: 'NoticeDeliveryRetrying' }> => e.eventType === 'NoticeDeliveryRetrying');
+    expect(retrying.map((e) => [e.payload.noticeId, e.payload.attempts, e.payload.failure, /\b451\b/.test(e.payload.lastError)])).toEqual([
+      [flakyNotice.eventId, 1, 'TRANSIENT', true],
+      [flakyNotice.eventId, 2, 'TRANSIENT', true],
+    ]);
+    for (const e of [...delivered, ...retrying]) expect(e.causationId).toBe(e.payload.noticeId);
     const text = await metrics(service);
     const m = (name: string, labels: Record<string, string>) => metricValue(text, name, { service: 'notifications', ...labels });
     expect(m('o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(8);
@@ -180,9 +193,20 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
 
   it('a second delivery group reading the whole topic again sends nothing: every notice is final in the log', async () => {
     await service.stop();
+    // As if the first owner had stopped after recording one notice sent and before its NoticeDelivered was acknowledged.
+    const unreported = expected.find((e) => e.payload.recipient === FLAKY)!.eventId;
+    const [unreportedKey] = await box.redis.keys(`${box.redisPrefix}:notifications-delivery:*:e:${unreported}`);
+    await box.redis.hset(unreportedKey!, 'reported', '0');
     service = await start(`${box.groupId}-again`);
     await waitUntil(async () => (metricValue(await metrics(service), 'o2c_notifications_deliveries_total', { outcome: 'duplicate' }) ?? 0) >= expected.length, 'the second delivery to see every notice', 120_000);
     expect(smtp.received).toHaveLength(8);
     expect(metricValue(await metrics(service), 'o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(0);
+    // Nothing mailed again; only the unreported notice's NoticeDelivered published again, identical (same id, same time).
+    const delivered = (await readNotifications(box)).filter((e) => e.eventType === 'NoticeDelivered');
+    expect(delivered).toHaveLength(9);
+    const twice = delivered.filter((e) => e.causationId === unreported);
+    expect(twice).toHaveLength(2);
+    expect(twice[1]).toEqual(twice[0]);
+    expect(await box.redis.hget(unreportedKey!, 'reported')).toBe('1');
   });
 });

@@ -212,6 +212,11 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     lastError: text,
     failedAt: epochMs,
   }),
+  NoticeDelivered: fc.record({ noticeId: fc.uuid(), noticeType, recipient: fc.emailAddress(), attempts: fc.integer({ min: 1, max: 100 }), deliveredAt: epochMs }),
+  NoticeDeliveryRetrying: fc.record({
+    noticeId: fc.uuid(), noticeType, recipient: fc.emailAddress(), attempts: fc.integer({ min: 0, max: 100 }),
+    failure: fc.constantFrom('TRANSIENT', 'UNAVAILABLE'), lastError: text, failedAt: epochMs,
+  }),
   PromiseToPay: fc.record({
     promiseId: id,
     amount: money.filter((m) => m > 0),

@@ -13,6 +13,7 @@ import type {
   ExposureBreakdown,
   ExposureEvent,
   InvoiceEvent,
+  NotificationEvent,
   OrderEvent,
   PaymentEvent,
   PromiseOutcomeEvent,
@@ -36,7 +37,8 @@ export type SinkEvent =
   | CreditScoreEvent
   | CreditReviewEvent
   | CollectionsEvent
-  | PromiseOutcomeEvent;
+  | PromiseOutcomeEvent
+  | NotificationEvent;
 
 export interface RowOps {
   /** Rows per kind, at most one per key, merged by the kind's conflict rule. */
@@ -507,6 +509,41 @@ function addEvent(out: Collector, e: SinkEvent): void {
         customer_id, promise_id: p.promiseId, amount_minor: p.amount, currency: p.currency,
         promised_date: date(p.promisedDate), outcome: e.eventType === 'PromiseKept' ? 'KEPT' : 'BROKEN',
         paid_minor: p.paid, outcome_date: date(p.asOfDate), outcome_at: at,
+      });
+      return;
+    }
+    case 'CustomerNoticeIssued': {
+      const p = e.payload;
+      out.add('notice', {
+        notice_id: e.eventId, customer_id, notice_type: p.noticeType, invoice_id: p.invoiceId, order_id: p.orderId,
+        stage: p.stage, as_of_date: date(p.asOfDate), due_date: p.dueDate === null ? null : date(p.dueDate),
+        amount_minor: p.amount, currency: p.currency, language: p.language, recipient: p.recipient, subject: p.subject,
+        occurred_at: at, causation_id: e.causationId,
+      });
+      return;
+    }
+    case 'NoticeDelivered': {
+      const p = e.payload;
+      out.add('noticeDelivery', {
+        event_id: e.eventId, notice_id: p.noticeId, customer_id, outcome: 'SENT', notice_type: p.noticeType,
+        recipient: p.recipient, attempts: p.attempts, failure: null, last_error: null, at: iso(p.deliveredAt),
+      });
+      return;
+    }
+    case 'NoticeDeliveryRetrying': {
+      const p = e.payload;
+      out.add('noticeDelivery', {
+        event_id: e.eventId, notice_id: p.noticeId, customer_id, outcome: 'RETRYING', notice_type: p.noticeType,
+        recipient: p.recipient, attempts: p.attempts, failure: p.failure, last_error: p.lastError, at: iso(p.failedAt),
+      });
+      return;
+    }
+    case 'NoticeDeliveryFailed': {
+      const p = e.payload;
+      out.add('noticeDelivery', {
+        event_id: e.eventId, notice_id: p.noticeId, customer_id, outcome: 'DEAD', notice_type: p.noticeType,
+        recipient: p.recipient, attempts: p.attempts, failure: p.permanent ? 'PERMANENT' : 'EXHAUSTED',
+        last_error: p.lastError, at: iso(p.failedAt),
       });
       return;
     }
