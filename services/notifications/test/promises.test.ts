@@ -2,8 +2,8 @@
 // business date, paid towards it), with a comment on each row saying why.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { isoFromDay } from '../../../shared/time.ts';
-import { defaultPolicy, NotificationReplay, promiseOutcomeIdOf, type PromiseOutcome, type StreamEvent } from '../src/domain/index.ts';
-import { cash, paid, profile, promised, resetIds, reversed, tick, ticks } from './fixtures.ts';
+import { defaultPolicy, emptyState, NotificationReplay, onDay, onInput, promiseOutcomeIdOf, type CustomerState, type PromiseOutcome, type StreamEvent } from '../src/domain/index.ts';
+import { cash, d, paid, profile, promised, resetIds, reversed, tick, ticks } from './fixtures.ts';
 
 const run = (events: StreamEvent[]): PromiseOutcome[] => {
   const replay = new NotificationReplay(defaultPolicy);
@@ -65,5 +65,15 @@ describe('promises to pay', () => {
       'C1 PromiseKept A on 2026-03-11 paid 25000/10000 EUR',
       'C1 PromiseKept B on 2026-03-11 paid 25000/25000 EUR',
     ]);
+  });
+
+  it('takes a state stored before promises existed (no promises field) and judges a promise on it', () => {
+    const { promises: _, ...older } = emptyState();
+    const stored = JSON.parse(JSON.stringify(older)) as CustomerState;
+    const recorded = onInput(stored, promised('C1', 'PTP-1', '2026-03-02', '2026-03-05', 100_00), null, defaultPolicy);
+    expect(Object.keys(recorded.state.promises)).toEqual(['PTP-1']);
+    const broken = onDay(recorded.state, 'C1', d('2026-03-06'), defaultPolicy);
+    expect(broken.outcomes.map(row)).toEqual(['C1 PromiseBroken PTP-1 on 2026-03-06 paid 0/10000 EUR']);
+    expect(broken.state.promises).toEqual({});
   });
 });
