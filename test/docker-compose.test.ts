@@ -183,6 +183,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('starts the simulator once every service is ready, so no service misses the first events', () => {
+    for (const name of SERVICES) {
+      expect(svc('simulator').depends_on, `simulator on ${name}`).toMatchObject({ [name]: { condition: 'service_healthy' } });
+    }
+  });
+
+  it('mails the notices to a compose service that runs, started before notifications', () => {
+    const smtp = loadNotificationsConfig(envOf('notifications'));
+    expect(smtp.SMTP_HOST).toBe('mailpit');
+    expect(svc(smtp.SMTP_HOST!).image).toMatch(/^axllent\/mailpit:/);
+    expect(smtp.SMTP_PORT).toBe(1025); // mailpit's SMTP port
+    expect(svc('notifications').depends_on).toMatchObject({ mailpit: { condition: 'service_started' } });
+  });
+
   it('runs every program built from the repository from a module the build produces', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       if (!s.build) continue;

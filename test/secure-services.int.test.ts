@@ -2,7 +2,8 @@
 // (stack/secure/principals.ts, shared/redis/acl.ts): with nothing but their ACLs they start (contracts checked,
 // group joined, /healthz healthy) over SASL_SSL and rediss with the stack's CA and the passwords from their files,
 // and handle a customer's events end to end into their Redis state (the reporting sink: into Postgres as
-// o2c_writer). Nothing they log or serve shows a password.
+// o2c_writer; notifications also through its SMTP delivery, its own group and its delivery log). Nothing they log
+// or serve shows a password.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
@@ -25,6 +26,9 @@ import { ReportingService } from '../services/reporting/src/service.ts';
 import { reportingDatabaseEnv } from '../services/reporting/test/support.ts';
 import { createPool } from '../shared/pg/pool.ts';
 import { createTempDatabase } from '../shared/pg/testing.ts';
+import { loadNotificationsConfig } from '../services/notifications/src/config.ts';
+import { NotificationsService } from '../services/notifications/src/service.ts';
+import { startSmtpServer } from '../services/notifications/test/smtp-server.ts';
 import { loadScoringConfig } from '../services/scoring/src/config.ts';
 import { ScoringService } from '../services/scoring/src/service.ts';
 import { exampleEvent } from '../shared/contracts/test/examples.ts';
@@ -73,7 +77,7 @@ afterAll(async () => {
   // No password of any principal or Redis user in what the services logged or served.
   const all = output.join('\n');
   expect(all).toContain('"clientId":"secure-services-test"');
-  for (const user of ['exposure', 'delinquency', 'scoring', 'reporting']) {
+  for (const user of ['exposure', 'delinquency', 'scoring', 'notifications', 'reporting']) {
     const secrets = user === 'reporting' ? [secure.password(user)] : [secure.password(user), secure.password(`redis-${user}`)];
     for (const secret of secrets) expect(all).not.toContain(secret);
   }
@@ -101,8 +105,8 @@ async function produce(records: ReadonlyArray<{ spec: TopicSpec; event: AnyEvent
   }
 }
 
-/** A customer of this run: a profile, an order and an invoice, fresh ids, in event-time order. */
-async function produceCustomer(): Promise<string> {
+/** A customer of this run: a profile, an order and an invoice, fresh ids, in event-time order (and `more` after). */
+async function produceCustomer(more: (customerId: string) => Array<{ spec: TopicSpec; event: AnyEvent }> = () => []): Promise<string> {
   const customerId = `secure-${randomUUID()}`;
   const at = (e: AnyEvent, occurredAt: number): AnyEvent => ({ ...e, eventId: randomUUID(), customerId, occurredAt });
   const t = Date.now();
@@ -110,6 +114,7 @@ async function produceCustomer(): Promise<string> {
     { spec: topics.CUSTOMERS, event: at(exampleEvent('CustomerCreditProfile'), t) },
     { spec: topics.ORDERS, event: at(exampleEvent('OrderPlaced'), t + 1) },
     { spec: topics.INVOICES, event: at(exampleEvent('InvoiceIssued'), t + 2) },
+    ...more(customerId).map(({ spec, event }, i) => ({ spec, event: at(event, t + 3 + i) })),
   ]);
   return customerId;
 }
@@ -130,8 +135,9 @@ async function runEndToEnd(
   name: string,
   service: Service & { readonly httpPort: number | undefined },
   stored: (customerId: string) => Promise<boolean> = (customerId) => hasState(name, customerId),
+  more?: (customerId: string) => Array<{ spec: TopicSpec; event: AnyEvent }>,
 ): Promise<void> {
-  const customerId = await produceCustomer();
+  const customerId = await produceCustomer(more);
   await service.start();
   try {
     // Healthy once the consumer joined its group: reads of every input and the group authorized.
@@ -166,6 +172,38 @@ describe('the services on the secure broker and Redis', () => {
     const config = loadScoringConfig(envOf('scoring'));
     expect(config.REDIS_URL).toMatch(/^rediss:\/\/scoring@/);
     await runEndToEnd('scoring', new ScoringService({ config, logger, onFatal: (e) => { throw e; } }));
+  });
+
+  it('notifications runs as the notifications principal and Redis user, and mails through its delivery group and log', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const config = loadNotificationsConfig({ ...envOf('notifications'), SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port) });
+      expect(config).toMatchObject({ KAFKA_SASL_USERNAME: 'notifications', KAFKA_TLS: true, KAFKA_GROUP_ID: 'notifications' });
+      expect(config.REDIS_URL).toMatch(/^rediss:\/\/notifications@/);
+      const deliveryLogged = async (customerId: string): Promise<boolean> => {
+        const noticeId = smtp.received.find((r) => r.header('x-o2c-customer-id') === customerId)?.header('x-o2c-notice-id');
+        if (noticeId === undefined) return false;
+        // sent and reported: the log's HSET/PEXPIRE passed the user's ACL and NoticeDelivered its WRITE on the topic.
+        for (let p = 0; p < PARTITIONS; p++) {
+          const entry = await admin.hgetall(partitionKeys('notifications-delivery', p, redisPrefix).entity(noticeId));
+          if (entry.state !== undefined) return entry.state === 'sent' && entry.reported === '1';
+        }
+        return false;
+      };
+      await runEndToEnd(
+        'notifications',
+        new NotificationsService({ config, logger, onFatal: (e) => { throw e; } }),
+        async (customerId) => (await hasState('notifications', customerId)) && (await deliveryLogged(customerId)),
+        () => [
+          // Opted in to credit-hold notices again, then an order held: a notice to mail.
+          { spec: topics.CUSTOMERS, event: { ...exampleEvent('CustomerCreditProfile'), payload: { ...exampleEvent('CustomerCreditProfile').payload, noticeOptOuts: [] } } },
+          { spec: topics.CREDIT_HOLDS, event: exampleEvent('OrderCreditHeld') },
+          { spec: topics.COLLECTIONS, event: exampleEvent('PromiseToPay') },
+        ],
+      );
+    } finally {
+      await smtp.close();
+    }
   });
 
   it('reporting runs as the reporting principal and writes as o2c_writer', async () => {

@@ -124,18 +124,38 @@ export const collectionsAging: Dashboard = dashboard({
       {
         type: 'table', title: 'Collections worklist', w: 24, h: 9,
         description:
-          'Whom to contact today (as of the latest business date), ranked by expected loss: undisputed overdue amount x days past due x the latest late-payment probability (1 unscored); disputes are listed, not chased. The last dunning stage reached is the last overdue notice sent.',
-        columnUnits: { 'Overdue': 'short', 'Disputed': 'short', 'Worst days past due': 'd', 'Late probability': 'percentunit' },
+          'Whom to contact today (as of the latest business date): accounts whose latest judged promise to pay was broken first, then by expected loss: undisputed overdue amount x days past due x the latest late-payment probability (1 unscored); disputes are listed, not chased. The last dunning stage reached is the last overdue notice; the last notice is the latest notice issued, with where its delivery stands (SENT, RETRYING, DEAD; empty: not mailed).',
+        columnUnits: { 'Overdue': 'short', 'Disputed': 'short', 'Worst days past due': 'd', 'Late probability': 'percentunit', 'Promised (open)': 'short' },
       },
       [sqlTarget(sql`
-        SELECT rank AS "Rank", customer_id AS "Customer", expected_loss AS "Expected loss", overdue_minor / 100.0 AS "Overdue",
+        SELECT rank AS "Rank", customer_id AS "Customer", CASE WHEN broken_promise THEN 'broken ' || last_broken_promise_date ELSE '' END AS "Promise",
+               expected_loss AS "Expected loss", overdue_minor / 100.0 AS "Overdue",
                overdue_invoices AS "Overdue invoices", worst_dpd AS "Worst days past due", late_probability AS "Late probability",
                disputed_minor / 100.0 AS "Disputed", coalesce(last_dunning_stage, '') AS "Last dunning stage",
-               last_dunning_date AS "Last dunning"
+               last_dunning_date AS "Last dunning", open_promise_minor / 100.0 AS "Promised (open)", next_promise_date AS "Promised by",
+               coalesce(last_notice_type, '') AS "Last notice", last_notice_date AS "Last notice date",
+               coalesce(last_notice_delivery, '') AS "Delivery", last_notice_sent_date AS "Last mailed",
+               dead_lettered_notices AS "Dead-lettered notices"
         FROM reporting.collections_worklist
         WHERE currency = ${CURRENCY}
         ORDER BY rank
         LIMIT 25`, 'table')],
+    ],
+    [
+      {
+        type: 'table', title: 'Notification dead letters', w: 24, h: 8,
+        description:
+          'Notices the SMTP delivery gave up on in the time range (a 5xx, or SMTP_MAX_ATTEMPTS 4xx answers): what, to whom, after how many attempts and why. Fix the address in the profile, then send the notice by hand.',
+      },
+      [sqlTarget(sql`
+        SELECT failed_at AS "Failed at", customer_id AS "Customer", notice_type AS "Notice",
+               coalesce(invoice_id, order_id, '') AS "Invoice or order", coalesce(stage, '') AS "Stage", notice_date AS "Notice date",
+               recipient AS "Recipient", attempts AS "Attempts", CASE WHEN permanent THEN 'refused' ELSE 'retries exhausted' END AS "Why",
+               last_error AS "Last error"
+        FROM reporting.notification_dead_letters
+        WHERE $__timeFilter(failed_at)
+        ORDER BY failed_at DESC
+        LIMIT 50`, 'table')],
     ],
   ]),
 });

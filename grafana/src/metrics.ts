@@ -34,6 +34,8 @@ export const DECISION_LATENCY = 'o2c_exposure_decision_latency_seconds';
 export const OUTBOX_BACKLOG = 'o2c_exposure_outbox_backlog';
 /** Gauge, label partition: the delinquency as-of date, epoch seconds. */
 export const AS_OF_DATE = 'o2c_delinquency_as_of_timestamp_seconds';
+/** Counter, label outcome: notices the SMTP delivery finished with (sent, resent, dead, unaddressed, stale, duplicate). */
+export const NOTIFICATION_DELIVERIES = 'o2c_notifications_deliveries_total';
 
 /** Queried of every consumer service. */
 export const SHARED_DASHBOARD_METRICS: readonly string[] = [
@@ -50,10 +52,11 @@ export const SHARED_DASHBOARD_METRICS: readonly string[] = [
 ];
 
 /** Queried of one service only, by the service that registers it. */
-export const SERVICE_DASHBOARD_METRICS: Readonly<Record<string, ConsumerService>> = {
+export const SERVICE_DASHBOARD_METRICS: Readonly<Record<string, ConsumerService | 'notifications'>> = {
   [DECISION_LATENCY]: 'exposure',
   [OUTBOX_BACKLOG]: 'exposure',
   [AS_OF_DATE]: 'delinquency',
+  [NOTIFICATION_DELIVERIES]: 'notifications',
 };
 
 export const DASHBOARD_METRICS: readonly string[] = [...SHARED_DASHBOARD_METRICS, ...Object.keys(SERVICE_DASHBOARD_METRICS)];

@@ -7,6 +7,7 @@ import {
   CONSUMER_LAG_SECONDS,
   DECISION_LATENCY,
   DLQ_RECORDS,
+  NOTIFICATION_DELIVERIES,
   OUTBOX_BACKLOG,
   PAUSED_PARTITIONS,
   PUBLISH_DURATION,
@@ -16,7 +17,7 @@ import {
 import { dashboard, layout, PROMETHEUS, promTarget, type Dashboard } from './panels.ts';
 
 // For the engineers who run the pipeline: throughput, lag, batches, commit and publish latency, pauses, rebalances,
-// poison records, the outbox and the delinquency as-of date. The shared metrics carry a `service` label, so one
+// poison records, the outbox, the delinquency as-of date and the notifications' deliveries. The shared metrics carry a `service` label, so one
 // query per panel covers every service.
 
 const quantile = (q: number, histogram: string, by = 'le') =>
@@ -33,7 +34,8 @@ export const pipelineHealth: Dashboard = dashboard({
   title: 'Pipeline health',
   description:
     'Events per second, consumer lag in records and in event time, batch size and duration, commit and publish ' +
-    'latency, paused partitions, rebalances, DLQ rate by error class, outbox backlog and the delinquency as-of date.',
+    'latency, paused partitions, rebalances, DLQ rate by error class, outbox backlog, the delinquency as-of date and ' +
+    'notification deliveries by outcome.',
   refresh: '10s',
   time: { from: 'now-1h', to: 'now' },
   panels: layout(PROMETHEUS, [
@@ -102,6 +104,13 @@ export const pipelineHealth: Dashboard = dashboard({
       { type: 'stat', title: 'Delinquency as-of date', description: 'The business date each partition ages invoices against.', w: 12, h: 8, unit: 'dateTimeAsIso' },
       // Grafana's date units take epoch milliseconds.
       [promTarget(`${AS_OF_DATE} * 1000`, 'partition {{partition}}', 'A')],
+    ],
+    [
+      {
+        type: 'timeseries', title: 'Notification deliveries', w: 12, h: 8,
+        description: 'Notices the SMTP delivery finished with, by outcome; dead should stay 0 (which ones: "Notification dead letters" on Collections and aging).',
+      },
+      [promTarget(`sum by (outcome) (increase(${NOTIFICATION_DELIVERIES}[$__rate_interval]))`, '{{outcome}}', 'A')],
     ],
   ]),
 });

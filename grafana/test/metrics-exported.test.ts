@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createRegistry, createRunnerMetrics } from '../../shared/metrics.ts';
 import { createExposureMetrics } from '../../services/exposure/src/adapters/metrics.ts';
 import { createDelinquencyMetrics } from '../../services/delinquency/src/adapters/metrics.ts';
+import { createNotificationsMetrics } from '../../services/notifications/src/adapters/metrics.ts';
 import { createSinkMetrics } from '../../services/reporting/src/adapters/metrics.ts';
 import { CONSUMER_SERVICES, SERVICE_DASHBOARD_METRICS, SHARED_DASHBOARD_METRICS } from '../src/metrics.ts';
 
@@ -24,6 +25,15 @@ describe('dashboard metrics', () => {
     const registered = registeredNames(service);
     expect(SHARED_DASHBOARD_METRICS.filter((m) => !registered.has(m))).toEqual([]);
     const own = Object.entries(SERVICE_DASHBOARD_METRICS).filter(([, s]) => s === service).map(([m]) => m);
+    expect(own.filter((m) => !registered.has(m))).toEqual([]);
+  });
+
+  it('names only metrics the notifications service registers', () => {
+    const registry = createRegistry('notifications');
+    createNotificationsMetrics(registry, 'notifications', none);
+    const registered = new Set(registry.getMetricsAsArray().map((m) => m.name));
+    const own = Object.entries(SERVICE_DASHBOARD_METRICS).filter(([, s]) => s === 'notifications').map(([m]) => m);
+    expect(own.length).toBeGreaterThan(0);
     expect(own.filter((m) => !registered.has(m))).toEqual([]);
   });
 

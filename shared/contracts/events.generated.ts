@@ -12,9 +12,25 @@ export interface Envelope<T extends string, P> {
   payload: P;
 }
 
-export type CreditAction = 'RELEASE' | 'REJECT';
-
 export type ActorRole = 'VIEWER' | 'CREDIT_CONTROLLER' | 'CREDIT_MANAGER' | 'ADMIN';
+
+/** The customer promised to pay at least amount (in currency) by promisedDate: payments received from now to that date count towards it. */
+export interface PromiseToPay {
+  /** One outcome per promise id: the same id recorded again changes nothing. */
+  promiseId: string;
+  /** Minor units, > 0. */
+  amount: number;
+  currency: string;
+  /** The last day a payment counts (inclusive). */
+  promisedDate: number /* date */;
+  /** The collector who took the promise. */
+  recordedBy: string;
+  /** The collector's role, the same enum as the credit actions'. */
+  recordedByRole: ActorRole;
+  note: null | string;
+}
+
+export type CreditAction = 'RELEASE' | 'REJECT';
 
 export interface CreditActionTaken {
   orderId: string;
@@ -392,6 +408,32 @@ export interface NoticeDeliveryFailed {
   failedAt: number /* timestamp-millis */;
 }
 
+/** The SMTP server accepted the notice (250 after DATA). Published before the delivery log says sent: a crash in between publishes it again, same id. */
+export interface NoticeDelivered {
+  noticeId: string /* uuid */;
+  noticeType: NoticeType;
+  recipient: string;
+  /** Attempts the server answered, this one included. */
+  attempts: number;
+  /** Wall clock. */
+  deliveredAt: number /* timestamp-millis */;
+}
+
+export type DeliveryFailure = 'TRANSIENT' | 'UNAVAILABLE';
+
+/** An attempt failed for now (a 4xx, or the server could not be reached): tried again after the backoff. One per notice, answered attempts and failure: a server down for hours gives one, not one per retry. */
+export interface NoticeDeliveryRetrying {
+  noticeId: string /* uuid */;
+  noticeType: NoticeType;
+  recipient: string;
+  /** Answered (4xx) attempts so far. */
+  attempts: number;
+  failure: DeliveryFailure;
+  lastError: string;
+  /** Wall clock. */
+  failedAt: number /* timestamp-millis */;
+}
+
 export interface OrderPlaced {
   orderId: string;
   /** Order value, minor units. */
@@ -431,6 +473,34 @@ export interface PaymentReversed {
   paymentId: string;
   reason: null | string;
 }
+
+export interface PromiseKept {
+  promiseId: string;
+  /** Promised, minor units. */
+  amount: number;
+  /** Received towards it when it was kept (>= amount). */
+  paid: number;
+  currency: string;
+  promisedDate: number /* date */;
+  /** The received date of the payment that fulfilled it. */
+  asOfDate: number /* date */;
+}
+
+export interface PromiseBroken {
+  promiseId: string;
+  amount: number;
+  /** Received towards it by the promised date (< amount). */
+  paid: number;
+  currency: string;
+  promisedDate: number /* date */;
+  /** The business date that passed the promised date. */
+  asOfDate: number /* date */;
+}
+
+/** collections.avsc: one envelope per payload type, discriminated by eventType. */
+export type CollectionsEvent =
+  | Envelope<'PromiseToPay', PromiseToPay>;
+export const CollectionsEventTypes = ['PromiseToPay'] as const;
 
 /** credit-actions.avsc: one envelope per payload type, discriminated by eventType. */
 export type CreditActionEvent =
@@ -496,8 +566,10 @@ export const InvoiceEventTypes = ['InvoiceIssued', 'InvoiceAdjusted', 'InvoiceVo
 /** notifications.avsc: one envelope per payload type, discriminated by eventType. */
 export type NotificationEvent =
   | Envelope<'CustomerNoticeIssued', CustomerNoticeIssued>
-  | Envelope<'NoticeDeliveryFailed', NoticeDeliveryFailed>;
-export const NotificationEventTypes = ['CustomerNoticeIssued', 'NoticeDeliveryFailed'] as const;
+  | Envelope<'NoticeDeliveryFailed', NoticeDeliveryFailed>
+  | Envelope<'NoticeDelivered', NoticeDelivered>
+  | Envelope<'NoticeDeliveryRetrying', NoticeDeliveryRetrying>;
+export const NotificationEventTypes = ['CustomerNoticeIssued', 'NoticeDeliveryFailed', 'NoticeDelivered', 'NoticeDeliveryRetrying'] as const;
 
 /** orders.avsc: one envelope per payload type, discriminated by eventType. */
 export type OrderEvent =
@@ -513,3 +585,9 @@ export type PaymentEvent =
   | Envelope<'PaymentReversed', PaymentReversed>
   | Envelope<'BusinessDateTick', BusinessDateTick>;
 export const PaymentEventTypes = ['PaymentReceived', 'PaymentReversed', 'BusinessDateTick'] as const;
+
+/** promise-outcomes.avsc: one envelope per payload type, discriminated by eventType. */
+export type PromiseOutcomeEvent =
+  | Envelope<'PromiseKept', PromiseKept>
+  | Envelope<'PromiseBroken', PromiseBroken>;
+export const PromiseOutcomeEventTypes = ['PromiseKept', 'PromiseBroken'] as const;

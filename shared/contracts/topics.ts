@@ -12,6 +12,7 @@
 // partition number everywhere (co-partitioning). Business-date ticks carry customerId '' and are written to an
 // explicit partition, one per partition of the orders, invoices and payments topics: they have no key to check.
 import {
+  CollectionsEventTypes,
   CreditActionEventTypes,
   CreditHoldEventTypes,
   CreditReviewEventTypes,
@@ -24,6 +25,8 @@ import {
   NotificationEventTypes,
   OrderEventTypes,
   PaymentEventTypes,
+  PromiseOutcomeEventTypes,
+  type CollectionsEvent,
   type CreditActionEvent,
   type CreditHoldEvent,
   type CreditReviewEvent,
@@ -36,6 +39,7 @@ import {
   type NotificationEvent,
   type OrderEvent,
   type PaymentEvent,
+  type PromiseOutcomeEvent,
 } from './events.generated.ts';
 
 export const DEFAULT_PARTITIONS = 12;
@@ -55,7 +59,9 @@ export type AnyEvent =
   | ExposureEvent
   | CreditScoreEvent
   | CreditReviewEvent
-  | NotificationEvent;
+  | NotificationEvent
+  | CollectionsEvent
+  | PromiseOutcomeEvent;
 
 export type EventType = AnyEvent['eventType'];
 
@@ -151,6 +157,13 @@ export function topicRegistry(prefix: string) {
       prefix, 'o2c.credit-reviews.v1', 'credit-reviews.avsc', 'o2c.CreditReviewEvent', CreditReviewEventTypes),
     NOTIFICATIONS: avroTopic<NotificationEvent>(
       prefix, 'o2c.notifications.v1', 'notifications.avsc', 'o2c.NotificationEvent', NotificationEventTypes),
+    // What collectors record (promises to pay), who and which role: kept forever, an audit trail like the credit actions.
+    COLLECTIONS: avroTopic<CollectionsEvent>(
+      prefix, 'o2c.collections.v1', 'collections.avsc', 'o2c.CollectionsEvent', CollectionsEventTypes, 'delete', true),
+    // Each promise to pay kept or broken, as services/notifications judged it; a topic of its own so only the console
+    // can write promises and only notifications their outcomes.
+    PROMISE_OUTCOMES: avroTopic<PromiseOutcomeEvent>(
+      prefix, 'o2c.promise-outcomes.v1', 'promise-outcomes.avsc', 'o2c.PromiseOutcomeEvent', PromiseOutcomeEventTypes),
     DLQ: Object.freeze({
       name: `${prefix}o2c.dlq.v1`,
       partitions: DEFAULT_PARTITIONS,

@@ -68,6 +68,13 @@ function orderValue(p: { orderId: string; amount: number; currency: string }, c:
 }
 
 /** A profile's terms, as o2c.customer-changes.v1 carries them before and after a change. */
+function promiseOutcome(p: { promiseId: string; amount: number; paid: number; currency: string }, c: Check): void {
+  c.nonEmpty('payload.promiseId', p.promiseId);
+  c.positive('payload.amount', p.amount);
+  c.atLeast('payload.paid', p.paid, 0);
+  c.currency('payload.currency', p.currency);
+}
+
 function terms(field: string, t: CreditTerms, c: Check): void {
   c.atLeast(`${field}.creditLimit`, t.creditLimit, 0);
   c.currency(`${field}.currency`, t.currency);
@@ -267,6 +274,26 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.positive('payload.attempts', p.attempts);
     c.positive('payload.failedAt', p.failedAt);
   },
+  NoticeDelivered: (p, c) => {
+    if (!isUuid(p.noticeId)) c.fail('payload.noticeId', 'must be a UUID', p.noticeId);
+    c.nonEmpty('payload.recipient', p.recipient);
+    c.positive('payload.attempts', p.attempts);
+    c.positive('payload.deliveredAt', p.deliveredAt);
+  },
+  NoticeDeliveryRetrying: (p, c) => {
+    if (!isUuid(p.noticeId)) c.fail('payload.noticeId', 'must be a UUID', p.noticeId);
+    c.nonEmpty('payload.recipient', p.recipient);
+    c.atLeast('payload.attempts', p.attempts, 0);
+    c.positive('payload.failedAt', p.failedAt);
+  },
+  PromiseToPay: (p, c) => {
+    c.nonEmpty('payload.promiseId', p.promiseId);
+    c.positive('payload.amount', p.amount);
+    c.currency('payload.currency', p.currency);
+    c.nonEmpty('payload.recordedBy', p.recordedBy);
+  },
+  PromiseKept: promiseOutcome,
+  PromiseBroken: promiseOutcome,
 };
 
 /** Throws PoisonRecordError('InvalidEvent') naming the first field that breaks an invariant. */

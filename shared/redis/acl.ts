@@ -1,5 +1,6 @@
 // Who may do what in Redis: one ACL user per stateful service, limited to its own keys (`<prefix>:<service>:*`, the
-// layout of keys.ts) and to the commands the shared kit sends for it, plus an admin for setup and tests. The one
+// layout of keys.ts, and the segments of what it keeps besides, SERVICE_EXTRAS) and to the commands the shared kit
+// sends for it (and those extras'), plus an admin for setup and tests. The one
 // place these rules live: the secure stack writes its ACL file from them (stack/secure/setup.ts redis-acl), and a
 // production Redis takes the same lines (`aclFileLines`). A command added to partition-store.ts, outbox-publisher.ts,
 // connect.ts or a Lua script (Redis checks a script's calls against the caller's ACL too) goes here as well, or the
@@ -23,11 +24,30 @@ export const KIT_COMMANDS = {
   outbox: ['xrange', 'xdel', 'xlen'],
 } as const;
 
-/** Every command a stateful service's user needs (exposure, delinquency and scoring use the same kit). */
+/** Every command a stateful service's user needs (exposure, delinquency, scoring and notifications use the same kit). */
 export const SERVICE_COMMANDS: readonly string[] = [...new Set(Object.values(KIT_COMMANDS).flat())].sort();
 
 /** The services that keep state in Redis, each its own user (the name is also its key segment, keys.ts). */
-export const REDIS_SERVICES = ['exposure', 'delinquency', 'scoring'] as const;
+export const REDIS_SERVICES = ['exposure', 'delinquency', 'scoring', 'notifications'] as const;
+export type RedisService = (typeof REDIS_SERVICES)[number];
+
+/**
+ * What a service keeps in Redis besides the kit's state: notifications' SMTP delivery log
+ * (services/notifications/src/adapters/delivery-log.ts), one hash per notice under its own key segment, read with
+ * HGETALL and written with HSET and PEXPIRE in one MULTI/EXEC.
+ */
+export const SERVICE_EXTRAS: Readonly<Partial<Record<RedisService, { segments: readonly string[]; commands: readonly string[] }>>> = {
+  notifications: { segments: ['notifications-delivery'], commands: ['hgetall', 'hset', 'pexpire', 'multi', 'exec'] },
+};
+
+/** A service's key segments (its own name first) and its commands: the kit's and its extras'. */
+export function serviceGrants(service: RedisService): { segments: string[]; commands: string[] } {
+  const extra = SERVICE_EXTRAS[service];
+  return {
+    segments: [service, ...(extra?.segments ?? [])],
+    commands: [...new Set([...SERVICE_COMMANDS, ...(extra?.commands ?? [])])].sort(),
+  };
+}
 
 /** The user the stack's setup and the tests administer Redis with (every key and command). */
 export const REDIS_ADMIN = 'admin';
@@ -46,11 +66,10 @@ export interface RedisUser {
  */
 export function redisUsers(prefixes: readonly string[]): RedisUser[] {
   return [
-    ...REDIS_SERVICES.map((service) => ({
-      name: service,
-      keys: prefixes.map((prefix) => `${prefix}:${service}:*`),
-      commands: SERVICE_COMMANDS,
-    })),
+    ...REDIS_SERVICES.map((service) => {
+      const { segments, commands } = serviceGrants(service);
+      return { name: service, keys: segments.flatMap((segment) => prefixes.map((prefix) => `${prefix}:${segment}:*`)), commands };
+    }),
     { name: REDIS_ADMIN, keys: ['*'], commands: ['@all'] },
   ];
 }

@@ -7,10 +7,13 @@
 // start-up (prepareContracts: partition counts and cleanup policies of all topics, log start offsets), which reads
 // metadata, never records. Only the console (credit controllers' actions) and the importer (replays of a ledger) may
 // write o2c.credit-actions.v1: whoever writes there can act on any held order (within the role the action names;
-// services/exposure checks the authority). Who writes profiles (simulator, importer) writes their change history,
-// o2c.customer-changes.v1, too; only reporting reads it.
+// services/exposure checks the authority). Only the console (collectors' promises to pay) may write
+// o2c.collections.v1, and only notifications, which judges them, o2c.promise-outcomes.v1. Who writes profiles
+// (simulator, importer) writes their change history, o2c.customer-changes.v1, too; only reporting reads it.
 import { Topics, type TopicBase } from '../../shared/contracts/topics.ts';
 import { inputTopics as exposureInputs } from '../../services/exposure/src/service.ts';
+import { notificationsInputs } from '../../services/notifications/src/service.ts';
+import { reportingInputs } from '../../services/reporting/src/service.ts';
 
 export interface Principal {
   /** The SCRAM user, also the consumer group it may use (each service's default KAFKA_GROUP_ID). */
@@ -46,18 +49,23 @@ export const PRINCIPALS: readonly Principal[] = [
     groups: ['scoring'],
   },
   {
+    name: 'notifications',
+    // Its inputs, and its own notifications topic, which the SMTP delivery reads in a group of its own.
+    reads: [...notificationsInputs(T), T.NOTIFICATIONS],
+    // Notices and the delivery's outcomes; the promises' outcomes; rejected inputs.
+    writes: [T.NOTIFICATIONS, T.PROMISE_OUTCOMES, T.DLQ],
+    groups: ['notifications', 'notifications-delivery'],
+  },
+  {
     name: 'reporting',
-    reads: [
-      T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS, T.CREDIT_HOLDS, T.DELINQUENCY,
-      T.EXPOSURE, T.CREDIT_SCORES, T.CREDIT_REVIEWS,
-    ],
+    reads: reportingInputs(T),
     writes: [T.DLQ],
     groups: ['reporting'],
   },
   {
     name: 'console',
     reads: [T.CREDIT_HOLDS, T.EXPOSURE],
-    writes: [T.CREDIT_ACTIONS],
+    writes: [T.CREDIT_ACTIONS, T.COLLECTIONS],
     groups: ['console'],
   },
   {

@@ -17,4 +17,19 @@ describe('the secure broker ACL plan', () => {
     expect(who(Topics.CUSTOMER_CHANGES.name, 'WRITE')).toEqual(['User:importer', 'User:simulator']);
     expect(who(Topics.CUSTOMER_CHANGES.name, 'READ')).toEqual(['User:reporting']);
   });
+
+  it('lets only the console write promises to pay and only notifications their outcomes', () => {
+    expect(who(Topics.COLLECTIONS.name, 'WRITE')).toEqual(['User:console']);
+    expect(who(Topics.PROMISE_OUTCOMES.name, 'WRITE')).toEqual(['User:notifications']);
+    expect(who(Topics.NOTIFICATIONS.name, 'WRITE')).toEqual(['User:notifications']);
+    expect(who(Topics.COLLECTIONS.name, 'READ')).toEqual(['User:notifications', 'User:reporting']);
+    expect(who(Topics.NOTIFICATIONS.name, 'READ')).toEqual(['User:notifications', 'User:reporting']);
+  });
+
+  it('gives notifications its delivery group, and nobody else either of its groups', () => {
+    const groups = aclsOf().filter((a) => a.kind === 'GROUP' && a.name.startsWith('notifications'));
+    expect([...new Set(groups.map((a) => `${a.principal} ${a.name}`))].sort()).toEqual([
+      'User:notifications notifications', 'User:notifications notifications-delivery',
+    ]);
+  });
 });

@@ -1,9 +1,10 @@
 // services/notifications: every customer notice that is due is decided once, rendered in the customer's language and
 // published to o2c.notifications.v1; with SMTP configured, each is mailed once through an idempotent delivery.
 //
-//   inputs   invoices, payments, customers, delinquency, credit-scores, credit-holds (co-partitioned by customerId,
-//            merged in event-time order)
-//   outputs  notifications (CustomerNoticeIssued; NoticeDeliveryFailed from the delivery), DLQ (rejected)
+//   inputs   invoices, payments, customers, delinquency, credit-scores, credit-holds, collections (co-partitioned by
+//            customerId, merged in event-time order)
+//   outputs  notifications (CustomerNoticeIssued; NoticeDeliveryFailed from the delivery), promise-outcomes
+//            (PromiseKept, PromiseBroken), DLQ (rejected)
 //   the rule: the notifications core (NotificationsDomain) under the notice policy; the stateful kit
 //   (shared/stateful/stateful-service.ts) loads, commits, publishes and dead-letters. The SMTP delivery
 //   (adapters/delivery.ts) is a companion: its own consumer group on the notifications topic, its log in Redis.
@@ -25,12 +26,16 @@ export const DELIVERY_KEYSPACE = `${SERVICE}-delivery`;
 /** How long past the maximum notice age a delivery log entry is kept (then the notice is stale anyway). */
 const DELIVERY_LOG_MARGIN_DAYS = 30;
 
+/** What the service consumes (its principal's reads, with the delivery's notifications topic). */
+export const notificationsInputs = (topics: TopicRegistry) =>
+  [topics.INVOICES, topics.PAYMENTS, topics.CUSTOMERS, topics.DELINQUENCY, topics.CREDIT_SCORES, topics.CREDIT_HOLDS, topics.COLLECTIONS];
+
 /** The notifications rule: its inputs, its core, its metrics, and the SMTP delivery when SMTP_HOST is set. */
 export function notificationsRule(topics: TopicRegistry, config: NotificationsConfig): StatefulRule<InputEvent, InputRecord, Entity> {
   const domain = new NotificationsDomain({ topics, policy: config.policy });
   return {
     service: SERVICE,
-    inputs: [topics.INVOICES, topics.PAYMENTS, topics.CUSTOMERS, topics.DELINQUENCY, topics.CREDIT_SCORES, topics.CREDIT_HOLDS],
+    inputs: notificationsInputs(topics),
     domain,
     describe: {
       reminderDaysBefore: config.policy.reminderDaysBefore,

@@ -53,6 +53,13 @@ export const paid = (c: string, paymentId: string, at: string | number, allocati
     allocations: allocations.map(([invoiceId, amount]) => ({ invoiceId, amount })),
   }, 16);
 
+/** A payment of `amount` in `currency` allocated to nothing (unapplied cash). */
+export const cash = (c: string, paymentId: string, at: string | number, amount: number, currency = 'EUR') =>
+  env('PaymentReceived', c, at, { paymentId, amount, currency, receivedDate: day(at), allocations: [] });
+export const promised = (c: string, promiseId: string, at: string | number, by: string | number, amount: number, currency = 'EUR') =>
+  env('PromiseToPay', c, at, {
+    promiseId, amount, currency, promisedDate: day(by), recordedBy: 'collector.anna', recordedByRole: 'CREDIT_CONTROLLER', note: null,
+  }, 10);
 export const reversed = (c: string, paymentId: string, at: string | number) => env('PaymentReversed', c, at, { paymentId, reason: 'NSF' }, 17);
 export const adjusted = (c: string, invoiceId: string, at: string | number, amount: number) =>
   env('InvoiceAdjusted', c, at, { invoiceId, adjustmentId: `adj-${seq}`, amount, currency: 'EUR', reason: null }, 13);

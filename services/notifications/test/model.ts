@@ -130,3 +130,60 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
   }
   return out;
 }
+
+/** One promise outcome as the model describes it: customer, kind, promise, business date, paid towards it. */
+export type ModelOutcome = string;
+
+/**
+ * The promise rule again, from the whole history: a promise is open until judged; at each payment, what counts is
+ * recomputed from every receipt after the promise (same currency, received by the promised date) not reversed
+ * since; every tick looks at every customer's open promises.
+ */
+export function modelPromiseOutcomes(events: readonly StreamEvent[]): ModelOutcome[] {
+  const out: ModelOutcome[] = [];
+  const judged = new Set<string>();
+  const open = new Map<string, { cid: string; id: string; at: number; amount: number; currency: string; date: number }>();
+  let clock: number | null = null;
+  const counted = (pr: { cid: string; at: number; currency: string; date: number }, upTo: number): number => {
+    let sum = 0;
+    for (let i = pr.at + 1; i <= upTo; i++) {
+      const e = events[i]!;
+      if (e.eventType !== 'PaymentReceived' || e.customerId !== pr.cid) continue;
+      if (e.payload.currency !== pr.currency || e.payload.receivedDate > pr.date) continue;
+      const reversedSince = events.slice(i + 1, upTo + 1).some((r) => r.eventType === 'PaymentReversed' && r.customerId === pr.cid && r.payload.paymentId === e.payload.paymentId);
+      if (!reversedSince) sum += e.payload.amount;
+    }
+    return sum;
+  };
+  events.forEach((e, i) => {
+    if (e.eventType === 'BusinessDateTick') {
+      const day = e.payload.businessDate;
+      if (clock !== null && day <= clock) return;
+      clock = day;
+      for (const [k, pr] of [...open].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (pr.date >= day) continue;
+        open.delete(k);
+        out.push([pr.cid, 'PromiseBroken', pr.id, day, counted(pr, i)].join(' '));
+      }
+      return;
+    }
+    if (e.eventType === 'PromiseToPay') {
+      const k = `${e.customerId}|${e.payload.promiseId}`;
+      if (open.has(k) || judged.has(k)) return;
+      judged.add(k);
+      const pr = { cid: e.customerId, id: e.payload.promiseId, at: i, amount: e.payload.amount, currency: e.payload.currency, date: e.payload.promisedDate };
+      if (clock !== null && clock > pr.date) out.push([pr.cid, 'PromiseBroken', pr.id, clock, 0].join(' '));
+      else open.set(k, pr);
+      return;
+    }
+    if (e.eventType !== 'PaymentReceived') return;
+    for (const [k, pr] of [...open].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (pr.cid !== e.customerId) continue;
+      const paid = counted(pr, i);
+      if (paid < pr.amount) continue;
+      open.delete(k);
+      out.push([pr.cid, 'PromiseKept', pr.id, e.payload.receivedDate, paid].join(' '));
+    }
+  });
+  return out;
+}

@@ -2,15 +2,18 @@
 // customers over a few weeks (profiles with addresses, languages and opt-outs; invoices, payments, reversals, credit
 // notes, voids, disputes; scores; dunning stages; holds; daily ticks, some days skipped), run through the core as the
 // service runs it (its PartitionDomain, the index deciding whom a tick looks at) give exactly the model's notices.
+// Promises to pay (some in another currency, some ids recorded twice) and unapplied cash join them: the core's
+// promise outcomes are the model's (modelPromiseOutcomes).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
-import { noticeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
+import type { PromiseOutcomeEvent } from '../../../shared/contracts/events.generated.ts';
+import { noticeEvent, promiseOutcomeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
 import { NotificationsDomain, type Entity, type InputRecord } from '../src/adapters/partition-domain.ts';
 import { LANGUAGES, noticeIdOf, noticeKey, NotificationReplay, NOTICE_TYPES, render, validatePolicy, type Notice, type NotificationPolicy, type StreamEvent } from '../src/domain/index.ts';
-import { adjusted, disputed, dunning, held, issued, paid, profile, resetIds, resolved, reversed, score, tick, voided } from './fixtures.ts';
-import { modelNotices, type ModelPolicy } from './model.ts';
+import { adjusted, cash, disputed, dunning, held, issued, paid, profile, promised, resetIds, resolved, reversed, score, tick, voided } from './fixtures.ts';
+import { modelNotices, modelPromiseOutcomes, type ModelPolicy } from './model.ts';
 
 const D0 = 20_454; // 2026-01-01
 const CUSTOMERS = ['A', 'B', 'C'];
@@ -24,7 +27,9 @@ type Step =
   | { k: 'void' | 'dispute' | 'resolve'; c: number; inv: number }
   | { k: 'score'; c: number; bp: number; cls: string }
   | { k: 'dunning'; c: number; inv: number; stage: string; dpd: number }
-  | { k: 'hold'; c: number; order: number; amount: number };
+  | { k: 'hold'; c: number; order: number; amount: number }
+  | { k: 'promise'; c: number; id: number; within: number; amount: number; currency: string }
+  | { k: 'cash'; c: number; amount: number; currency: string };
 
 const c = fc.nat({ max: CUSTOMERS.length - 1 });
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -41,6 +46,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('score' as const), c, bp: fc.constantFrom(500, 4_999, 5_000, 8_000), cls: fc.constantFrom('A', 'C', 'E') }),
   fc.record({ k: fc.constant('dunning' as const), c, inv: fc.nat(8), stage: fc.constantFrom('REMINDER_1', 'REMINDER_2'), dpd: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ k: fc.constant('hold' as const), c, order: fc.nat(5), amount: fc.integer({ min: 1, max: 900_00 }) }),
+  fc.record({
+    k: fc.constant('promise' as const), c, id: fc.nat(3), within: fc.integer({ min: -2, max: 8 }), amount: fc.integer({ min: 1, max: 600_00 }),
+    currency: fc.constantFrom('EUR', 'EUR', 'USD'),
+  }),
+  fc.record({ k: fc.constant('cash' as const), c, amount: fc.integer({ min: 1, max: 400_00 }), currency: fc.constantFrom('EUR', 'EUR', 'USD') }),
 );
 /** Per day: whether it is ticked, and what happens on it. */
 const days = fc.array(fc.record({ ticked: fc.constantFrom(true, true, true, false), steps: fc.array(step, { maxLength: 5 }) }), { minLength: 5, maxLength: 30 });
@@ -97,6 +107,15 @@ function history(plan: Array<{ ticked: boolean; steps: Step[] }>): StreamEvent[]
         case 'hold':
           events.push(held(cid, `${cid}-O${s.order}`, day, s.amount));
           break;
+        case 'promise':
+          events.push(promised(cid, `${cid}-PTP${s.id}`, day, day + s.within, s.amount, s.currency));
+          break;
+        case 'cash': {
+          const id = `${cid}-P${payments[s.c]!.length}`;
+          payments[s.c]!.push(id);
+          events.push(cash(cid, id, day, s.amount, s.currency));
+          break;
+        }
       }
     }
   });
@@ -122,16 +141,21 @@ const describeNotice = (n: Notice) => {
 };
 
 /** The core as the service runs it: the PartitionDomain on one working set, ticks looking only at indexed customers. */
-function throughDomain(events: readonly StreamEvent[], policy: NotificationPolicy): NoticeEvent[] {
-  const domain = new NotificationsDomain({ topics: topicRegistry(''), policy });
+function throughDomain(events: readonly StreamEvent[], policy: NotificationPolicy): { notices: NoticeEvent[]; outcomes: PromiseOutcomeEvent[] } {
+  const topics = topicRegistry('');
+  const domain = new NotificationsDomain({ topics, policy });
   const ws = new WorkingSet<Entity>(new Map());
-  const out: NoticeEvent[] = [];
+  const notices: NoticeEvent[] = [];
+  const outcomes: PromiseOutcomeEvent[] = [];
   for (const event of events) {
     const applied = domain.apply(ws, { event } as InputRecord, { partition: 0 });
     expect(applied.rejected).toBeUndefined();
-    for (const d of applied.out) out.push(d.event as NoticeEvent);
+    for (const d of applied.out) {
+      if (d.spec === topics.PROMISE_OUTCOMES) outcomes.push(d.event as PromiseOutcomeEvent);
+      else notices.push(d.event as NoticeEvent);
+    }
   }
-  return out;
+  return { notices, outcomes };
 }
 
 const types = new Set<string>();
@@ -160,7 +184,42 @@ describe('the notifications core against the reference model', () => {
         const events = history(plan);
         const replay = new NotificationReplay(policy).pushAll(events).map(noticeEvent);
         const byId = (xs: NoticeEvent[]) => [...xs].sort((a, b) => a.eventId.localeCompare(b.eventId));
-        expect(byId(throughDomain(events, policy))).toEqual(byId(replay));
+        expect(byId(throughDomain(events, policy).notices)).toEqual(byId(replay));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('judges every promise to pay as the model does (kept at the covering payment, broken when a business date passes its date), once', () => {
+    const kinds = new Map<string, number>();
+    fc.assert(
+      fc.property(days, policies, (plan, policy) => {
+        const events = history(plan);
+        const replay = new NotificationReplay(policy);
+        replay.pushAll(events);
+        const core = replay.outcomes.map((o) => [o.customerId, o.kind, o.promiseId, o.asOfDate, o.paid].join(' '));
+        expect(core.sort()).toEqual(modelPromiseOutcomes(events).sort());
+        expect(new Set(replay.outcomes.map((o) => o.outcomeId)).size).toBe(replay.outcomes.length);
+        for (const o of replay.outcomes) {
+          expect(o.kind === 'PromiseKept' ? o.paid >= o.amount : o.paid < o.amount).toBe(true);
+          kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // Not vacuous: both outcomes turn up, many times.
+    expect(kinds.get('PromiseKept')).toBeGreaterThan(50);
+    expect(kinds.get('PromiseBroken')).toBeGreaterThan(50);
+  });
+
+  it('the PartitionDomain judges the same promises as the replay: its index wakes a customer the day after a promised date', () => {
+    fc.assert(
+      fc.property(days, policies, (plan, policy) => {
+        const events = history(plan);
+        const replay = new NotificationReplay(policy);
+        replay.pushAll(events);
+        const byId = (xs: PromiseOutcomeEvent[]) => [...xs].sort((a, b) => a.eventId.localeCompare(b.eventId));
+        expect(byId(throughDomain(events, policy).outcomes)).toEqual(byId(replay.outcomes.map(promiseOutcomeEvent)));
       }),
       { numRuns: 300 },
     );

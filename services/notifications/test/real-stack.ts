@@ -1,7 +1,7 @@
 // The notifications tests on the real stack: the shared sandbox of the stateful services, the records that give the
 // service a history (each input on its topic, ticks on every partition of invoices and payments), waiting until
-// the service consumed all six inputs, and reading the notifications topic back.
-import type { NotificationEvent } from '../../../shared/contracts/events.generated.ts';
+// the service consumed all its inputs, and reading the notifications and promise-outcomes topics back.
+import type { NotificationEvent, PromiseOutcomeEvent } from '../../../shared/contracts/events.generated.ts';
 import type { AnyEvent, TopicSpec } from '../../../shared/contracts/topics.ts';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { waitUntil } from '../../../test/kafka.ts';
@@ -12,7 +12,7 @@ export * from '../../../test/stateful-sandbox.ts';
 
 export const inputTopics = (box: Sandbox): TopicSpec[] => {
   const t = box.topics;
-  return [t.INVOICES, t.PAYMENTS, t.CUSTOMERS, t.DELINQUENCY, t.CREDIT_SCORES, t.CREDIT_HOLDS];
+  return [t.INVOICES, t.PAYMENTS, t.CUSTOMERS, t.DELINQUENCY, t.CREDIT_SCORES, t.CREDIT_HOLDS, t.COLLECTIONS];
 };
 
 export function specOf(box: Sandbox, e: StreamEvent): TopicSpec {
@@ -25,6 +25,8 @@ export function specOf(box: Sandbox, e: StreamEvent): TopicSpec {
       return t.PAYMENTS;
     case 'CreditScoreUpdated':
       return t.CREDIT_SCORES;
+    case 'PromiseToPay':
+      return t.COLLECTIONS;
     case 'OrderCreditHeld':
     case 'OrderCreditApproved':
     case 'OrderCreditReleased':
@@ -55,7 +57,7 @@ export function sandboxRecords(box: Sandbox, events: readonly StreamEvent[], par
   });
 }
 
-/** Resolves once the group committed every partition of all six inputs up to its end. */
+/** Resolves once the group committed every partition of all its inputs up to its end. */
 export async function waitAllConsumed(box: Sandbox, timeoutMs = 180_000): Promise<void> {
   const admin = box.kafka.admin();
   await admin.connect();
@@ -70,7 +72,7 @@ export async function waitAllConsumed(box: Sandbox, timeoutMs = 180_000): Promis
             return end === '0' || p.offset === end;
           }),
         ),
-      `group ${box.groupId} to commit all six inputs`,
+      `group ${box.groupId} to commit all its inputs`,
       timeoutMs,
     );
   } finally {
@@ -80,6 +82,11 @@ export async function waitAllConsumed(box: Sandbox, timeoutMs = 180_000): Promis
 
 export async function readNotifications(box: Sandbox): Promise<NotificationEvent[]> {
   const spec = box.topics.NOTIFICATIONS;
+  return Promise.all((await readAll(box.kafka, spec.name)).map((m) => box.serde.decode(spec, m.value!)));
+}
+
+export async function readPromiseOutcomes(box: Sandbox): Promise<PromiseOutcomeEvent[]> {
+  const spec = box.topics.PROMISE_OUTCOMES;
   return Promise.all((await readAll(box.kafka, spec.name)).map((m) => box.serde.decode(spec, m.value!)));
 }
 

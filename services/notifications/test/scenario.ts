@@ -1,8 +1,9 @@
 // The history the real-stack tests replay: five customers on two partitions, every notice type, both languages, an
-// opt-out, a customer without an address, one whose mailbox refuses twice for now and one that refuses for good.
+// opt-out, a customer without an address, one whose mailbox refuses twice for now and one that refuses for good;
+// two promises to pay, one kept and one broken.
 import { startOfDay } from '../../../shared/time.ts';
 import type { StreamEvent } from '../src/domain/index.ts';
-import { d, dunning, held, issued, paid, profile, resetIds, score, ticks } from './fixtures.ts';
+import { cash, d, dunning, held, issued, paid, profile, promised, resetIds, score, ticks } from './fixtures.ts';
 
 export const FLAKY = 'flaky@c-flaky.example';
 export const BOUNCE = 'bounce@c-bounce.example';
@@ -21,11 +22,14 @@ export function scenario(): StreamEvent[] {
     dunning('C-EN', 'INV-B', 'REMINDER_1', '2026-01-21', 1, 500_00),
     dunning('C-EN', 'INV-B', 'REMINDER_1', '2026-01-25', 5, 500_00), // the same stage again: no second notice
     dunning('C-EN', 'INV-B', 'REMINDER_2', '2026-02-04', 15, 500_00),
+    promised('C-EN', 'PTP-EN', '2026-01-22', '2026-01-30', 500_00), // 500 by 30 January...
+    cash('C-EN', 'P-2', '2026-01-28', 500_00), // ...received on the 28th: kept
 
     profile('C-DE', '2026-01-01', { language: 'de', optOuts: ['CREDIT_HOLD'] }),
     score('C-DE', '2026-01-03', 6_500), // likely late: reminder 7 days before
     issued('C-DE', 'INV-D', '2026-01-05', '2026-02-01', 9_876_54),
     held('C-DE', 'O-2', '2026-01-12', 100_00), // opted out: no notice
+    promised('C-DE', 'PTP-DE', '2026-01-21', '2026-01-27', 1_000_00), // nothing paid: broken on 28 January
 
     profile('C-NOADDR', '2026-01-01', { email: null }),
     held('C-NOADDR', 'O-3', '2026-01-13', 300_00), // a notice, nobody to mail it to

@@ -3,23 +3,27 @@
 // and exactly one e-mail per addressed notice, with its Message-ID, headers, subject and body; a mailbox that answers
 // 451 twice gets its message on the third attempt, one that answers 550 dead-letters it (NoticeDeliveryFailed,
 // counted), a notice older than SMTP_MAX_NOTICE_AGE_DAYS is not mailed, and a second delivery group reading the whole topic again sends nothing (the delivery log).
+// The promises to pay of the history are judged as the core judges them, on o2c.promise-outcomes.v1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotificationEvent } from '../../../shared/contracts/events.generated.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { getStack } from '../../../test/stack.ts';
 import { waitUntil } from '../../../test/kafka.ts';
-import { noticeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
+import { noticeEvent, promiseOutcomeEvent, type NoticeEvent } from '../src/adapters/emit.ts';
 import { loadNotificationsConfig } from '../src/config.ts';
 import { defaultPolicy, NotificationReplay } from '../src/domain/index.ts';
 import { NotificationsService } from '../src/service.ts';
-import { metricValue, openSandbox, produceEvents, readNotifications, sandboxRecords, waitAllConsumed, type Sandbox } from './real-stack.ts';
+import { metricValue, openSandbox, produceEvents, readNotifications, readPromiseOutcomes, sandboxRecords, waitAllConsumed, type Sandbox } from './real-stack.ts';
+import { d } from './fixtures.ts';
 import { BOUNCE, FLAKY, MAX_AGE_DAYS, SCENARIO_NOW, scenario } from './scenario.ts';
 import { startSmtpServer, type TestSmtpServer } from './smtp-server.ts';
 
 const PARTITIONS = 2;
 const DOMAIN = 'notices.test.invalid';
 const events = scenario();
-const expected = new NotificationReplay(defaultPolicy).pushAll(events).map(noticeEvent);
+const replay = new NotificationReplay(defaultPolicy);
+const expected = replay.pushAll(events).map(noticeEvent);
+const expectedOutcomes = replay.outcomes.map(promiseOutcomeEvent);
 
 let box: Sandbox;
 let smtp: TestSmtpServer;
@@ -96,6 +100,19 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     ]);
   });
 
+  it('publishes the promise outcomes of the core driven directly: PTP-EN kept on 28 January, PTP-DE broken on the 28th', async () => {
+    const published = await readPromiseOutcomes(box);
+    const byId = <T extends { eventId: string }>(xs: readonly T[]) => [...xs].sort((a, b) => a.eventId.localeCompare(b.eventId));
+    expect(byId(published)).toEqual(byId(expectedOutcomes));
+    expect(expectedOutcomes.map((e) => `${e.customerId} ${e.eventType} ${e.payload.promiseId} ${e.payload.asOfDate} ${e.payload.paid}`).sort()).toEqual([
+      `C-DE PromiseBroken PTP-DE ${d('2026-01-28')} 0`,
+      `C-EN PromiseKept PTP-EN ${d('2026-01-28')} 50000`,
+    ]);
+    const text = await metrics(service);
+    expect(metricValue(text, 'o2c_notifications_promise_outcomes_total', { outcome: 'kept' })).toBe(1);
+    expect(metricValue(text, 'o2c_notifications_promise_outcomes_total', { outcome: 'broken' })).toBe(1);
+  });
+
   it('mails every addressed notice exactly once, with the notice id as Message-ID and the rendered subject and body; a stale one not', () => {
     const mailed = expected.filter((e) => e.payload.recipient !== null && e.payload.recipient !== BOUNCE && !stale(e));
     expect(expected.filter(stale).map((e) => e.payload.orderId)).toEqual(['O-0']);
@@ -131,6 +148,19 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]!.payload).toMatchObject({ noticeId: bounced.eventId, noticeType: 'CREDIT_HOLD', recipient: BOUNCE, attempts: 1, permanent: true });
     expect(failures[0]!.causationId).toBe(bounced.eventId);
+    // The outcomes reporting sinks: one NoticeDelivered per mailed notice, one NoticeDeliveryRetrying per 451.
+    const outcomes = await readNotifications(box);
+    const delivered = outcomes.filter((e): e is Extract<NotificationEvent, { eventType: 'NoticeDelivered' }> => e.eventType === 'NoticeDelivered');
+    expect(delivered).toHaveLength(8);
+    expect(new Set(delivered.map((e) => e.payload.noticeId))).toEqual(new Set(smtp.received.map((r) => r.header('x-o2c-notice-id'))));
+    const flakyNotice = expected.find((e) => e.payload.recipient === FLAKY)!;
+    expect(delivered.find((e) => e.payload.noticeId === flakyNotice.eventId)!.payload.attempts).toBe(3);
+    const retrying = outcomes.filter((e): e is Extract<NotificationEvent, { eventType: 'NoticeDeliveryRetrying' }> => e.eventType === 'NoticeDeliveryRetrying');
+    expect(retrying.map((e) => [e.payload.noticeId, e.payload.attempts, e.payload.failure, /\b451\b/.test(e.payload.lastError)])).toEqual([
+      [flakyNotice.eventId, 1, 'TRANSIENT', true],
+      [flakyNotice.eventId, 2, 'TRANSIENT', true],
+    ]);
+    for (const e of [...delivered, ...retrying]) expect(e.causationId).toBe(e.payload.noticeId);
     const text = await metrics(service);
     const m = (name: string, labels: Record<string, string>) => metricValue(text, name, { service: 'notifications', ...labels });
     expect(m('o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(8);
@@ -163,9 +193,20 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
 
   it('a second delivery group reading the whole topic again sends nothing: every notice is final in the log', async () => {
     await service.stop();
+    // As if the first owner had stopped after recording one notice sent and before its NoticeDelivered was acknowledged.
+    const unreported = expected.find((e) => e.payload.recipient === FLAKY)!.eventId;
+    const [unreportedKey] = await box.redis.keys(`${box.redisPrefix}:notifications-delivery:*:e:${unreported}`);
+    await box.redis.hset(unreportedKey!, 'reported', '0');
     service = await start(`${box.groupId}-again`);
     await waitUntil(async () => (metricValue(await metrics(service), 'o2c_notifications_deliveries_total', { outcome: 'duplicate' }) ?? 0) >= expected.length, 'the second delivery to see every notice', 120_000);
     expect(smtp.received).toHaveLength(8);
     expect(metricValue(await metrics(service), 'o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(0);
+    // Nothing mailed again; only the unreported notice's NoticeDelivered published again, identical (same id, same time).
+    const delivered = (await readNotifications(box)).filter((e) => e.eventType === 'NoticeDelivered');
+    expect(delivered).toHaveLength(9);
+    const twice = delivered.filter((e) => e.causationId === unreported);
+    expect(twice).toHaveLength(2);
+    expect(twice[1]).toEqual(twice[0]);
+    expect(await box.redis.hget(unreportedKey!, 'reported')).toBe('1');
   });
 });

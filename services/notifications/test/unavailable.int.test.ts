@@ -55,6 +55,11 @@ describe('the notifications delivery while the SMTP server is down', () => {
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]!.header('x-o2c-notice-type')).toBe('CREDIT_HOLD');
     expect(await metric('o2c_notifications_deliveries_total', { outcome: 'dead' })).toBe(0);
-    expect((await readNotifications(box)).map((e) => e.eventType)).toEqual(['CustomerNoticeIssued']);
+    // One NoticeDeliveryRetrying for the whole stretch the server was down (not one per refused connection), then delivered.
+    await waitUntil(async () => (await readNotifications(box)).length >= 3, 'the delivery outcomes published', 30_000);
+    const published = await readNotifications(box);
+    expect(published.map((e) => e.eventType)).toEqual(['CustomerNoticeIssued', 'NoticeDeliveryRetrying', 'NoticeDelivered']);
+    expect(published[1]!.payload).toMatchObject({ attempts: 0, failure: 'UNAVAILABLE' });
+    expect(published[2]!.payload).toMatchObject({ noticeId: published[0]!.eventId, attempts: 1 });
   });
 });

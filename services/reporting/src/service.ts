@@ -49,7 +49,7 @@ async function refusePrivilegedRole(pool: Pool, databaseUrl: string): Promise<vo
   }
 }
 
-/** The topics the sink consumes (every Avro topic but the notifications, which reporting does not sink yet). */
+/** The topics the sink consumes: every Avro topic. */
 export const reportingInputs = (topics: TopicRegistry) =>
   [
     topics.CUSTOMERS,
@@ -63,6 +63,9 @@ export const reportingInputs = (topics: TopicRegistry) =>
     topics.EXPOSURE,
     topics.CREDIT_SCORES,
     topics.CREDIT_REVIEWS,
+    topics.COLLECTIONS,
+    topics.PROMISE_OUTCOMES,
+    topics.NOTIFICATIONS,
   ] as const;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));

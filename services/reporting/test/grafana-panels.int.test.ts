@@ -200,10 +200,17 @@ describe('grafana postgres panels', () => {
     expect([total('Taken'), total('Refused')]).toEqual([2, 1]);
 
     // As of the latest business date the delinquency events report, C2's 300.00 is 6 days past due, probability 0.2:
-    // 30,000 x 6 x 0.2. No dunning stage of C2's yet (the REMINDER_1 above is another customer's).
+    // 30,000 x 6 x 0.2. No dunning stage of C2's yet (the REMINDER_1 above is another customer's). Its promise PTP1
+    // (by day 48) was broken; its one notice, the credit hold of O3, was refused by the server.
     expect((await runAsGrafana(expand(panel('Collections worklist')))).rows).toEqual([{
-      Rank: 1, Customer: 'C2', 'Expected loss': '36000', Overdue: '300.0000000000000000', 'Overdue invoices': 1, 'Worst days past due': 6,
+      Rank: 1, Customer: 'C2', Promise: 'broken 2024-02-27', 'Expected loss': '36000', Overdue: '300.0000000000000000', 'Overdue invoices': 1, 'Worst days past due': 6,
       'Late probability': '0.2000', Disputed: '0.00000000000000000000', 'Last dunning stage': '', 'Last dunning': null,
+      'Promised (open)': null, 'Promised by': null, 'Last notice': 'CREDIT_HOLD', 'Last notice date': new Date(Date.UTC(2024, 0, 11)),
+      Delivery: 'DEAD', 'Last mailed': null, 'Dead-lettered notices': 1,
+    }]);
+    expect((await runAsGrafana(expand(panel('Notification dead letters')))).rows).toEqual([{
+      'Failed at': new Date(T0 + MS_PER_DAY + 3_600_000), Customer: 'C2', Notice: 'CREDIT_HOLD', 'Invoice or order': 'O3', Stage: '',
+      'Notice date': new Date(Date.UTC(2024, 0, 11)), Recipient: 'ap@c2.example', Attempts: 1, Why: 'refused', 'Last error': '550 5.1.1 no such user',
     }]);
   });
 

@@ -1,7 +1,7 @@
 import type { ExposureBreakdown } from '../../../shared/contracts/events.generated.ts';
 import { MS_PER_DAY, dayOf } from '../../../shared/time.ts';
 import type { SinkEvent } from '../src/domain/to-row-ops.ts';
-import { event } from './support.ts';
+import { event, idOf } from './support.ts';
 
 // A small life of two customers touching every event type the sink reads, grouped by topic in log order. Tests
 // interleave the topics in different ways; rows must not depend on it.
@@ -132,6 +132,39 @@ export const SCENARIO: Readonly<Record<string, readonly SinkEvent[]>> = {
     event('q6', 'CustomerDelinquencyChanged', 'C1', at(40), {
       fromStatus: 'OVERDUE', toStatus: 'CURRENT', asOfDate: D0 + 40, worstDaysPastDue: 0, overdueAmount: 0,
       overdueCount: 0, currency: 'EUR',
+    }),
+  ],
+  collections: [
+    event('ptp1', 'PromiseToPay', 'C2', at(46), {
+      promiseId: 'PTP1', amount: 30_000, currency: 'EUR', promisedDate: D0 + 48, recordedBy: 'collector.anna',
+      recordedByRole: 'CREDIT_CONTROLLER', note: null,
+    }),
+  ],
+  promiseOutcomes: [
+    event('ptp1b', 'PromiseBroken', 'C2', at(49), {
+      promiseId: 'PTP1', amount: 30_000, paid: 0, currency: 'EUR', promisedDate: D0 + 48, asOfDate: D0 + 49,
+    }),
+  ],
+  // C1's overdue notice of REMINDER_1 (day 38): a 451, then mailed; C2's credit-hold notice, refused for good.
+  notifications: [
+    event('n1', 'CustomerNoticeIssued', 'C1', at(38, 1), {
+      noticeType: 'OVERDUE_NOTICE', invoiceId: 'I1', orderId: null, stage: 'REMINDER_1', asOfDate: D0 + 38, dueDate: D0 + 31,
+      amount: 25_000, currency: 'EUR', language: 'en', recipient: 'ap@c1.example', subject: 'Overdue: invoice I1', body: 'I1 is 7 days overdue.',
+    }),
+    event('n1r', 'NoticeDeliveryRetrying', 'C1', at(38, 1), {
+      noticeId: idOf('n1'), noticeType: 'OVERDUE_NOTICE', recipient: 'ap@c1.example', attempts: 1, failure: 'TRANSIENT',
+      lastError: '451 4.3.0 try again later', failedAt: at(38, 2),
+    }),
+    event('n1d', 'NoticeDelivered', 'C1', at(38, 1), {
+      noticeId: idOf('n1'), noticeType: 'OVERDUE_NOTICE', recipient: 'ap@c1.example', attempts: 2, deliveredAt: at(38, 3),
+    }),
+    event('n2', 'CustomerNoticeIssued', 'C2', at(1), {
+      noticeType: 'CREDIT_HOLD', invoiceId: null, orderId: 'O3', stage: null, asOfDate: D0 + 1, dueDate: null,
+      amount: 30_000, currency: 'EUR', language: 'de', recipient: 'ap@c2.example', subject: 'Kreditsperre: Auftrag O3', body: 'O3',
+    }),
+    event('n2f', 'NoticeDeliveryFailed', 'C2', at(1), {
+      noticeId: idOf('n2'), noticeType: 'CREDIT_HOLD', recipient: 'ap@c2.example', attempts: 1, permanent: true,
+      lastError: '550 5.1.1 no such user', failedAt: at(1, 1),
     }),
   ],
   exposure: [

@@ -90,8 +90,8 @@ afterAll(async () => {
 });
 
 describe('reporting service', () => {
-  it('writes the rows toRowOps and the writer give for every event of the eight topics', async () => {
-    expect(ends.size).toBe(8 * 3); // every input topic has events on every partition
+  it('writes the rows toRowOps and the writer give for every event of the eleven topics', async () => {
+    expect(ends.size).toBe(11 * 3); // every input topic has events on every partition
     const { url, pool } = await emptyDatabase();
     const group = uniqueId('reporting');
     const service = await start(sinkEnv(stack, t, url, group));

@@ -2,10 +2,10 @@ import type { ExposureBreakdown } from '../../../shared/contracts/events.generat
 import type { TopicRegistry, TopicSpec } from '../../../shared/contracts/topics.ts';
 import { MS_PER_DAY, dayOf } from '../../../shared/time.ts';
 import type { SinkEvent } from '../src/domain/to-row-ops.ts';
-import { event } from './support.ts';
+import { event, idOf } from './support.ts';
 
 // A deterministic stream for the sink's stack tests: `customers` customers, each with a short order-to-cash life that
-// touches every event type of the eight topics the sink reads (about 28 events per customer). Event times are distinct
+// touches every event type of the eleven topics the sink reads (about 28 events per customer). Event times are distinct
 // per customer, so no two versions of a row tie whatever order the topics are consumed in.
 
 const T0 = Date.UTC(2024, 2, 1, 8, 0, 0);
@@ -17,13 +17,15 @@ const exposure = (value: number, limit: number): ExposureBreakdown => ({
 });
 
 export type StreamTopic =
-  | 'customers' | 'orders' | 'invoices' | 'payments' | 'creditActions' | 'creditHolds' | 'delinquency' | 'exposure';
+  | 'customers' | 'orders' | 'invoices' | 'payments' | 'creditActions' | 'creditHolds' | 'delinquency' | 'exposure'
+  | 'collections' | 'promiseOutcomes' | 'notifications';
 export type Stream = Record<StreamTopic, SinkEvent[]>;
 
 export function specOf(topics: TopicRegistry, topic: StreamTopic): TopicSpec {
   const byName: Record<StreamTopic, TopicSpec> = {
     customers: topics.CUSTOMERS, orders: topics.ORDERS, invoices: topics.INVOICES, payments: topics.PAYMENTS,
     creditActions: topics.CREDIT_ACTIONS, creditHolds: topics.CREDIT_HOLDS, delinquency: topics.DELINQUENCY, exposure: topics.EXPOSURE,
+    collections: topics.COLLECTIONS, promiseOutcomes: topics.PROMISE_OUTCOMES, notifications: topics.NOTIFICATIONS,
   };
   return byName[topic];
 }
@@ -32,6 +34,7 @@ export function specOf(topics: TopicRegistry, topic: StreamTopic): TopicSpec {
 export function buildStream(customers: number, from = 0): Stream {
   const s: Stream = {
     customers: [], orders: [], invoices: [], payments: [], creditActions: [], creditHolds: [], delinquency: [], exposure: [],
+    collections: [], promiseOutcomes: [], notifications: [],
   };
   for (let i = from; i < from + customers; i++) {
     const c = `C${i}`;
@@ -126,6 +129,35 @@ export function buildStream(customers: number, from = 0): Stream {
         invoiceId: n('IA'), stage: 'REMINDER_1', asOfDate: d0 + 38, daysPastDue: 4, openAmount: amount - 4_000, currency: 'EUR',
       }),
       event(n('q5'), 'InvoiceCured', c, at(40, 1), { invoiceId: n('IA'), cure: 'SETTLED', curedDate: d0 + 40, daysLate: 6 }),
+    );
+    // A promise of the open amount by day 39, broken on day 40 (the payment comes that day, too late); every third
+    // customer's is by day 41, kept by that payment. The outcome is on another topic: the sink may read it first.
+    const promise = { promiseId: n('PTP'), amount: amount - 4_000, currency: 'EUR', promisedDate: d0 + (i % 3 === 0 ? 41 : 39) };
+    s.collections.push(
+      event(n('ptp'), 'PromiseToPay', c, at(36), { ...promise, recordedBy: 'collector.anna', recordedByRole: 'CREDIT_CONTROLLER', note: i % 2 === 0 ? 'after month end' : null }),
+    );
+    s.promiseOutcomes.push(
+      i % 3 === 0
+        ? event(n('ptpk'), 'PromiseKept', c, at(40), { ...promise, paid: amount + 1_000, asOfDate: d0 + 40 })
+        : event(n('ptpb'), 'PromiseBroken', c, dayOf(at(40)) * MS_PER_DAY, { ...promise, paid: 0, asOfDate: d0 + 40 }),
+    );
+    // The overdue notice of the dunning stage: mailed at the second attempt; every fifth customer's bounces instead.
+    const noticeId = idOf(n('notice'));
+    const mail = { noticeId, noticeType: 'OVERDUE_NOTICE' as const, recipient: `ap@${c}.example` };
+    s.notifications.push(
+      event(n('notice'), 'CustomerNoticeIssued', c, at(38, 1), {
+        noticeType: 'OVERDUE_NOTICE', invoiceId: n('IA'), orderId: null, stage: 'REMINDER_1', asOfDate: d0 + 38,
+        dueDate: d0 + 34, amount: amount - 4_000, currency: 'EUR', language: i % 2 === 0 ? 'en' : 'de',
+        recipient: mail.recipient, subject: `Overdue: invoice ${n('IA')}`, body: 'Invoice is 4 days overdue.',
+      }),
+      event(n('nr'), 'NoticeDeliveryRetrying', c, at(38, 1), {
+        ...mail, attempts: 1, failure: 'TRANSIENT', lastError: '451 4.3.0 try again later', failedAt: at(38, 2),
+      }),
+      i % 5 === 0
+        ? event(n('nf'), 'NoticeDeliveryFailed', c, at(38, 1), {
+            ...mail, attempts: 2, permanent: true, lastError: '550 5.1.1 no such user', failedAt: at(38, 3),
+          })
+        : event(n('nd'), 'NoticeDelivered', c, at(38, 1), { ...mail, attempts: 2, deliveredAt: at(38, 3) }),
     );
     s.exposure.push(
       ...[0, 4, 40].map((day, k) =>

@@ -73,6 +73,9 @@ export async function closePool(pool: Pool): Promise<void> {
   await closed;
 }
 
+/** The event id `event(name, ...)` gives. */
+export const idOf = (name: string): string => deriveEventId('reporting-test', name);
+
 /** An event envelope with a deterministic id named after `name`; the payload is typed by the event type. */
 export function event<T extends SinkEvent['eventType']>(
   name: string,
@@ -81,7 +84,7 @@ export function event<T extends SinkEvent['eventType']>(
   occurredAt: number,
   payload: Extract<SinkEvent, { eventType: T }>['payload'],
 ): Extract<SinkEvent, { eventType: T }> {
-  const envelope = { eventId: deriveEventId('reporting-test', name), eventType, occurredAt, customerId, source: 'test', causationId: null, payload };
+  const envelope = { eventId: idOf(name), eventType, occurredAt, customerId, source: 'test', causationId: null, payload };
   // TypeScript cannot correlate eventType and payload through the generic; the parameter types already did.
   return envelope as unknown as Extract<SinkEvent, { eventType: T }>;
 }
@@ -103,6 +106,9 @@ export const REPORTING_TABLES = [
   'delinquency_events',
   'exposure_history',
   'audit_log',
+  'promises_to_pay',
+  'notices',
+  'notice_deliveries',
 ] as const;
 
 /** Every row of every reporting table, in key order, as text: what "the same rows" means. */

@@ -131,4 +131,31 @@ describe('merge', () => {
     const first = { event_id: 'e', note: 1 };
     expect(merge(ROW_SPECS.creditEvent, first, { event_id: 'e', note: 2 })).toBe(first);
   });
+
+  it('writes a promise from its record (who, which role) and from its outcome, each filling its own columns of one row', () => {
+    const ops = toRowOps([...SCENARIO.promiseOutcomes!, ...SCENARIO.collections!]);
+    const key = { customer_id: 'C2', promise_id: 'PTP1' };
+    const promise = { amount_minor: 30_000, currency: 'EUR', promised_date: '2024-02-27' };
+    expect(ops.rows.promiseRecorded).toEqual([{
+      ...key, ...promise, recorded_by: 'collector.anna', recorded_by_role: 'CREDIT_CONTROLLER', note: null,
+      recorded_at: new Date(T0 + 46 * 86_400_000).toISOString(),
+    }]);
+    expect(ops.rows.promiseOutcome).toEqual([{
+      ...key, ...promise, outcome: 'BROKEN', paid_minor: 0, outcome_date: '2024-02-28',
+      outcome_at: new Date(T0 + 49 * 86_400_000).toISOString(),
+    }]);
+  });
+
+  it('writes every notice (facts and subject, not the body) and every delivery outcome of it under its own id', () => {
+    const ops = toRowOps(SCENARIO.notifications!);
+    expect(ops.rows.notice.map((r) => [r.customer_id, r.notice_type, r.invoice_id ?? r.order_id, r.stage, r.as_of_date, r.recipient]))
+      .toEqual([['C1', 'OVERDUE_NOTICE', 'I1', 'REMINDER_1', '2024-02-17', 'ap@c1.example'], ['C2', 'CREDIT_HOLD', 'O3', null, '2024-01-11', 'ap@c2.example']]);
+    expect(Object.keys(ops.rows.notice[0]!)).not.toContain('body');
+    expect(ops.rows.noticeDelivery.map((r) => [r.customer_id, r.outcome, r.attempts, r.failure])).toEqual([
+      ['C1', 'RETRYING', 1, 'TRANSIENT'],
+      ['C1', 'SENT', 2, null],
+      ['C2', 'DEAD', 1, 'PERMANENT'],
+    ]);
+    expect(new Set(ops.rows.noticeDelivery.map((r) => r.notice_id))).toEqual(new Set(ops.rows.notice.map((r) => r.notice_id)));
+  });
 });

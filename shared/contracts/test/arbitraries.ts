@@ -212,6 +212,22 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     lastError: text,
     failedAt: epochMs,
   }),
+  NoticeDelivered: fc.record({ noticeId: fc.uuid(), noticeType, recipient: fc.emailAddress(), attempts: fc.integer({ min: 1, max: 100 }), deliveredAt: epochMs }),
+  NoticeDeliveryRetrying: fc.record({
+    noticeId: fc.uuid(), noticeType, recipient: fc.emailAddress(), attempts: fc.integer({ min: 0, max: 100 }),
+    failure: fc.constantFrom('TRANSIENT', 'UNAVAILABLE'), lastError: text, failedAt: epochMs,
+  }),
+  PromiseToPay: fc.record({
+    promiseId: id,
+    amount: money.filter((m) => m > 0),
+    currency,
+    promisedDate: day,
+    recordedBy: text,
+    recordedByRole: actorRole,
+    note: optText,
+  }),
+  PromiseKept: fc.record({ promiseId: id, amount: money.filter((m) => m > 0), paid: money, currency, promisedDate: day, asOfDate: day }),
+  PromiseBroken: fc.record({ promiseId: id, amount: money.filter((m) => m > 0), paid: money, currency, promisedDate: day, asOfDate: day }),
 };
 
 /** A valid event of one type. */

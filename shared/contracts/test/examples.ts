@@ -221,6 +221,33 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
     lastError: '451 4.3.0 try again later',
     failedAt: 1_728_000_000_000,
   },
+  NoticeDelivered: {
+    noticeId: '7d1f0c1e-2b3a-5c4d-8e9f-0a1b2c3d4e5f',
+    noticeType: 'OVERDUE_NOTICE',
+    recipient: 'ap@customer.example',
+    attempts: 1,
+    deliveredAt: 1_728_000_000_000,
+  },
+  NoticeDeliveryRetrying: {
+    noticeId: '7d1f0c1e-2b3a-5c4d-8e9f-0a1b2c3d4e5f',
+    noticeType: 'OVERDUE_NOTICE',
+    recipient: 'ap@customer.example',
+    attempts: 1,
+    failure: 'TRANSIENT',
+    lastError: '451 4.3.0 try again later',
+    failedAt: 1_728_000_000_000,
+  },
+  PromiseToPay: {
+    promiseId: 'PTP-1',
+    amount: 50_000,
+    currency: 'EUR',
+    promisedDate: DAY + 45,
+    recordedBy: 'collector.anna',
+    recordedByRole: 'CREDIT_CONTROLLER',
+    note: 'pays after month-end close',
+  },
+  PromiseKept: { promiseId: 'PTP-1', amount: 50_000, paid: 50_000, currency: 'EUR', promisedDate: DAY + 45, asOfDate: DAY + 44 },
+  PromiseBroken: { promiseId: 'PTP-1', amount: 50_000, paid: 20_000, currency: 'EUR', promisedDate: DAY + 45, asOfDate: DAY + 46 },
 };
 
 /** A valid event of the type; ticks carry customerId ''. */

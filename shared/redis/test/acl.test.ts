@@ -8,10 +8,20 @@ describe('Redis ACL users', () => {
   const lines = aclFileLines(users, (user) => `pw-of-${user}`);
 
   it('gives each service its own keys under every prefix, and nothing of another service', () => {
-    for (const service of REDIS_SERVICES) {
+    for (const service of REDIS_SERVICES.filter((s) => s !== 'notifications')) {
       const user = users.find((u) => u.name === service)!;
       expect(user.keys).toEqual([`o2c:${service}:*`, `o2c.*:${service}:*`]);
       expect(user.commands).toEqual(SERVICE_COMMANDS);
+    }
+  });
+
+  it("gives notifications its state's keys and its delivery log's, with the log's commands besides the kit's", () => {
+    const user = users.find((u) => u.name === 'notifications')!;
+    expect(user.keys).toEqual(['o2c:notifications:*', 'o2c.*:notifications:*', 'o2c:notifications-delivery:*', 'o2c.*:notifications-delivery:*']);
+    expect(user.commands).toEqual([...new Set([...SERVICE_COMMANDS, 'hgetall', 'hset', 'pexpire', 'multi', 'exec'])].sort());
+    // No other service may touch the delivery log.
+    for (const other of users.filter((u) => u.name !== 'notifications' && u.name !== 'admin')) {
+      expect(other.keys.some((k) => k.includes('notifications'))).toBe(false);
     }
   });
 

@@ -132,8 +132,8 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
     const determinism: DeterminismCheck[] = [];
     /** Event ids of the orders the latency step added: what they caused is not the history's. */
     const added = new Set<string>();
-    // The bench measures the three services it has steps for; the demo also runs scoring.
-    const serviceStep = async (name: Exclude<ServiceName, 'scoring'>, during?: (service: ServiceProcess) => Promise<void>) => {
+    // The bench measures the three services it has steps for; the demo also runs scoring and notifications.
+    const serviceStep = async (name: Exclude<ServiceName, 'scoring' | 'notifications'>, during?: (service: ServiceProcess) => Promise<void>) => {
       const ends = await endOffsetSums(admin, SERVICE_INPUTS[name](topics).map((t) => t.name));
       const env = { ...ctx.env, LOG_LEVEL: 'warn', KAFKA_PARTITIONS: String(PARTITIONS), ...serviceEnv(ns, endpoints, name) };
       let reference: Reference | undefined;

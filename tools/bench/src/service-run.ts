@@ -6,6 +6,7 @@
 // at the catch-up.
 import type { TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { inputTopics as exposureInputs } from '../../../services/exposure/src/service.ts';
+import { notificationsInputs } from '../../../services/notifications/src/service.ts';
 import { sleep } from '../../lib/cli.ts';
 import { readService } from '../../demo/src/pipeline-state.ts';
 import { parsePromText, sumOf, type Sample } from '../../demo/src/prom-text.ts';
@@ -16,6 +17,7 @@ export const SERVICE_INPUTS: Readonly<Record<ServiceName, (t: TopicRegistry) => 
   exposure: exposureInputs,
   delinquency: (t) => [t.INVOICES, t.PAYMENTS, t.CUSTOMERS],
   scoring: (t) => [t.INVOICES, t.PAYMENTS, t.CUSTOMERS],
+  notifications: notificationsInputs,
   reporting: (t) => [t.CUSTOMERS, t.CUSTOMER_CHANGES, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_HOLDS, t.DELINQUENCY, t.EXPOSURE],
 };
 

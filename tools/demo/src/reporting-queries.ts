@@ -31,6 +31,14 @@ export async function riskClassCounts(db: Queryable): Promise<Record<string, num
   return counted(rows);
 }
 
+/** Customer notices by type, as reporting sank them from the notifications topic. */
+export async function noticeCounts(db: Queryable): Promise<Record<string, number>> {
+  const { rows } = await db.query<{ key: string; n: string }>(
+    'SELECT notice_type AS key, count(*) AS n FROM reporting.notices GROUP BY notice_type',
+  );
+  return counted(rows);
+}
+
 /** Customers at DELINQUENT or worse, for the progress line. */
 export async function delinquentCustomers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>(

@@ -1,4 +1,5 @@
-// The demo from start to finish: stack, a fresh namespace, the three services as child processes, the simulator in
+// The demo from start to finish: stack, a fresh namespace, the five services as child processes (notifications
+// without SMTP: the simulated profiles have no address to mail), the simulator in
 // this process for the given time with a live line, a wait until the services have caught up, a clean stop, and the
 // summary read back from Postgres.
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -30,7 +31,7 @@ import { defaultStartDay, type DemoOptions } from './options.ts';
 import { caughtUp, readService, type ServiceReading } from './pipeline-state.ts';
 import { progressText } from './progress.ts';
 import { parsePromText } from './prom-text.ts';
-import { agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, riskClassCounts, topHeldCustomers } from './reporting-queries.ts';
+import { agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, noticeCounts, riskClassCounts, topHeldCustomers } from './reporting-queries.ts';
 import { describeExit, freePort, SERVICE_NAMES, ServiceProcess, tailOf, type Exit } from './service-process.ts';
 import { resolveStack, type StackEndpoints } from './stack-endpoints.ts';
 import type { DemoSummary } from './summary.ts';
@@ -324,6 +325,7 @@ async function summarize(
     ordersByDecision: await decisionCounts(pool),
     delinquency: await delinquencyCounts(pool),
     riskClasses: await riskClassCounts(pool),
+    notices: await noticeCounts(pool),
     dlqRecords: (await endOffsetSums(admin, [dlq])).get(dlq) ?? 0,
     caughtUp: run.caughtUp,
     topHeld: await topHeldCustomers(pool, TOP_HELD),

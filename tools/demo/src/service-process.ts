@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SERVICE_NODE_FLAGS } from '../../../shared/node-flags.ts';
 
-export const SERVICE_NAMES = ['exposure', 'delinquency', 'scoring', 'reporting'] as const;
+export const SERVICE_NAMES = ['exposure', 'delinquency', 'scoring', 'notifications', 'reporting'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Exit {

@@ -51,6 +51,11 @@ export interface DemoSummary {
   readonly delinquency: Readonly<Record<string, number>>;
   /** Customers by the risk class of their latest score in reporting.customers (the scoring service's). */
   readonly riskClasses: Readonly<Record<string, number>>;
+  /**
+   * Customer notices by type in reporting.notices (the notifications service's, published only: the demo runs it
+   * without SMTP, the simulated profiles have no contactEmail to mail).
+   */
+  readonly notices: Readonly<Record<string, number>>;
   /** Records in the run's DLQ topic. */
   readonly dlqRecords: number;
   readonly caughtUp: boolean;
@@ -64,6 +69,7 @@ export const DECISIONS = ['APPROVED', 'HELD', 'RELEASED', 'REJECTED'] as const;
 const OUTCOMES = DECISIONS.map((d) => d.toLowerCase());
 export const STATUSES = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'] as const;
 export const RISK_CLASSES = ['A', 'B', 'C', 'D', 'E'] as const;
+export const NOTICE_TYPES = ['PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'CREDIT_HOLD', 'LIMIT_CHANGED', 'TERMS_CHANGED'] as const;
 
 /** Minor units as major with two decimals and thousands separators (every simulated currency has two). */
 export function formatMoney(minor: number, currency: string | null): string {
@@ -95,6 +101,7 @@ export function formatSummary(s: DemoSummary): string {
   out.push(`orders by latest decision: ${counts(s.ordersByDecision, DECISIONS)}`);
   out.push(`customers by delinquency status: ${counts(s.delinquency, STATUSES)}`);
   out.push(`customers by risk class (scoring): ${counts(s.riskClasses, RISK_CLASSES)}`);
+  out.push(`customer notices (notifications, published, not mailed): ${counts(s.notices, NOTICE_TYPES)}`);
   out.push(`DLQ records: ${formatCount(s.dlqRecords)}`);
 
   out.push('', 'top held customers');

@@ -63,7 +63,7 @@ describe('npm run demo', () => {
     await rm(new URL(`../../../.demo/runs/${summary.runId}`, import.meta.url), { recursive: true, force: true });
   });
 
-  it('produces every event of the simulation and stops the four services cleanly once they caught up', () => {
+  it('produces every event of the simulation and stops the five services cleanly once they caught up', () => {
     const expected = new Map<string, number>();
     for (const r of simulate(SIMULATION)) expected.set(r.event.eventType, (expected.get(r.event.eventType) ?? 0) + 1);
     expect(summary.produced.byType).toEqual(Object.fromEntries(expected));
@@ -73,6 +73,7 @@ describe('npm run demo', () => {
       ['exposure', 0],
       ['delinquency', 0],
       ['scoring', 0],
+      ['notifications', 0],
       ['reporting', 0],
     ]);
   });
@@ -145,6 +146,28 @@ describe('npm run demo', () => {
         WHERE NOT EXISTS (SELECT 1 FROM reporting.invoice_risk_at_issue r WHERE r.invoice_id = i.invoice_id)`,
     );
     expect(Number(missing.rows[0]!.n)).toBe(0);
+  });
+
+  it('counts the notices by type as reporting holds them: every one published, a credit-hold notice per order held', async () => {
+    const { rows } = await db.query<{ key: string; n: string }>('SELECT notice_type AS key, count(*) AS n FROM reporting.notices GROUP BY 1');
+    expect(summary.notices).toEqual(count(rows));
+    // The simulated profiles opt out of nothing: each order ever held gets exactly one notice.
+    const held = await db.query<{ n: string }>(
+      "SELECT count(DISTINCT order_id) AS n FROM reporting.credit_events WHERE event_type = 'OrderCreditHeld'",
+    );
+    expect(summary.notices.CREDIT_HOLD ?? 0).toBe(Number(held.rows[0]!.n));
+    expect(summary.notices.CREDIT_HOLD).toBeGreaterThan(0);
+    expect(summary.notices.PAYMENT_REMINDER).toBeGreaterThan(0);
+    // Without SMTP the topic holds the notices only: as many as reporting sank.
+    const stack = await getStack();
+    const admin = new kafkajs.Kafka({ brokers: [...stack.kafkaBrokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topicsOf(namespaceOf(summary.runId)).NOTIFICATIONS.name);
+      expect(offsets.reduce((sum, o) => sum + Number(o.high), 0)).toBe(Object.values(summary.notices).reduce((a, b) => a + b, 0));
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it("counts the records of the run's DLQ topic", async () => {

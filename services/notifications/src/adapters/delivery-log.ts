@@ -8,7 +8,9 @@
 //   sending      an attempt is under way: its outcome is unknown until the next write (a crash here is the window:
 //                that one notice is sent again, with the same Message-ID)
 //   retrying     an attempt failed for sure (the server answered 4xx, or could not be reached): not sent
-//   sent         the server accepted it (250 after DATA)
+//   sent         the server accepted it (250 after DATA); `reported` says whether its NoticeDelivered is on the topic
+//                (written sent first, so a crash or a broker down after the 250 never mails it again: the next
+//                delivery that finds it unreported publishes the record, identical, and marks it)
 //   dead         given up: 5xx, or SMTP_MAX_ATTEMPTS answers of 4xx; a NoticeDeliveryFailed was published
 //   unaddressed  the customer has no contactEmail: nothing to send
 //   stale        the notice's event time is older than SMTP_MAX_NOTICE_AGE_DAYS: a replay of history, not mailed
@@ -26,6 +28,8 @@ export interface DeliveryEntry {
   /** Wall clock, epoch ms, of the last write. */
   updatedAt: number;
   error: string | null;
+  /** sent only: NoticeDelivered published. Entries written before the field existed count as reported. */
+  reported?: boolean;
 }
 
 /**
@@ -48,12 +52,16 @@ export class DeliveryLog {
   async get(partition: number, noticeId: string): Promise<DeliveryEntry | undefined> {
     const h = await this.redis.hgetall(this.key(partition, noticeId));
     if (h.state === undefined) return undefined;
-    return { state: h.state as DeliveryState, attempts: Number(h.attempts ?? 0), updatedAt: Number(h.updatedAt ?? 0), error: h.error ?? null };
+    return {
+      state: h.state as DeliveryState, attempts: Number(h.attempts ?? 0), updatedAt: Number(h.updatedAt ?? 0), error: h.error ?? null,
+      reported: h.reported !== '0',
+    };
   }
 
   async set(partition: number, noticeId: string, e: DeliveryEntry): Promise<void> {
     const fields: Record<string, string> = { state: e.state, attempts: String(e.attempts), updatedAt: String(e.updatedAt) };
     if (e.error !== null) fields.error = e.error;
+    if (e.reported !== undefined) fields.reported = e.reported ? '1' : '0';
     const key = this.key(partition, noticeId);
     // One MULTI: the entry and its expiry together (a crash cannot leave an entry that never expires).
     await this.redis.multi().hset(key, fields).pexpire(key, this.ttlMs).exec();

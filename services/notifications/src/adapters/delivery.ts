@@ -2,17 +2,23 @@
 // CustomerNoticeIssued once, through the delivery log (delivery-log.ts).
 //
 //   per notice   log final (sent, dead, unaddressed): skip. No recipient: unaddressed. Else write 'sending', send,
-//                write 'sent'. A crash between the send and that write leaves 'sending': the next owner sends that
-//                notice again (counted as resent). One notice is in flight at a time (one partition at a time), so a
-//                crash resends at most one message, with the same Message-ID and contents.
-//   failures     a 4xx reply: 'retrying', again after a doubling backoff, up to SMTP_MAX_ATTEMPTS; a 5xx reply, or the
+//                write 'sent' (unreported), publish NoticeDelivered, mark it reported. A crash between the send and
+//                the 'sent' write leaves 'sending': the next owner sends that notice again (counted as resent). One
+//                notice is in flight at a time (one partition at a time), so a crash resends at most one message,
+//                with the same Message-ID and contents. A 'sent' entry found unreported (a crash, or Kafka down,
+//                after the write) gets its NoticeDelivered published then, identical (the time is the log's).
+//   failures     a 4xx reply: NoticeDeliveryRetrying published (one per answered-attempt count and failure kind), then
+//                'retrying', again after a doubling backoff, up to SMTP_MAX_ATTEMPTS; a 5xx reply, or the
 //                last 4xx: a NoticeDeliveryFailed is published to the same topic, then the log says 'dead' (a crash
 //                in between publishes it again, same id). A server that cannot be reached is not the notice's
-//                fault: retried with the backoff until it answers, never dead-lettered.
+//                fault: retried with the backoff until it answers (one NoticeDeliveryRetrying UNAVAILABLE for the
+//                stretch), never dead-lettered.
+//   outcomes     on o2c.notifications.v1, the notice's partition, ids derived from the notice's: reporting sinks them.
 //   stale        a notice whose event time is more than maxNoticeAgeMs before the wall clock is not mailed (logged
 //                'stale'): replaying years of history through the service must not mail customers about them.
 //   offsets      committed after each notice (kafkajs autoCommit); a redelivered notice finds its log entry.
 import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { NotificationEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { EventSerde } from '../../../../shared/contracts/serde.ts';
 import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import { isPoison } from '../../../../shared/errors.ts';
@@ -98,6 +104,7 @@ export class Delivery {
     const id = n.eventId;
     const entry = await log.get(partition, id);
     if (entry && FINAL_STATES.has(entry.state)) {
+      if (entry.state === 'sent' && entry.reported === false) await this.reportSent(partition, n, entry.attempts, entry.updatedAt);
       metrics.deliveries.inc({ outcome: 'duplicate' });
       return;
     }
@@ -113,16 +120,14 @@ export class Delivery {
     }
     const resend = entry?.state === 'sending';
     let attempts = entry?.attempts ?? 0; // answered attempts (4xx), towards SMTP_MAX_ATTEMPTS
+    let reportedRetry: string | undefined;
     for (let wait = 1; ; wait++) {
       if (this.stopping) throw new Stopped('stopping');
       await log.set(partition, id, { state: 'sending', attempts, updatedAt: now(), error: null });
+      let sent = false;
       try {
         await this.o.sender.send(n);
-        await log.set(partition, id, { state: 'sent', attempts: attempts + 1, updatedAt: now(), error: null });
-        metrics.attempts.inc({ result: 'ok' });
-        metrics.deliveries.inc({ outcome: resend ? 'resent' : 'sent' });
-        if (resend) logger.warn({ partition, noticeId: id }, 'notice sent again: a previous owner stopped between sending it and recording it');
-        return;
+        sent = true;
       } catch (error) {
         if (!(error instanceof SendError)) throw error;
         metrics.attempts.inc({ result: error.failure });
@@ -131,12 +136,50 @@ export class Delivery {
           await this.deadLetter(partition, n, attempts, error);
           return;
         }
+        const failure = error.failure === 'unavailable' ? 'UNAVAILABLE' : 'TRANSIENT';
+        if (reportedRetry !== `${attempts}|${failure}`) {
+          await this.publish(partition, n, 'NoticeDeliveryRetrying', {
+            noticeId: id, noticeType: n.payload.noticeType, recipient: n.payload.recipient, attempts, failure,
+            lastError: error.message, failedAt: now(),
+          }, attempts, failure);
+          reportedRetry = `${attempts}|${failure}`;
+        }
         await log.set(partition, id, { state: 'retrying', attempts, updatedAt: now(), error: error.message });
         const delay = backoffMs(wait, this.o.retryInitialMs, this.o.retryMaxMs);
         logger.warn({ partition, noticeId: id, failure: error.failure, attempts, delayMs: delay }, 'notice not delivered, retrying');
         await this.sleep(delay, heartbeat);
       }
+      if (sent) {
+        const sentAt = now();
+        await log.set(partition, id, { state: 'sent', attempts: attempts + 1, updatedAt: sentAt, error: null, reported: false });
+        metrics.attempts.inc({ result: 'ok' });
+        metrics.deliveries.inc({ outcome: resend ? 'resent' : 'sent' });
+        if (resend) logger.warn({ partition, noticeId: id }, 'notice sent again: a previous owner stopped between sending it and recording it');
+        await this.reportSent(partition, n, attempts + 1, sentAt);
+        return;
+      }
     }
+  }
+
+  /** NoticeDelivered for a notice the log says is sent, then the log marks it reported; the same record every time. */
+  private async reportSent(partition: number, n: NoticeEvent, attempts: number, sentAt: number): Promise<void> {
+    await this.publish(partition, n, 'NoticeDelivered', {
+      noticeId: n.eventId, noticeType: n.payload.noticeType, recipient: n.payload.recipient!, attempts, deliveredAt: sentAt,
+    });
+    await this.o.log.set(partition, n.eventId, { state: 'sent', attempts, updatedAt: sentAt, error: null, reported: true });
+  }
+
+  /** A delivery outcome of notice `n` on its partition of the notifications topic, id derived from the notice's. */
+  private async publish<T extends 'NoticeDelivered' | 'NoticeDeliveryRetrying'>(
+    partition: number, n: NoticeEvent, eventType: T, payload: Extract<NotificationEvent, { eventType: T }>['payload'], ...idParts: Array<string | number>
+  ): Promise<void> {
+    const { topics, serde, producer } = this.o;
+    const event = {
+      eventId: deriveEventId(n.eventId, eventType, ...idParts), eventType, occurredAt: n.occurredAt, customerId: n.customerId,
+      source: SOURCE, causationId: n.eventId, payload,
+    } as Extract<NotificationEvent, { eventType: T }>;
+    const value = await serde.encode(topics.NOTIFICATIONS, event);
+    await producer.send({ topic: topics.NOTIFICATIONS.name, acks: -1, messages: [{ key: n.customerId, value, partition }] });
   }
 
   private async deadLetter(partition: number, n: NoticeEvent, attempts: number, error: SendError): Promise<void> {

@@ -1,6 +1,6 @@
-// The core's notices as the envelopes of o2c.notifications.v1.
-import type { NotificationEvent } from '../../../../shared/contracts/events.generated.ts';
-import { SOURCE, type Notice } from '../domain/index.ts';
+// The core's notices as the envelopes of o2c.notifications.v1, its promise outcomes as those of o2c.promise-outcomes.v1.
+import type { NotificationEvent, PromiseOutcomeEvent } from '../../../../shared/contracts/events.generated.ts';
+import { SOURCE, type Notice, type PromiseOutcome } from '../domain/index.ts';
 
 export type NoticeEvent = Extract<NotificationEvent, { eventType: 'CustomerNoticeIssued' }>;
 
@@ -28,4 +28,10 @@ export function noticeEvent(n: Notice): NoticeEvent {
       body: n.body,
     },
   };
+}
+
+export function promiseOutcomeEvent(o: PromiseOutcome): PromiseOutcomeEvent {
+  const payload = { promiseId: o.promiseId, amount: o.amount, paid: o.paid, currency: o.currency, promisedDate: o.promisedDate, asOfDate: o.asOfDate };
+  const envelope = { eventId: o.outcomeId, occurredAt: o.occurredAt, customerId: o.customerId, source: SOURCE, causationId: o.causationId };
+  return o.kind === 'PromiseKept' ? { ...envelope, eventType: 'PromiseKept', payload } : { ...envelope, eventType: 'PromiseBroken', payload };
 }

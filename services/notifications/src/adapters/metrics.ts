@@ -10,6 +10,8 @@ export const ATTEMPT_RESULTS = ['ok', 'transient', 'permanent', 'unavailable'] a
 export interface NotificationsMetrics {
   issued: Counter<'type'>;
   suppressed: Counter<'type'>;
+  /** Promises to pay judged, by outcome (kept, broken). */
+  promises: Counter<'outcome'>;
   /** sent, dead (the dead-letter state), unaddressed, stale; duplicate: already final in the log; resent: found 'sending' (the crash window). */
   deliveries: Counter<'outcome'>;
   attempts: Counter<'result'>;
@@ -27,6 +29,8 @@ export function createNotificationsMetrics(registry: Registry, service: string, 
     labelNames: ['type'],
     registers: [registry],
   });
+  const promises = new Counter({ name: `${p}promise_outcomes_total`, help: 'Promises to pay judged, by outcome (kept, broken).', labelNames: ['outcome'], registers: [registry] });
+  for (const outcome of ['kept', 'broken']) promises.inc({ outcome }, 0);
   for (const type of NOTICE_TYPES) {
     issued.inc({ type }, 0);
     suppressed.inc({ type }, 0);
@@ -51,7 +55,7 @@ export function createNotificationsMetrics(registry: Registry, service: string, 
       for (const [partition, length] of await outboxLengths()) this.set({ partition: String(partition) }, length);
     },
   });
-  return { issued, suppressed, deliveries, attempts, undecodable, outboxBacklog };
+  return { issued, suppressed, promises, deliveries, attempts, undecodable, outboxBacklog };
 }
 
 export function countDecided(metrics: NotificationsMetrics, tally: BatchTally): void {
@@ -61,4 +65,5 @@ export function countDecided(metrics: NotificationsMetrics, tally: BatchTally): 
   const suppressed = new Map<string, number>();
   for (const type of tally.suppressed.values()) suppressed.set(type, (suppressed.get(type) ?? 0) + 1);
   for (const [type, n] of suppressed) metrics.suppressed.inc({ type }, n);
+  for (const kind of tally.promises.values()) metrics.promises.inc({ outcome: kind === 'PromiseKept' ? 'kept' : 'broken' });
 }

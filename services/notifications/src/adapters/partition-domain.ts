@@ -9,8 +9,8 @@ import type { TopicRegistry } from '../../../../shared/contracts/topics.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import { wholeStateCodec } from '../../../../shared/stateful/state-codec.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
-import { nextWake, NOTICE_INPUTS, onDay, onInput, type CustomerState, type NotificationPolicy, type NoticeType, type StepResult, type StreamEvent } from '../domain/index.ts';
-import { noticeEvent } from './emit.ts';
+import { nextWake, NOTICE_INPUTS, onDay, onInput, type CustomerState, type NotificationPolicy, type NoticeType, type PromiseOutcomeKind, type StepResult, type StreamEvent } from '../domain/index.ts';
+import { noticeEvent, promiseOutcomeEvent } from './emit.ts';
 
 /** The partition-level entity's id; never a customer's (ticks carry customerId ''). */
 export const CLOCK_ENTITY = '~clock';
@@ -31,12 +31,14 @@ export type Entity = ClockEntity | CustomerState;
 export interface BatchTally {
   issued: Map<string, NoticeType>;
   suppressed: Map<string, NoticeType>;
+  /** Promise outcomes, by outcome id. */
+  promises: Map<string, PromiseOutcomeKind>;
 }
 
 export class NotificationsDomain implements PartitionDomain<InputRecord, Entity> {
   private readonly tallies = new Map<number, BatchTally>();
 
-  constructor(private readonly settings: { topics: Pick<TopicRegistry, 'NOTIFICATIONS'>; policy: NotificationPolicy }) {}
+  constructor(private readonly settings: { topics: Pick<TopicRegistry, 'NOTIFICATIONS' | 'PROMISE_OUTCOMES'>; policy: NotificationPolicy }) {}
 
   /** An input that cannot change anything (an approval, a cure, ...) loads nothing: most of credit-holds and delinquency. */
   entityIds({ event }: InputRecord): string[] {
@@ -49,7 +51,7 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
   }
 
   apply(ws: WorkingSet<Entity>, { event }: InputRecord, { partition }: { partition: number }): Applied {
-    const tally = this.tallies.get(partition) ?? { issued: new Map(), suppressed: new Map() };
+    const tally = this.tallies.get(partition) ?? { issued: new Map(), suppressed: new Map(), promises: new Map() };
     this.tallies.set(partition, tally);
     const clock = (ws.get(CLOCK_ENTITY) as ClockEntity | undefined) ?? { day: null };
     const { policy } = this.settings;
@@ -73,7 +75,7 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
   readonly codec = wholeStateCodec<Entity>((state) => JSON.stringify(state), (text) => JSON.parse(text) as Entity);
 
   resetTally(partition: number): void {
-    this.tallies.set(partition, { issued: new Map(), suppressed: new Map() });
+    this.tallies.set(partition, { issued: new Map(), suppressed: new Map(), promises: new Map() });
   }
 
   takeTally(partition: number): BatchTally | undefined {
@@ -86,9 +88,14 @@ export class NotificationsDomain implements PartitionDomain<InputRecord, Entity>
     ws.set(id, r.state);
     ws.setScore(id, nextWake(r.state, this.settings.policy));
     for (const { key, type } of r.suppressed) tally.suppressed.set(`${id}|${key}`, type);
-    return r.out.map((n) => {
+    const out: DerivedRecord[] = r.out.map((n) => {
       tally.issued.set(n.noticeId, n.facts.type);
       return { spec: this.settings.topics.NOTIFICATIONS, event: noticeEvent(n) };
     });
+    for (const o of r.outcomes) {
+      tally.promises.set(o.outcomeId, o.kind);
+      out.push({ spec: this.settings.topics.PROMISE_OUTCOMES, event: promiseOutcomeEvent(o) });
+    }
+    return out;
   }
 }

@@ -9,12 +9,14 @@
 //   terms/limit  a profile whose paymentTermsDays (creditLimit) differs from the previous profile's gives one
 //                TERMS_CHANGED (LIMIT_CHANGED); the first profile gives none
 //   credit hold  an OrderCreditHeld gives one CREDIT_HOLD per order
+//   promises     PromiseToPay, kept or broken once (promises.ts): an outcome, not a notice
 //   opt-out      a type not in the policy's enabledTypes, or in the profile's noticeOptOuts (or ALL), is decided but
 //                suppressed: nothing is issued, and it is not reconsidered
 // Every notice has a deterministic id (noticeIdOf: customer + business key) and is decided once (state.decided).
 import { dayOf, startOfDay } from '../../../../shared/time.ts';
 import { LANGUAGES, noticeIdOf, noticeKey, type Language, type Notice, type NoticeFacts, type NoticeType } from './notice.ts';
 import { reminderLead, type NotificationPolicy } from './policy.ts';
+import { nextPromiseWake, promisesOnDay, promisesOnPayment, promisesOnReversal, recordPromise, type PromiseOutcome } from './promises.ts';
 import { emptyState, type CustomerState, type NotificationInput, type Profile } from './state.ts';
 import { render } from './templates.ts';
 
@@ -23,6 +25,8 @@ export interface StepResult {
   out: Notice[];
   /** Notices decided but not issued (an opt-out): their business keys and types. */
   suppressed: Array<{ key: string; type: NoticeType }>;
+  /** Promises to pay judged by this step. */
+  outcomes: PromiseOutcome[];
 }
 
 interface Cause {
@@ -35,7 +39,7 @@ interface Cause {
 /** The inputs that can change a customer's state or issue a notice; the others (approvals, cures, ...) change nothing. */
 export const NOTICE_INPUTS: ReadonlySet<NotificationInput['eventType']> = new Set<NotificationInput['eventType']>([
   'CustomerCreditProfile', 'InvoiceIssued', 'InvoiceAdjusted', 'InvoiceVoided', 'InvoiceDisputed', 'DisputeResolved',
-  'PaymentReceived', 'PaymentReversed', 'CreditScoreUpdated', 'DunningStageReached', 'OrderCreditHeld',
+  'PaymentReceived', 'PaymentReversed', 'CreditScoreUpdated', 'DunningStageReached', 'OrderCreditHeld', 'PromiseToPay',
 ]);
 
 /** The language a customer's notices are written in: its profile's, when there are templates for it. */
@@ -101,11 +105,12 @@ function forgetDue(s: CustomerState, day: number): void {
   }
 }
 
-const clone = (s: CustomerState): CustomerState => structuredClone(s);
+// A state stored before promises existed has none: the empty state's fields fill in what it lacks.
+const clone = (s: CustomerState): CustomerState => ({ ...emptyState(), ...structuredClone(s) });
 
 /** One input of one customer; `today` is the partition's business date (null before the first tick). */
 export function onInput(prev: CustomerState | undefined, input: NotificationInput, today: number | null, policy: NotificationPolicy): StepResult {
-  const r: StepResult = { state: clone(prev ?? emptyState()), out: [], suppressed: [] };
+  const r: StepResult = { state: clone(prev ?? emptyState()), out: [], suppressed: [], outcomes: [] };
   const s = r.state;
   const { customerId } = input;
   const cause = (asOfDate: number): Cause => ({ eventId: input.eventId, occurredAt: input.occurredAt, asOfDate });
@@ -163,6 +168,7 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
         allocs.push([a.invoiceId, a.amount]);
       }
       if (allocs.length > 0) s.payments[input.payload.paymentId] = allocs;
+      r.outcomes.push(...promisesOnPayment(s, customerId, input.payload, input));
       break;
     }
     case 'PaymentReversed': {
@@ -171,6 +177,7 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
         if (inv) inv.open += amount;
       }
       delete s.payments[input.payload.paymentId];
+      promisesOnReversal(s, input.payload.paymentId);
       break;
     }
     case 'CreditScoreUpdated':
@@ -190,6 +197,9 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
       decide(r, customerId, { type: 'CREDIT_HOLD', orderId: p.orderId, amount: p.amount, currency: p.currency, reasons: p.reasons }, cause(eventDay), policy);
       break;
     }
+    case 'PromiseToPay':
+      r.outcomes.push(...recordPromise(s, customerId, input.payload, input, today));
+      break;
     default:
       // Not in NOTICE_INPUTS: other delinquency and hold events give no notice.
       break;
@@ -197,18 +207,22 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
   return r;
 }
 
-/** Business date `day` reached: reminders now due; invoices due by then are forgotten. */
+/** Business date `day` reached: reminders now due; invoices due by then are forgotten; promises it passed are broken. */
 export function onDay(prev: CustomerState, customerId: string, day: number, policy: NotificationPolicy): StepResult {
-  const r: StepResult = { state: clone(prev), out: [], suppressed: [] };
+  const r: StepResult = { state: clone(prev), out: [], suppressed: [], outcomes: [] };
   remind(r, customerId, day, { eventId: null, occurredAt: startOfDay(day), asOfDate: day }, policy);
   forgetDue(r.state, day);
+  r.outcomes.push(...promisesOnDay(r.state, customerId, day));
   return r;
 }
 
-/** The next business date the customer needs a look (its index score): the earliest reminder date, null if none. */
+/**
+ * The next business date the customer needs a look (its index score): the earliest reminder date or day an open
+ * promise breaks on, null if none.
+ */
 export function nextWake(s: CustomerState, policy: NotificationPolicy): number | null {
   const lead = leadOf(s, policy);
-  let wake: number | null = null;
+  let wake: number | null = nextPromiseWake(s);
   for (const [id, inv] of Object.entries(s.invoices)) {
     // An invoice that cannot be reminded now (paid, disputed, reminded) is still woken on its due date, to be forgotten.
     const remindable = inv.open > 0 && !inv.disputed && !s.decided.includes(`R|${id}`);

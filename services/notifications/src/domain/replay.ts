@@ -3,6 +3,7 @@
 // (the service looks only at those its index says are due, which must come to the same).
 import type { InvoiceEvent, PaymentEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { Notice } from './notice.ts';
+import type { PromiseOutcome } from './promises.ts';
 import { onDay, onInput } from './notices.ts';
 import type { NotificationPolicy } from './policy.ts';
 import type { CustomerState, NotificationInput } from './state.ts';
@@ -19,6 +20,8 @@ export interface ReplayOutput {
 export class NotificationReplay {
   clockDay: number | null = null;
   readonly states = new Map<string, CustomerState>();
+  /** Every promise outcome so far, in order. */
+  readonly outcomes: PromiseOutcome[] = [];
 
   constructor(private readonly policy: NotificationPolicy) {}
 
@@ -32,11 +35,13 @@ export class NotificationReplay {
         const r = onDay(this.states.get(id)!, id, day, this.policy);
         this.states.set(id, r.state);
         out.push(...r.out);
+        this.outcomes.push(...r.outcomes);
       }
       return out;
     }
     const r = onInput(this.states.get(e.customerId), e, this.clockDay, this.policy);
     this.states.set(e.customerId, r.state);
+    this.outcomes.push(...r.outcomes);
     return r.out;
   }
 

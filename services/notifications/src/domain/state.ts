@@ -1,7 +1,8 @@
 // What the notifications core keeps per customer: the profile's notice settings and the facts a notice needs, the
 // invoices that can still get a reminder (open, not yet due), the payments allocated to them (a reversal re-opens
-// them), the latest late-payment probability, and the business keys of the notices already decided.
-import type { CreditHoldEvent, CreditScoreEvent, CustomerEvent, DelinquencyEvent, InvoiceEvent, PaymentEvent } from '../../../../shared/contracts/events.generated.ts';
+// them), the latest late-payment probability, the open promises to pay, and the business keys of the notices (and
+// promise outcomes) already decided.
+import type { CollectionsEvent, CreditHoldEvent, CreditScoreEvent, CustomerEvent, DelinquencyEvent, InvoiceEvent, PaymentEvent } from '../../../../shared/contracts/events.generated.ts';
 
 type NoTick<E> = E extends { eventType: 'BusinessDateTick' } ? never : E;
 
@@ -12,7 +13,8 @@ export type NotificationInput =
   | CustomerEvent
   | DelinquencyEvent
   | CreditScoreEvent
-  | CreditHoldEvent;
+  | CreditHoldEvent
+  | CollectionsEvent;
 
 export interface Profile {
   creditLimit: number;
@@ -33,6 +35,16 @@ export interface OpenInvoice {
   disputed: boolean;
 }
 
+export interface OpenPromise {
+  /** Promised, minor units. */
+  amount: number;
+  currency: string;
+  /** The last day a payment counts. */
+  promisedDate: number;
+  /** Payments counted towards it, by payment id: what a reversal takes back. */
+  paid: Record<string, number>;
+}
+
 export interface CustomerState {
   profile: Profile | null;
   invoices: Record<string, OpenInvoice>;
@@ -47,6 +59,8 @@ export interface CustomerState {
    * or re-opened and reaching a stage again, must not be noticed twice): a few bytes per invoice and stage.
    */
   decided: string[];
+  /** Promises to pay not judged yet, by promise id (states written before promises have none). */
+  promises: Record<string, OpenPromise>;
 }
 
-export const emptyState = (): CustomerState => ({ profile: null, invoices: {}, payments: {}, probabilityBp: null, scoredClass: null, decided: [] });
+export const emptyState = (): CustomerState => ({ profile: null, invoices: {}, payments: {}, probabilityBp: null, scoredClass: null, decided: [], promises: {} });

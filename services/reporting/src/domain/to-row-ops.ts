@@ -1,5 +1,6 @@
 import type {
   ActorRole,
+  CollectionsEvent,
   CreditAction,
   CreditActionEvent,
   CreditHoldEvent,
@@ -12,8 +13,10 @@ import type {
   ExposureBreakdown,
   ExposureEvent,
   InvoiceEvent,
+  NotificationEvent,
   OrderEvent,
   PaymentEvent,
+  PromiseOutcomeEvent,
 } from '../../../../shared/contracts/events.generated.ts';
 import { dayOf, isoFromDay, MS_PER_DAY } from '../../../../shared/time.ts';
 import { ROW_KINDS, ROW_SPECS, type Cell, type Row, type RowKind, type RowSpec } from './row-specs.ts';
@@ -32,7 +35,10 @@ export type SinkEvent =
   | DelinquencyEvent
   | ExposureEvent
   | CreditScoreEvent
-  | CreditReviewEvent;
+  | CreditReviewEvent
+  | CollectionsEvent
+  | PromiseOutcomeEvent
+  | NotificationEvent;
 
 export interface RowOps {
   /** Rows per kind, at most one per key, merged by the kind's conflict rule. */
@@ -484,6 +490,60 @@ function addEvent(out: Collector, e: SinkEvent): void {
         event_id: e.eventId, customer_id, event_type: e.eventType, occurred_at: at, ...NO_DELINQUENCY_DETAIL,
         invoice_id: p.invoiceId, as_of_date: date(p.asOfDate), days_past_due: p.daysPastDue, open_minor: p.openAmount,
         currency: p.currency, stage: p.stage,
+      });
+      return;
+    }
+    case 'PromiseToPay': {
+      const p = e.payload;
+      out.add('promiseRecorded', {
+        customer_id, promise_id: p.promiseId, amount_minor: p.amount, currency: p.currency,
+        promised_date: date(p.promisedDate), recorded_by: p.recordedBy, recorded_by_role: p.recordedByRole,
+        note: p.note, recorded_at: at,
+      });
+      return;
+    }
+    case 'PromiseKept':
+    case 'PromiseBroken': {
+      const p = e.payload;
+      out.add('promiseOutcome', {
+        customer_id, promise_id: p.promiseId, amount_minor: p.amount, currency: p.currency,
+        promised_date: date(p.promisedDate), outcome: e.eventType === 'PromiseKept' ? 'KEPT' : 'BROKEN',
+        paid_minor: p.paid, outcome_date: date(p.asOfDate), outcome_at: at,
+      });
+      return;
+    }
+    case 'CustomerNoticeIssued': {
+      const p = e.payload;
+      out.add('notice', {
+        notice_id: e.eventId, customer_id, notice_type: p.noticeType, invoice_id: p.invoiceId, order_id: p.orderId,
+        stage: p.stage, as_of_date: date(p.asOfDate), due_date: p.dueDate === null ? null : date(p.dueDate),
+        amount_minor: p.amount, currency: p.currency, language: p.language, recipient: p.recipient, subject: p.subject,
+        occurred_at: at, causation_id: e.causationId,
+      });
+      return;
+    }
+    case 'NoticeDelivered': {
+      const p = e.payload;
+      out.add('noticeDelivery', {
+        event_id: e.eventId, notice_id: p.noticeId, customer_id, outcome: 'SENT', notice_type: p.noticeType,
+        recipient: p.recipient, attempts: p.attempts, failure: null, last_error: null, at: iso(p.deliveredAt),
+      });
+      return;
+    }
+    case 'NoticeDeliveryRetrying': {
+      const p = e.payload;
+      out.add('noticeDelivery', {
+        event_id: e.eventId, notice_id: p.noticeId, customer_id, outcome: 'RETRYING', notice_type: p.noticeType,
+        recipient: p.recipient, attempts: p.attempts, failure: p.failure, last_error: p.lastError, at: iso(p.failedAt),
+      });
+      return;
+    }
+    case 'NoticeDeliveryFailed': {
+      const p = e.payload;
+      out.add('noticeDelivery', {
+        event_id: e.eventId, notice_id: p.noticeId, customer_id, outcome: 'DEAD', notice_type: p.noticeType,
+        recipient: p.recipient, attempts: p.attempts, failure: p.permanent ? 'PERMANENT' : 'EXHAUSTED',
+        last_error: p.lastError, at: iso(p.failedAt),
       });
       return;
     }
