@@ -7,6 +7,7 @@ import type {
   InvoiceIssued,
   InvoiceVoided,
 } from '../../../../shared/contracts/events.generated.ts';
+import { dueDateOf } from '../../../../shared/rules/due-date.ts';
 import type { PoisonClass } from '../../../../shared/errors.ts';
 import type { Draft, Failure } from './draft.ts';
 import type { Emission } from './emit.ts';
@@ -22,7 +23,8 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued, at: Emission): Failure
   if (wrong) return wrong;
   const inv: InvoiceState = {
     issueDate: p.issueDate,
-    dueDate: p.dueDate,
+    // This service keeps no profile: an invoice without a due date gets the default terms (shared/rules/due-date.ts).
+    dueDate: dueDateOf(p, null),
     currency: p.currency,
     amount: p.amount,
     adjusted: 0,

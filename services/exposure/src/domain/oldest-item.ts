@@ -1,0 +1,27 @@
+// OLDEST_ITEM_OVERDUE: new orders are held, and held ones stay held, while the customer's oldest open invoice is more
+// than its class's `oldestItemMaxDaysPastDue` days past due. Open: not voided, receivable > 0 (components.ts). Days
+// past due are counted at the customer's clock (d.at), never the input's own time, so a late input cannot make an
+// invoice less overdue than a decision already taken saw it. Time only makes an item more overdue, so it is lifted by
+// a document (a payment or credit note settling the invoice, a void), and the release round that follows releases.
+import { dayOf } from '../../../../shared/time.ts';
+import { classPolicyNow } from './class-policy.ts';
+import { invoicePart } from './components.ts';
+import type { Draft } from './draft.ts';
+
+/** The earliest due date (day) of the customer's open invoices; null when none is open or none has one. */
+export function oldestOpenDueDate(d: Draft): number | null {
+  let oldest: number | null = null;
+  for (const invoice of Object.values(d.s.invoices)) {
+    // A state stored before due dates were kept has none: such an invoice is never judged overdue here.
+    if (invoice.dueDate === undefined || invoicePart(invoice).openReceivables <= 0) continue;
+    if (oldest === null || invoice.dueDate < oldest) oldest = invoice.dueDate;
+  }
+  return oldest;
+}
+
+export function oldestItemOverdue(d: Draft): boolean {
+  const maxDays = classPolicyNow(d).oldestItemMaxDaysPastDue;
+  if (maxDays === null) return false;
+  const oldest = oldestOpenDueDate(d);
+  return oldest !== null && dayOf(d.at) - oldest > maxDays;
+}
