@@ -7,6 +7,7 @@ import {
   applyEvent,
   creditPolicy,
   NO_CLASS_POLICY,
+  pendingOldestItemOverdue,
   type ApplyResult,
   type ClassPolicy,
   type CreditPolicy,
@@ -185,6 +186,34 @@ describe('OLDEST_ITEM_OVERDUE: the oldest open invoice more than N days past due
     // The clock reaches the next day (day 31 past due) with an order; a second, stamped back on the first day, is held.
     const h = run([...inputs, c.placed('e3', 'o1', 100, 'EUR', T0 + DAY), c.placed('e4', 'o2', 100, 'EUR', T0 + 4 * MINUTE)], policy);
     expect(h.decisions('e4')[0]).toMatchObject({ type: 'OrderCreditHeld', reasons: ['OLDEST_ITEM_OVERDUE'] });
+  });
+
+  const tick = (eventId: string, occurredAt: number): ExposureInput =>
+    envelope('BusinessDateTick', { businessDate: Math.floor(occurredAt / DAY) }, { eventId, customerId: 'c1', occurredAt });
+
+  it('a business-date tick past the day the item gets too old moves the clock: a late-stamped order after it is held', () => {
+    const { c, inputs } = base(30); // 30 days past due today: too old from tomorrow 00:00
+    const tomorrow = (T0_DAY + 1) * DAY;
+    const h = run([...inputs, tick('t1', tomorrow), c.placed('e4', 'o1', 100, 'EUR', T0 + 4 * MINUTE)], policy);
+    expect(h.result('t1')).toMatchObject({ changed: true, events: [] }); // nothing to publish, nothing released
+    expect(h.state.watermark).toBe(tomorrow);
+    expect(h.decisions('e4')).toEqual([held('o1', 100, ['OLDEST_ITEM_OVERDUE'], { openReceivables: 300, creditLimit: 10_000 })]);
+  });
+
+  it('a tick before that day, or for a customer whose items are not too old by it, changes nothing', () => {
+    const { c, inputs } = base(30);
+    const h = run([...inputs, tick('t1', (T0_DAY + 1) * DAY - 1), c.placed('e4', 'o1', 100, 'EUR', T0 + 4 * MINUTE)], policy);
+    expect(h.result('t1')).toMatchObject({ changed: false, events: [] });
+    expect(h.decisions('e4')).toEqual([approved('o1', 100, { openReceivables: 300, creditLimit: 10_000 })]);
+  });
+
+  it('the index time of a customer is the start of the day its oldest open item gets too old, none once paid', () => {
+    const { c, inputs } = base(30);
+    const h = run(inputs, policy);
+    expect(pendingOldestItemOverdue(h.state, policy)).toBe((T0_DAY + 1) * DAY);
+    const paid = run([...inputs, c.paid('e3', 'p1', 300, [{ invoiceId: 'i1', amount: 300 }], T0 + 3 * MINUTE)], policy);
+    expect(pendingOldestItemOverdue(paid.state, policy)).toBeNull();
+    expect(pendingOldestItemOverdue(h.state, policyWith({}))).toBeNull(); // no rule for the class
   });
 
   it('leaves a class without the check alone', () => {

@@ -326,11 +326,16 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
 
   for (const e of inputs) {
     if (e.eventType === 'BusinessDateTick') {
-      // A tick reaches every customer whose temporary limit it expires (in customer id order): the clock moves to it.
+      // A tick reaches every customer whose temporary limit it expires, or whose oldest open item it makes more than
+      // N days past due (in customer id order): the clock moves to it.
       for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
         const p = profileOf(b);
         const expiresAt = p?.tempLimit ? p.tempLimitExpiresAt : null;
-        if (expiresAt === null || expiresAt <= b.clock || expiresAt > e.occurredAt) continue;
+        const maxDays = classRules(b, policy).oldestItemMaxDaysPastDue;
+        const due = openDueDates(b);
+        const tooOldAt = maxDays === null || due.length === 0 ? null : (Math.min(...due) + maxDays + 1) * 86_400_000;
+        const reaches = (at: number | null) => at !== null && at > b.clock && at <= e.occurredAt;
+        if (!reaches(expiresAt) && !reaches(tooOldAt)) continue;
         b.clock = e.occurredAt;
         signals(b, customerId, null);
       }

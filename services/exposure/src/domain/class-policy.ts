@@ -3,18 +3,21 @@
 import type { HoldReason } from '../../../../shared/contracts/events.generated.ts';
 import type { Draft } from './draft.ts';
 import type { Limit } from './limits.ts';
-import type { ClassPolicy } from './policy.ts';
+import type { ClassPolicy, CreditPolicy } from './policy.ts';
+import type { CustomerState } from './state.ts';
 
 /** The customer's risk class under the policy's source: the profile's, or the latest score's (none before one). */
-export function riskClassOf(d: Draft): string | null {
+export function riskClassOf(d: Pick<Draft, 'policy' | 's'>): string | null {
   return d.policy.riskClassSource === 'scoring' ? (d.s.scoredRiskClass ?? null) : (d.s.profile?.riskClass ?? null);
 }
 
 /** The rules of the customer's class; the policy's defaults without a class or for a class it does not list. */
-export function classPolicyNow(d: Draft): ClassPolicy {
-  const riskClass = riskClassOf(d);
-  return (riskClass !== null ? d.policy.classes[riskClass] : undefined) ?? d.policy.classDefaults;
+export function classPolicyOf(policy: CreditPolicy, s: CustomerState): ClassPolicy {
+  const riskClass = riskClassOf({ policy, s });
+  return (riskClass !== null ? policy.classes[riskClass] : undefined) ?? policy.classDefaults;
 }
+
+export const classPolicyNow = (d: Draft): ClassPolicy => classPolicyOf(d.policy, d.s);
 
 /**
  * The limit of a customer without a credit profile, when its class (or the defaults) gives one: the profile's

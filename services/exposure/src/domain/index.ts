@@ -30,4 +30,5 @@ export {
 } from './state.ts';
 export { exposureOf, openValue } from './components.ts';
 export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
+export { pendingOldestItemOverdue } from './oldest-item.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';
