@@ -91,6 +91,22 @@ describe('days past due', () => {
   });
 });
 
+describe('an invoice without a due date', () => {
+  it('given no dueDate, when the clock passes issue date + 30 days (no profile here: the default terms), then it is overdue', () => {
+    const c = new Customer();
+    c.tick('2024-03-01');
+    c.send(issued('I1', '2024-03-01', null, 500));
+    expect(c.tick('2024-03-31')).toEqual([]); // due 2024-03-31: on its due date it is not overdue
+    expect(c.tick('2024-04-01')).toEqual([
+      'Overdue I1 dpd 1 open 500',
+      'Bucket I1 CURRENT>D1_30 dpd 1',
+      'Dunning I1 REMINDER_1 dpd 1',
+      'Status CURRENT>OVERDUE worst 1 overdue 500/1',
+    ]);
+    expect(c.last.events[0]!.payload).toMatchObject({ dueDate: d('2024-03-31') });
+  });
+});
+
 describe('aging buckets', () => {
   it.each([
     [0, 'CURRENT'],

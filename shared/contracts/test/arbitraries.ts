@@ -76,8 +76,9 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
   OrderCancelled: fc.record({ orderId: id, reason: optText }),
   BusinessDateTick: fc.record({ businessDate: day }),
   InvoiceIssued: fc
-    .record({ invoiceId: id, orderId: fc.option(id, { nil: null }), amount: money, currency, issueDate: day, terms: days })
-    .map(({ terms, ...p }) => ({ ...p, dueDate: p.issueDate + terms })),
+    .record({ invoiceId: id, orderId: fc.option(id, { nil: null }), amount: money, currency, issueDate: day, terms: fc.option(days, { nil: null }) })
+    // No due date: the consumers take issue date + payment terms (shared/rules/due-date.ts).
+    .map(({ terms, ...p }) => ({ ...p, dueDate: terms === null ? null : p.issueDate + terms })),
   InvoiceAdjusted: fc.record({ invoiceId: id, adjustmentId: id, amount: nonZero, currency, reason: optText }),
   InvoiceVoided: fc.record({ invoiceId: id, reason: optText }),
   InvoiceDisputed: fc.record({ invoiceId: id, disputeId: id, reason: optText }),
