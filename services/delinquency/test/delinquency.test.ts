@@ -13,6 +13,7 @@ import {
   statusOf,
   validatePolicy,
   type DatedInput,
+  type DelinquencyInput,
   type DelinquencyPolicy,
   type Outcome,
 } from '../src/domain/index.ts';
@@ -49,7 +50,7 @@ class Customer {
     return this.take(advanceTo(this.state, CUSTOMER, this.asOf, this.policy, 'tick'));
   }
 
-  send(...inputs: DatedInput[]): string[] {
+  send(...inputs: DelinquencyInput[]): string[] {
     return inputs.flatMap((e) => this.take(applyEvent(this.state, e, this.asOf, this.policy)));
   }
 
@@ -92,7 +93,25 @@ describe('days past due', () => {
 });
 
 describe('an invoice without a due date', () => {
-  it('given no dueDate, when the clock passes issue date + 30 days (no profile here: the default terms), then it is overdue', () => {
+  const profile = (iso: string, paymentTermsDays: number): DelinquencyInput => ({
+    eventId: `profile-${iso}`, eventType: 'CustomerCreditProfile', occurredAt: startOfDay(d(iso)), customerId: CUSTOMER, source: 'test',
+    causationId: null,
+    payload: {
+      creditLimit: 1000, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays, riskClass: 'B',
+      manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
+    },
+  });
+
+  it("given a profile with net 10, when an invoice without a due date ages, then it is due issue date + 10", () => {
+    const c = new Customer();
+    c.tick('2024-03-01');
+    c.send(profile('2024-03-01', 10), issued('I1', '2024-03-01', null, 500));
+    expect(c.tick('2024-03-11')).toEqual([]); // due 2024-03-11
+    expect(c.tick('2024-03-12')[0]).toBe('Overdue I1 dpd 1 open 500');
+    expect(c.last.events[0]!.payload).toMatchObject({ dueDate: d('2024-03-11') });
+  });
+
+  it('given no dueDate and no profile yet, when the clock passes issue date + 30 days (the default terms), then it is overdue', () => {
     const c = new Customer();
     c.tick('2024-03-01');
     c.send(issued('I1', '2024-03-01', null, 500));

@@ -23,8 +23,8 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued, at: Emission): Failure
   if (wrong) return wrong;
   const inv: InvoiceState = {
     issueDate: p.issueDate,
-    // This service keeps no profile: an invoice without a due date gets the default terms (shared/rules/due-date.ts).
-    dueDate: dueDateOf(p, null),
+    // Without a due date: issue date + the latest profile's terms, net 30 before any (shared/rules/due-date.ts).
+    dueDate: dueDateOf(p, d.s.paymentTermsDays),
     currency: p.currency,
     amount: p.amount,
     adjusted: 0,
