@@ -89,6 +89,7 @@ describe('authority and audit, Kafka -> exposure -> reporting -> audit_log', () 
     // A controller may release up to 100 over the limit, a manager up to 1000; a viewer may do nothing.
     const policyFile = join(policyDir, 'policy.json');
     writeFileSync(policyFile, JSON.stringify({
+      version: 'authority-it',
       authority: {
         CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: 100 },
         CREDIT_MANAGER: { release: true, reject: true, maxOverLimit: 1000 },

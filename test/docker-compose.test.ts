@@ -68,6 +68,13 @@ const svc = (name: string): ComposeService => {
 const envOf = (name: string): Record<string, string> =>
   Object.fromEntries(Object.entries(svc(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
 
+/** A container's environment with every path inside a bind mount replaced by the host file it mounts, to read it here. */
+const hostEnvOf = (name: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(envOf(name)).map(([k, v]) => {
+    const mount = bindMounts(svc(name)).find((m) => v === m.container || v.startsWith(`${m.container}/`));
+    return [k, mount ? join(mount.host, posix.relative(mount.container, v)) : v];
+  }));
+
 /** What each container built from this repository runs: its config spec and the loader that checks it fully. */
 const PROGRAMS: Record<string, { spec: Spec; load: (env: Record<string, string>) => unknown }> = {
   exposure: { spec: exposureSpec(), load: (env) => policyOf(loadExposureConfig(env)) },
@@ -169,8 +176,20 @@ describe('docker-compose.yml', () => {
   it.each(Object.keys(PROGRAMS))('gives %s every variable its config requires, and none it does not read', (name) => {
     const { spec, load } = PROGRAMS[name]!;
     const env = envOf(name);
-    expect(() => load(env)).not.toThrow();
+    expect(() => load(hostEnvOf(name))).not.toThrow();
     expect(Object.keys(env).filter((v) => !(v in spec))).toEqual([]);
+  });
+
+  it('runs exposure under the example credit policy file, mounted read-only, its version on every decision', () => {
+    const env = envOf('exposure');
+    const mount = bindMounts(svc('exposure')).find((m) => m.container === env.CREDIT_POLICY_FILE);
+    expect(mount?.host).toBe(join(ROOT, 'services/exposure/credit-policy.example.json'));
+    expect(svc('exposure').volumes).toContain('./services/exposure/credit-policy.example.json:/config/credit-policy.json:ro');
+    const policy = policyOf(loadExposureConfig(hostEnvOf('exposure')));
+    const example = JSON.parse(readFileSync(mount!.host, 'utf8')) as { version: string };
+    expect(policy.policyVersion).toBe(example.version);
+    expect(policy.classes.E?.holdAll).toBe(true);
+    expect(policy.classes.C?.maxDocumentValue).toBeGreaterThan(0);
   });
 
   it.each(SERVICES)('runs the %s service with node on the build, behind the Kafka, registry, Redis and Postgres health', (name) => {

@@ -68,7 +68,7 @@ export interface OrderCreditApproved {
   exposure: ExposureBreakdown;
 }
 
-export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE';
+export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE' | 'MAX_DOCUMENT_VALUE' | 'OLDEST_ITEM_OVERDUE';
 
 export interface OrderCreditHeld {
   orderId: string;
@@ -334,7 +334,8 @@ export interface InvoiceIssued {
   amount: number;
   currency: string;
   issueDate: number /* date */;
-  dueDate: number /* date */;
+  /** None: issueDate + the customer's payment terms (shared/rules/due-date.ts). */
+  dueDate: null | number /* date */;
 }
 
 /** A credit note (negative amount) or debit note (positive amount) against the invoice. */

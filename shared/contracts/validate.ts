@@ -115,7 +115,7 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.optionalNonEmpty('payload.orderId', p.orderId);
     c.atLeast('payload.amount', p.amount, 0);
     c.currency('payload.currency', p.currency);
-    c.atLeast('payload.dueDate', p.dueDate, p.issueDate);
+    if (p.dueDate !== null) c.atLeast('payload.dueDate', p.dueDate, p.issueDate);
   },
   InvoiceAdjusted: (p, c) => {
     c.nonEmpty('payload.invoiceId', p.invoiceId);

@@ -13,6 +13,7 @@ import {
   statusOf,
   validatePolicy,
   type DatedInput,
+  type DelinquencyInput,
   type DelinquencyPolicy,
   type Outcome,
 } from '../src/domain/index.ts';
@@ -49,7 +50,7 @@ class Customer {
     return this.take(advanceTo(this.state, CUSTOMER, this.asOf, this.policy, 'tick'));
   }
 
-  send(...inputs: DatedInput[]): string[] {
+  send(...inputs: DelinquencyInput[]): string[] {
     return inputs.flatMap((e) => this.take(applyEvent(this.state, e, this.asOf, this.policy)));
   }
 
@@ -88,6 +89,40 @@ describe('days past due', () => {
     const overdue = c.last.events[0]!;
     expect(overdue.occurredAt).toBe(startOfDay(d('2024-03-01')));
     expect(overdue.payload).toMatchObject({ asOfDate: d('2024-03-01'), dueDate: d('2024-02-29') });
+  });
+});
+
+describe('an invoice without a due date', () => {
+  const profile = (iso: string, paymentTermsDays: number): DelinquencyInput => ({
+    eventId: `profile-${iso}`, eventType: 'CustomerCreditProfile', occurredAt: startOfDay(d(iso)), customerId: CUSTOMER, source: 'test',
+    causationId: null,
+    payload: {
+      creditLimit: 1000, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays, riskClass: 'B',
+      manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
+    },
+  });
+
+  it("given a profile with net 10, when an invoice without a due date ages, then it is due issue date + 10", () => {
+    const c = new Customer();
+    c.tick('2024-03-01');
+    c.send(profile('2024-03-01', 10), issued('I1', '2024-03-01', null, 500));
+    expect(c.tick('2024-03-11')).toEqual([]); // due 2024-03-11
+    expect(c.tick('2024-03-12')[0]).toBe('Overdue I1 dpd 1 open 500');
+    expect(c.last.events[0]!.payload).toMatchObject({ dueDate: d('2024-03-11') });
+  });
+
+  it('given no dueDate and no profile yet, when the clock passes issue date + 30 days (the default terms), then it is overdue', () => {
+    const c = new Customer();
+    c.tick('2024-03-01');
+    c.send(issued('I1', '2024-03-01', null, 500));
+    expect(c.tick('2024-03-31')).toEqual([]); // due 2024-03-31: on its due date it is not overdue
+    expect(c.tick('2024-04-01')).toEqual([
+      'Overdue I1 dpd 1 open 500',
+      'Bucket I1 CURRENT>D1_30 dpd 1',
+      'Dunning I1 REMINDER_1 dpd 1',
+      'Status CURRENT>OVERDUE worst 1 overdue 500/1',
+    ]);
+    expect(c.last.events[0]!.payload).toMatchObject({ dueDate: d('2024-03-31') });
   });
 });
 

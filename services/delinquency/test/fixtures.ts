@@ -23,8 +23,9 @@ function env<T extends DatedInput['eventType']>(
   } as DatedInput;
 }
 
-export const issued = (invoiceId: string, iso: string, dueIso: string, amount: number, currency = 'EUR') =>
-  env('InvoiceIssued', iso, { invoiceId, orderId: null, amount, currency, issueDate: d(iso), dueDate: d(dueIso) });
+/** `dueIso` null: an invoice without a due date (issue date + the default terms, shared/rules/due-date.ts). */
+export const issued = (invoiceId: string, iso: string, dueIso: string | null, amount: number, currency = 'EUR') =>
+  env('InvoiceIssued', iso, { invoiceId, orderId: null, amount, currency, issueDate: d(iso), dueDate: dueIso === null ? null : d(dueIso) });
 
 export const paid = (paymentId: string, iso: string, allocations: Array<[string, number]>, amount?: number) =>
   env('PaymentReceived', iso, {

@@ -142,7 +142,7 @@ export function runModel(inputs: DatedInput[], finalAsOf: number, policy: Delinq
         if (currency !== null && currency !== p.currency) return false;
         currency ??= p.currency;
         const inv: Inv = {
-          id: p.invoiceId, due: p.dueDate, currency: p.currency, amount: p.amount, notes: [], paid: new Map(),
+          id: p.invoiceId, due: p.dueDate ?? p.issueDate + 30 /* no profile here: the default net 30 */, currency: p.currency, amount: p.amount, notes: [], paid: new Map(),
           disputes: [], cycle: 0, open: true, voided: false, overdue: false, bucket: 'CURRENT', stages: new Set(),
         };
         invoices.set(p.invoiceId, inv);

@@ -19,7 +19,8 @@ const ENV = { KAFKA_BROKERS: 'localhost:9092', SCHEMA_REGISTRY_URL: 'http://loca
 const START = d('2013-01-01');
 
 type Op =
-  | { kind: 'issue'; inv: number; dueIn: number; amount: number }
+  | { kind: 'issue'; inv: number; dueIn: number | null; amount: number }
+  | { kind: 'profile'; terms: number }
   | { kind: 'pay'; pay: number; inv: number; amount: number }
   | { kind: 'reverse'; pay: number }
   | { kind: 'void'; inv: number }
@@ -28,7 +29,9 @@ type Op =
   | { kind: 'day'; days: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('issue' as const), inv: fc.nat(5), dueIn: fc.integer({ min: 0, max: 40 }), amount: fc.integer({ min: 1, max: 500 }) }),
+  // No due date: issue date + the profile's terms (kept in the state's `_`), net 30 before a profile.
+  fc.record({ kind: fc.constant('issue' as const), inv: fc.nat(5), dueIn: fc.option(fc.integer({ min: 0, max: 40 }), { nil: null }), amount: fc.integer({ min: 1, max: 500 }) }),
+  fc.record({ kind: fc.constant('profile' as const), terms: fc.integer({ min: 0, max: 60 }) }),
   fc.record({ kind: fc.constant('pay' as const), pay: fc.nat(5), inv: fc.nat(6), amount: fc.integer({ min: 1, max: 500 }) }),
   fc.record({ kind: fc.constant('reverse' as const), pay: fc.nat(5) }),
   fc.record({ kind: fc.constant('void' as const), inv: fc.nat(5) }),
@@ -61,7 +64,16 @@ describe('the delinquency state codec', () => {
             if (op.kind === 'day') {
               day = day + op.days;
               inputs.push(tick('invoices'), tick('payments'));
-            } else if (op.kind === 'issue') inputs.push(record('invoices', issued(`I${op.inv}`, iso, isoOf(day + op.dueIn), op.amount) as InputEvent));
+            } else if (op.kind === 'issue') inputs.push(record('invoices', issued(`I${op.inv}`, iso, op.dueIn === null ? null : isoOf(day + op.dueIn), op.amount) as InputEvent));
+            else if (op.kind === 'profile') {
+              inputs.push(record('customers', {
+                eventId: `profile-${offset}`, eventType: 'CustomerCreditProfile', occurredAt: startOfDay(day), customerId: 'C1', source: 'test', causationId: null,
+                payload: {
+                  creditLimit: 1000, currency: 'EUR', tempLimit: null, tempLimitExpiresAt: null, paymentTermsDays: op.terms, riskClass: 'B',
+                  manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
+                },
+              } as InputEvent));
+            }
             else if (op.kind === 'pay') inputs.push(record('payments', paid(`P${op.pay}`, iso, [[`I${op.inv}`, op.amount]]) as InputEvent));
             else if (op.kind === 'reverse') inputs.push(record('payments', reversed(`P${op.pay}`, iso) as InputEvent));
             else if (op.kind === 'void') inputs.push(record('invoices', voided(`I${op.inv}`, iso) as InputEvent));

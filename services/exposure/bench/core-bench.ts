@@ -1,4 +1,5 @@
 // npx tsx services/exposure/bench/core-bench.ts [--events 100000] [--batch 1000] [--orders 30000] [--seed 1]
+//   [--policy services/exposure/credit-policy.example.json]
 //
 // Figures, not a test: the service's time and CPU (user + system: it moves less when the machine is shared) per event
 // without Kafka or Redis, so a change to the in-process path (decode, core, encode, state serialization) can be
@@ -22,6 +23,7 @@ import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domai
 import { customerStateCodec } from '../src/adapters/state-parts.ts';
 import { creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
 import { inputTopics } from '../src/service.ts';
+import { loadExposureConfig, policyOf } from '../src/config.ts';
 import { streamHistory, type Round } from '../test/stream-history.ts';
 
 const { values: flags } = parseArgs({
@@ -31,6 +33,8 @@ const { values: flags } = parseArgs({
     orders: { type: 'string', default: '30000' },
     partitions: { type: 'string', default: '12' },
     seed: { type: 'string', default: '1' },
+    // A CREDIT_POLICY_FILE to decide under (its class rules cost per decision); without it the default policy.
+    policy: { type: 'string' },
   },
 });
 const EVENTS = Number(flags.events);
@@ -164,7 +168,10 @@ for (const r of await encodeAll(topics.ORDERS, placed)) orders.push([r]);
 // As prepareContracts does at the service's start: the outputs' schema ids are known before the first batch.
 await Promise.all([topics.CREDIT_HOLDS, topics.EXPOSURE].map((spec) => serde.schemaId(spec)));
 const store = new MemoryStore();
-const domain = new ExposureDomain({ topics, policy: creditPolicy({ policyVersion: 'bench' }) });
+const policy = flags.policy === undefined
+  ? creditPolicy({ policyVersion: 'bench' })
+  : policyOf(loadExposureConfig({ KAFKA_BROKERS: 'x:9092', SCHEMA_REGISTRY_URL: 'http://x', REDIS_URL: 'redis://x', CREDIT_POLICY_FILE: flags.policy }));
+const domain = new ExposureDomain({ topics, policy });
 const publisher = { publish: async (_p: number, c: Committed) => c.entry?.records.length ?? 0, flush: async () => 0 };
 const processor = new BatchProcessor<InputRecord, CustomerState>({
   domain,

@@ -2,7 +2,7 @@
 // consumer's and producers' tuning) and the credit policy.
 import { bool, commonSpec, ConfigError, file, list, loadConfig, oneOf, optional, statefulSpec, str, type Config, type Var } from '../../../shared/config.ts';
 import { creditPolicy, DELINQUENCY_LADDER, RISK_CLASS_SOURCES, type CreditPolicy } from './domain/index.ts';
-import { authorityFromFile } from './policy-file.ts';
+import { policyFromFile } from './policy-file.ts';
 
 export const SERVICE = 'exposure';
 
@@ -29,7 +29,7 @@ export function exposureSpec() {
     RISK_CLASS_SOURCE: oneOf(RISK_CLASS_SOURCES, { default: 'profile' }),
     OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
     WARNING_BANDS: list({ default: ['80', '90', '100'] }),
-    CREDIT_POLICY_FILE: optional(file()), // the authority matrix, read by policyOf (src/policy-file.ts)
+    CREDIT_POLICY_FILE: optional(file()), // version, authority matrix and class rules, read by policyOf (src/policy-file.ts)
   };
 }
 
@@ -39,7 +39,11 @@ export function loadExposureConfig(env: Record<string, string | undefined> = pro
   return loadConfig(exposureSpec(), env);
 }
 
-/** The credit policy the configuration names; a ConfigError (exit 2) when WARNING_BANDS is not a valid ladder. */
+/**
+ * The credit policy the configuration names; a ConfigError (exit 2) when WARNING_BANDS is not a valid ladder or
+ * CREDIT_POLICY_FILE is not a valid policy. A file setting wins over the environment's: its version over
+ * CREDIT_POLICY_VERSION, and a class's holdAll, where the file sets it, over RISK_HOLD_CLASSES.
+ */
 export function policyOf(config: ExposureConfig): CreditPolicy {
   const bands = config.WARNING_BANDS.map((b) => (/^\d+$/.test(b) ? Number(b) : Number.NaN));
   if (!bands.every((b, i) => b > 0 && (i === 0 || b > bands[i - 1]!))) {
@@ -47,13 +51,14 @@ export function policyOf(config: ExposureConfig): CreditPolicy {
       `WARNING_BANDS=${JSON.stringify(config.WARNING_BANDS.join(','))} must be ascending positive integer percentages, e.g. 80,90,100`,
     ]);
   }
+  const file = policyFromFile(config.CREDIT_POLICY_FILE);
   return creditPolicy({
-    policyVersion: config.CREDIT_POLICY_VERSION,
+    policyVersion: file?.version ?? config.CREDIT_POLICY_VERSION,
     noProfileHold: config.NO_PROFILE_HOLD,
-    riskHoldClasses: config.RISK_HOLD_CLASSES,
+    riskHoldClasses: config.RISK_HOLD_CLASSES.filter((c) => !file?.holdAllSet.includes(c)),
     riskClassSource: config.RISK_CLASS_SOURCE,
     overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
     warningBands: bands,
-    authority: authorityFromFile(config.CREDIT_POLICY_FILE),
+    ...(file && { authority: file.authority, classes: file.classes, classDefaults: file.defaults }),
   });
 }

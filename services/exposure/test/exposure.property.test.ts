@@ -5,6 +5,8 @@ import type { CreditHoldEvent, DelinquencyStatus } from '../../../shared/contrac
 import {
   DEFAULT_AUTHORITY,
   DELINQUENCY_LADDER,
+  NO_CLASS_POLICY,
+  RISK_CLASSES,
   applyEvent,
   creditPolicy,
   exposureOf,
@@ -12,6 +14,7 @@ import {
   openValue,
   type ApplyResult,
   type AuthorityMatrix,
+  type ClassPolicy,
   type CreditPolicy,
   type CustomerState,
   type DerivedEvent,
@@ -33,13 +36,32 @@ const authorityArb = fc
     CREDIT_MANAGER: { release: true, reject: true, maxOverLimit: manager },
   }));
 
+// Each check on or off per class, with values of the order of the histories' amounts and days past due (0-60).
+const classArb: fc.Arbitrary<ClassPolicy> = fc.record({
+  defaultLimit: fc.option(fc.nat(60).map((n) => n * 50), { nil: null }),
+  maxDocumentValue: fc.option(fc.nat(30).map((n) => n * 50), { nil: null }),
+  holdAll: fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false))),
+  oldestItemMaxDaysPastDue: fc.option(fc.nat(50), { nil: null }),
+});
+const classesArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constant({ classes: {}, classDefaults: NO_CLASS_POLICY }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      classes: fc.dictionary(fc.constantFrom(...RISK_CLASSES), classArb, { maxKeys: 5 }),
+      classDefaults: classArb,
+    }),
+  },
+);
+
 const policyArb = fc
   .record({
     noProfileHold: fc.boolean(),
     overdueHoldLevel: fc.constantFrom<DelinquencyStatus>('OVERDUE', 'DELINQUENT', 'SEVERE'),
     authority: authorityArb,
+    classRules: classesArb,
   })
-  .map((p) => creditPolicy({ policyVersion: 'prop', ...p }));
+  .map(({ classRules, ...p }) => creditPolicy({ policyVersion: 'prop', ...p, ...classRules }));
 
 interface CoreRun {
   events: DerivedEvent[];
@@ -127,7 +149,12 @@ function withTicks(inputs: readonly ExposureInput[], ticks: ReadonlyArray<{ at: 
   return { raw, addressed };
 }
 
-const ticksArb = fc.array(fc.record({ at: fc.nat(), ahead: fc.integer({ min: 0, max: 30 }) }), { maxLength: 6 });
+// Mostly seconds ahead (temporary limits expire within the histories' minute); sometimes days, past midnights, where
+// open items grow older.
+const ticksArb = fc.array(fc.record({
+  at: fc.nat(),
+  ahead: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 30 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 * 86_400 }) }),
+}), { maxLength: 6 });
 
 const components = (s: CustomerState) => ({ ...s.totals, exposure: exposureOf(s.totals) });
 
@@ -214,7 +241,7 @@ describe('exposure core, random histories', () => {
     );
   });
 
-  it('(c) after every input, the oldest held order does not fit or a standing reason still holds it', () => {
+  it('(c) after every input, the oldest held order does not fit, is above its class maximum, or a standing reason still holds it', () => {
     fc.assert(
       fc.property(historyArb({ actions: true, foreignCurrency: false }), fc.integer(), policyArb, (streams, seed, policy) => {
         runCore(mergeTopics(streams, seed), policy, (input, result) => {
@@ -222,14 +249,23 @@ describe('exposure core, random histories', () => {
           const s = result.state;
           const head = s.heldQueue[0];
           if (head === undefined) return;
+          const rules = (s.profile !== null ? policy.classes[s.profile.riskClass] : undefined) ?? policy.classDefaults;
           const standing =
             DELINQUENCY_LADDER.indexOf(s.delinquency) >= DELINQUENCY_LADDER.indexOf(policy.overdueHoldLevel) ||
             s.profile?.manualHold === true ||
             (s.profile !== null && policy.riskHoldClasses.includes(s.profile.riskClass)) ||
-            (s.profile === null && policy.noProfileHold);
-          const limit = limitAt(s.profile, s.watermark);
-          const overLimit = limit !== null && exposureOf(s.totals) + openValue(s.orders[head]!) > limit.effectiveLimit;
-          expect(standing || overLimit).toBe(true);
+            rules.holdAll ||
+            (s.profile === null && policy.noProfileHold && rules.defaultLimit === null) ||
+            (rules.oldestItemMaxDaysPastDue !== null && Object.values(s.invoices).some((inv) => {
+              const gross = Object.values(inv.adjustments).reduce((a, b) => a + b, inv.issued);
+              const open = !inv.voided && Math.max(0, gross) - Math.min(inv.allocated, Math.max(0, gross)) > 0;
+              return open && Math.floor(s.watermark / 86_400_000) - inv.dueDate! > rules.oldestItemMaxDaysPastDue!;
+            }));
+          const limit = limitAt(s.profile, s.watermark)?.effectiveLimit ?? rules.defaultLimit;
+          const head_ = s.orders[head]!;
+          const overLimit = limit !== null && exposureOf(s.totals) + openValue(head_) > limit;
+          const aboveMax = rules.maxDocumentValue !== null && head_.amount > rules.maxDocumentValue;
+          expect(standing || overLimit || aboveMax).toBe(true);
         });
       }),
       { numRuns: NUM_RUNS },

@@ -36,6 +36,8 @@ export function interleave<T>(sequences: readonly T[][], seed: number): T[] {
 
 export const mergeTopics = (streams: Streams, seed: number): ExposureInput[] => interleave(Object.values(streams), seed);
 
+const T0_DAY = Math.floor(T0 / 86_400_000);
+
 const money = (max: number) => fc.integer({ min: 0, max: max / 50 }).map((n) => n * 50);
 // Mostly roles that may act, so releases and rejects happen; sometimes one that may not, or none.
 const roleArb = fc.oneof(
@@ -52,6 +54,7 @@ const planArb = (withActions: boolean, withForeignCurrency: boolean) =>
         temp: fc.option(fc.record({ amount: money(1000), expiresAfter: fc.option(fc.integer({ min: 0, max: 60 })) })),
         riskClass: fc.constantFrom('A', 'B', 'C', 'D', 'E'),
         manualHold: rarely,
+        paymentTermsDays: fc.constantFrom(0, 14, 30, 60),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -69,6 +72,10 @@ const planArb = (withActions: boolean, withForeignCurrency: boolean) =>
         repeatAdjustment: rarely,
         voided: rarely,
         duplicate: rarely,
+        // Issued up to 60 days before the histories' day (T0's), due on a date of its own or after the profile's terms
+        // (as the profile stands when it arrives): open ones are 0 to ~60 days past due, or not yet due.
+        issuedDaysAgo: fc.nat(60),
+        dueAfter: fc.option(fc.nat(45), { nil: null }),
       }),
       { maxLength: 6 },
     ),
@@ -109,7 +116,7 @@ export function historyArb(options: { actions: boolean; foreignCurrency: boolean
           creditLimit: p.creditLimit, currency: 'EUR',
           tempLimit: p.temp?.amount ?? null,
           tempLimitExpiresAt: p.temp?.expiresAfter != null ? T0 + p.temp.expiresAfter * 1000 : null,
-          paymentTermsDays: 30, riskClass: p.riskClass, manualHold: p.manualHold,
+          paymentTermsDays: p.paymentTermsDays, riskClass: p.riskClass, manualHold: p.manualHold,
           parentCustomerId: null, changedBy: 'gen', changeReason: null,
         });
       }
@@ -122,9 +129,10 @@ export function historyArb(options: { actions: boolean; foreignCurrency: boolean
         return events;
       });
       const invoiceDocs = plan.invoices.map((inv, i) => {
+        const issueDate = T0_DAY - inv.issuedDaysAgo;
         const events: Array<() => void> = [() => add('invoices', cid, 'InvoiceIssued', {
           invoiceId: invoiceId(i), orderId: inv.order === null ? null : orderId(inv.order), amount: inv.amount,
-          currency: 'EUR', issueDate: 20_500, dueDate: 20_530,
+          currency: 'EUR', issueDate, dueDate: inv.dueAfter === null ? null : issueDate + inv.dueAfter,
         })];
         if (inv.duplicate) events.push(() => add('invoices', cid, 'InvoiceIssued', { invoiceId: invoiceId(i), orderId: null, amount: 1, currency: 'EUR', issueDate: 20_500, dueDate: 20_530 }));
         inv.adjustments.forEach((amount, a) => events.push(() => add('invoices', cid, 'InvoiceAdjusted', { invoiceId: invoiceId(i), adjustmentId: `a${a}`, amount, currency: 'EUR', reason: null })));

@@ -2,7 +2,8 @@
 // recomputes every exposure component from sums over that list whenever it needs one, so it shares none of the
 // core's incremental bookkeeping (document parts, waiting allocations, invoiced-ahead orders, totals). Decisions
 // depend on processing order by nature, so it replays the inputs in order, with its own plain logic. Its clock is
-// the latest event time of a customer's accepted inputs: every decision and snapshot is stamped with it.
+// the latest event time of a customer's accepted inputs: every decision and snapshot is stamped with it, and the
+// oldest-item check counts days past due at it.
 import type {
   CreditHoldEvent,
   DelinquencyStatus,
@@ -156,11 +157,48 @@ export function componentsOf(book: Book): ModelComponents {
   return { openOrders, heldOrders, heldOrderCount, openReceivables, unappliedCash, exposure: openOrders + openReceivables - unappliedCash };
 }
 
-function limitOf(book: Book, at: number): number | null {
+/** The class's rules (policy.classes), the policy's defaults without a class or for a class it does not list. */
+function classRules(book: Book, policy: CreditPolicy) {
+  const riskClass = riskClassOf(book, policy);
+  return (riskClass !== null ? policy.classes[riskClass] : undefined) ?? policy.classDefaults;
+}
+
+/** Without a profile, the class's default limit (no temporary limit), if any. */
+function limitOf(book: Book, at: number, policy: CreditPolicy): number | null {
   const p = profileOf(book);
-  if (p === null) return null;
+  if (p === null) return classRules(book, policy).defaultLimit;
   const temp = p.tempLimit !== null && (p.tempLimitExpiresAt === null || at < p.tempLimitExpiresAt) ? p.tempLimit : 0;
   return p.creditLimit + temp;
+}
+
+/**
+ * Due dates (days) of the open invoices (not voided, receivable > 0): the invoice's own, or its issue date + the terms
+ * of the last profile accepted before it, net 30 without one.
+ */
+function openDueDates(book: Book): number[] {
+  const reversed = new Set(ofType(book, 'PaymentReversed').map((e) => e.payload.paymentId));
+  const payments = ofType(book, 'PaymentReceived').filter((e) => !reversed.has(e.payload.paymentId));
+  const voided = new Set(ofType(book, 'InvoiceVoided').map((e) => e.payload.invoiceId));
+  const due: number[] = [];
+  book.accepted.forEach((e, i) => {
+    if (e.eventType !== 'InvoiceIssued' || voided.has(e.payload.invoiceId)) return;
+    const id = e.payload.invoiceId;
+    const gross = e.payload.amount + sum(ofType(book, 'InvoiceAdjusted').filter((x) => x.payload.invoiceId === id).map((x) => x.payload.amount));
+    const allocated = sum(payments.flatMap((p) => p.payload.allocations).filter((a) => a.invoiceId === id).map((a) => a.amount));
+    if (Math.max(0, gross) - Math.min(allocated, Math.max(0, gross)) <= 0) return;
+    const terms = book.accepted.slice(0, i).filter((x) => x.eventType === 'CustomerCreditProfile').at(-1);
+    const termsDays = terms?.eventType === 'CustomerCreditProfile' ? terms.payload.paymentTermsDays : 30;
+    due.push(e.payload.dueDate ?? e.payload.issueDate + termsDays);
+  });
+  return due;
+}
+
+const REASON_ORDER: HoldReason[] = ['OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'MAX_DOCUMENT_VALUE', 'OLDEST_ITEM_OVERDUE'];
+
+/** An order above its class's maximum single order value (its amount, amendments included). */
+function aboveMaxDocument(book: Book, policy: CreditPolicy, amount: number): boolean {
+  const max = classRules(book, policy).maxDocumentValue;
+  return max !== null && amount > max;
 }
 
 function standing(book: Book, policy: CreditPolicy): HoldReason[] {
@@ -170,9 +208,14 @@ function standing(book: Book, policy: CreditPolicy): HoldReason[] {
   if (LADDER.indexOf(status) >= LADDER.indexOf(policy.overdueHoldLevel)) reasons.push('OVERDUE');
   if (p?.manualHold) reasons.push('MANUAL');
   const riskClass = riskClassOf(book, policy);
-  if (riskClass !== null && policy.riskHoldClasses.includes(riskClass)) reasons.push('RISK_CLASS');
-  if (!p && policy.noProfileHold) reasons.push('NO_CREDIT_PROFILE');
+  const rules = classRules(book, policy);
+  if ((riskClass !== null && policy.riskHoldClasses.includes(riskClass)) || rules.holdAll) reasons.push('RISK_CLASS');
+  if (!p && policy.noProfileHold && rules.defaultLimit === null) reasons.push('NO_CREDIT_PROFILE');
   if (policy.stateIncomplete) reasons.push('STATE_INCOMPLETE');
+  const maxDays = rules.oldestItemMaxDaysPastDue;
+  if (maxDays !== null && openDueDates(book).some((due) => Math.floor(book.clock / 86_400_000) - due > maxDays)) {
+    reasons.push('OLDEST_ITEM_OVERDUE');
+  }
   return reasons;
 }
 
@@ -240,7 +283,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     const after = componentsOf(b);
     const { exposure } = after;
     const now = b.clock;
-    const limit = limitOf(b, now);
+    const limit = limitOf(b, now, policy);
     const reasons: HoldReason[] = [];
     if (limit !== null && exposure > limit) reasons.push('OVER_LIMIT');
     if (profileOf(b)?.manualHold) reasons.push('MANUAL');
@@ -268,7 +311,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
         exposure,
         heldOrders: after.heldOrders,
         heldOrderCount: after.heldOrderCount,
-        creditLimit: profileOf(b)?.creditLimit ?? 0,
+        creditLimit: profileOf(b)?.creditLimit ?? limit ?? 0,
         effectiveLimit: limit ?? 0,
         utilizationBasisPoints: basisPoints,
         onHold: b.customerHeldAt !== null,
@@ -283,11 +326,16 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
 
   for (const e of inputs) {
     if (e.eventType === 'BusinessDateTick') {
-      // A tick reaches every customer whose temporary limit it expires (in customer id order): the clock moves to it.
+      // A tick reaches every customer whose temporary limit it expires, or whose oldest open item it makes more than
+      // N days past due (in customer id order): the clock moves to it.
       for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
         const p = profileOf(b);
         const expiresAt = p?.tempLimit ? p.tempLimitExpiresAt : null;
-        if (expiresAt === null || expiresAt <= b.clock || expiresAt > e.occurredAt) continue;
+        const maxDays = classRules(b, policy).oldestItemMaxDaysPastDue;
+        const due = openDueDates(b);
+        const tooOldAt = maxDays === null || due.length === 0 ? null : (Math.min(...due) + maxDays + 1) * 86_400_000;
+        const reaches = (at: number | null) => at !== null && at > b.clock && at <= e.occurredAt;
+        if (!reaches(expiresAt) && !reaches(tooOldAt)) continue;
         b.clock = e.occurredAt;
         signals(b, customerId, null);
       }
@@ -312,10 +360,12 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     const judge = (orderId: string) => {
       const exposure = componentsOf(b).exposure;
       const value = orderValue(b, orderId);
-      const limit = limitOf(b, now);
-      const reasons = standing(b, policy);
-      if (limit !== null && exposure + value > limit) reasons.unshift('OVER_LIMIT');
+      const limit = limitOf(b, now, policy);
       const amount = orderAmount(b, orderId);
+      const reasons = standing(b, policy);
+      if (limit !== null && exposure + value > limit) reasons.push('OVER_LIMIT');
+      if (aboveMaxDocument(b, policy, amount)) reasons.push('MAX_DOCUMENT_VALUE');
+      reasons.sort((x, y) => REASON_ORDER.indexOf(x) - REASON_ORDER.indexOf(y));
       if (reasons.length === 0) {
         b.status.set(orderId, 'APPROVED');
         decide('OrderCreditApproved', { orderId, amount, exposure });
@@ -334,7 +384,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       const exposure = componentsOf(b).exposure;
       const heldMs = now - b.heldAt.get(id)!;
       b.actionOf.set(id, action.eventId);
-      const limit = limitOf(b, now);
+      const limit = limitOf(b, now, policy);
       const releasing = action.payload.action === 'RELEASE';
       const over = releasing && limit !== null ? Math.max(0, exposure + orderValue(b, id) - limit) : 0;
       const role = action.payload.actorRole;
@@ -388,8 +438,9 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       while (b.queue.length > 0) {
         const id = b.queue[0]!;
         const exposure = componentsOf(b).exposure;
-        const limit = limitOf(b, now);
+        const limit = limitOf(b, now, policy);
         if (limit !== null && exposure + orderValue(b, id) > limit) break;
+        if (aboveMaxDocument(b, policy, orderAmount(b, id))) break; // waits for an action or an amendment, no overtaking
         b.queue.shift();
         b.status.set(id, 'APPROVED');
         decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', heldMs: now - b.heldAt.get(id)!, exposure });

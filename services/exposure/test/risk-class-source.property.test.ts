@@ -19,10 +19,21 @@ import { decisionOf, runModel } from './model.ts';
 const NUM_RUNS = 150;
 const CLASSES = ['A', 'B', 'C', 'D', 'E'] as const;
 
+// Class rules keyed by the scored class too: a score that changes the class changes the default limit, the maximum
+// order value and the oldest-item rule in force.
+const classArb = fc.record({
+  defaultLimit: fc.option(fc.nat(60).map((n) => n * 50), { nil: null }),
+  maxDocumentValue: fc.option(fc.nat(30).map((n) => n * 50), { nil: null }),
+  holdAll: fc.constant(false),
+  oldestItemMaxDaysPastDue: fc.option(fc.nat(50), { nil: null }),
+});
+
 const policyArb = fc
   .record({
     noProfileHold: fc.boolean(),
     riskHoldClasses: fc.subarray([...CLASSES], { minLength: 1 }),
+    classes: fc.dictionary(fc.constantFrom(...CLASSES), classArb, { maxKeys: 5 }),
+    classDefaults: classArb,
   })
   .map((p) => creditPolicy({ policyVersion: 'prop', riskClassSource: 'scoring', ...p }));
 

@@ -44,8 +44,9 @@ export const profile = (c: string, at: string | number, o: ProfileOptions = {}) 
     contactEmail: o.email === undefined ? `ap@${c.toLowerCase()}.example` : o.email, language: o.language ?? null, noticeOptOuts: o.optOuts ?? null,
   }, 6);
 
-export const issued = (c: string, invoiceId: string, at: string | number, due: string | number, amount: number, currency = 'EUR') =>
-  env('InvoiceIssued', c, at, { invoiceId, orderId: null, amount, currency, issueDate: day(at), dueDate: day(due) });
+/** `due` null: an invoice without a due date (issue date + the profile's terms, shared/rules/due-date.ts). */
+export const issued = (c: string, invoiceId: string, at: string | number, due: string | number | null, amount: number, currency = 'EUR') =>
+  env('InvoiceIssued', c, at, { invoiceId, orderId: null, amount, currency, issueDate: day(at), dueDate: due === null ? null : day(due) });
 
 export const paid = (c: string, paymentId: string, at: string | number, allocations: Array<[string, number]>) =>
   env('PaymentReceived', c, at, {

@@ -89,7 +89,7 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
       }
       case 'InvoiceIssued':
         if (c.invoices.has(e.payload.invoiceId)) break;
-        c.invoices.set(e.payload.invoiceId, { amount: e.payload.amount, adjustments: 0, due: e.payload.dueDate, voided: false, disputed: false });
+        c.invoices.set(e.payload.invoiceId, { amount: e.payload.amount, adjustments: 0, due: e.payload.dueDate ?? e.payload.issueDate + (c.profile?.terms ?? 30), voided: false, disputed: false });
         if (clock !== null) remindAll(e.customerId, c, clock);
         break;
       case 'InvoiceAdjusted': {

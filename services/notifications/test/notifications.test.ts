@@ -33,6 +33,16 @@ describe('payment reminders', () => {
     );
   });
 
+  it("an invoice without a due date is reminded before issue date + the profile's terms (net 45 here)", () => {
+    const out = run([
+      profile('C1', '2026-01-01', { terms: 45 }),
+      issued('C1', 'INV-1', '2026-01-02', null, 1_000_00), // due 2026-02-16
+      ...ticks('2026-02-10', '2026-02-17'),
+    ]);
+    expect(out.map(row)).toEqual(['C1 PAYMENT_REMINDER INV-1 on 2026-02-13 to ap@c1.example (en)']); // due - 3
+    expect(out[0]!.subject).toBe('Payment reminder: invoice INV-1 is due on 16 February 2026');
+  });
+
   it('earlier for a likely late payer: the latest score at or above the probability threshold', () => {
     const out = run([
       profile('C1', '2026-01-01'),

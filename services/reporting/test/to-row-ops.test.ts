@@ -18,6 +18,17 @@ describe('toRowOps', () => {
     expect(ops.invoiceIds).toEqual([]);
   });
 
+  it('gives an invoice without a due date issue date + 30 days (the sink reads no profile: the default terms)', () => {
+    const issued = (invoiceId: string, dueDate: number | null) =>
+      event(invoiceId, 'InvoiceIssued', 'C1', T0, { invoiceId, orderId: null, amount: 100, currency: 'EUR', issueDate: 19_000, dueDate });
+    const ops = toRowOps([issued('I-none', null), issued('I-own', 19_010)]);
+    // Day 19000 is 2022-01-08.
+    expect(ops.rows.invoiceIssued.map((r) => [r.invoice_id, r.issued_at, r.due_at])).toEqual([
+      ['I-none', '2022-01-08', '2022-02-07'],
+      ['I-own', '2022-01-08', '2022-01-18'],
+    ]);
+  });
+
   it('collects the invoices to recompute and the reversed payments', () => {
     const ops = toRowOps([...SCENARIO.invoices!, ...SCENARIO.payments!]);
     expect([...ops.invoiceIds].sort()).toEqual(['I1', 'I2', 'I3']);

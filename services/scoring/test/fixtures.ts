@@ -38,8 +38,9 @@ export const profile = (at: string | number, creditLimit: number, customerId = C
     manualHold: false, parentCustomerId: null, changedBy: 'test', changeReason: null,
   }, 6, customerId);
 
-export const issued = (invoiceId: string, at: string | number, due: string | number, amount: number, customerId = CUSTOMER) =>
-  env('InvoiceIssued', at, { invoiceId, orderId: null, amount, currency: 'EUR', issueDate: day(at), dueDate: day(due) }, 12, customerId);
+/** `due` null: an invoice without a due date (issue date + the profile's terms, shared/rules/due-date.ts). */
+export const issued = (invoiceId: string, at: string | number, due: string | number | null, amount: number, customerId = CUSTOMER) =>
+  env('InvoiceIssued', at, { invoiceId, orderId: null, amount, currency: 'EUR', issueDate: day(at), dueDate: due === null ? null : day(due) }, 12, customerId);
 
 export const paid = (paymentId: string, at: string | number, allocations: Array<[string, number]>, customerId = CUSTOMER) =>
   env('PaymentReceived', at, {

@@ -53,13 +53,15 @@ function walk(events: readonly ScoringInput[]): { invoices: ModelInvoice[]; issu
     if (inv.balance > 0) inv.settledDay = null;
     return true;
   };
+  let terms: number | null = null;
   for (const e of events) {
     const day = dayOfInput(e);
+    if (e.eventType === 'CustomerCreditProfile') terms = e.payload.paymentTermsDays;
     if (e.eventType === 'InvoiceIssued') {
       if (invoices.has(e.payload.invoiceId)) continue;
       issued++;
       invoices.set(e.payload.invoiceId, {
-        id: e.payload.invoiceId, amount: e.payload.amount, issueDay: e.payload.issueDate, dueDay: e.payload.dueDate, balance: e.payload.amount, settledDay: null,
+        id: e.payload.invoiceId, amount: e.payload.amount, issueDay: e.payload.issueDate, dueDay: e.payload.dueDate ?? e.payload.issueDate + (terms ?? 30), balance: e.payload.amount, settledDay: null,
       });
     } else if (e.eventType === 'InvoiceDisputed') {
       const inv = invoices.get(e.payload.invoiceId);

@@ -41,6 +41,16 @@ describe('settlement', () => {
   });
 });
 
+describe('due date of an invoice without one', () => {
+  it("is issue date + the profile's terms at issue, net 30 before any profile", () => {
+    const net60 = { ...profile('2024-01-01', 1000), payload: { ...profile('2024-01-01', 1000).payload, paymentTermsDays: 60 } } as ScoringInput;
+    const s = stateOf([issued('I0', '2024-01-01', null, 100), net60, issued('I1', '2024-01-02', null, 100), issued('I2', '2024-01-02', '2024-01-12', 100)]);
+    expect(s.invoices.I0!.dueDay).toBe(d('2024-01-31')); // no profile yet: net 30
+    expect(s.invoices.I1!.dueDay).toBe(d('2024-03-02')); // net 60
+    expect(s.invoices.I2!.dueDay).toBe(d('2024-01-12')); // its own date
+  });
+});
+
 describe('risk class, limit, segments', () => {
   it('takes the worse of the class by probability and the class by score', () => {
     expect(riskClassOf(null, 0.05, p)).toBe('A');

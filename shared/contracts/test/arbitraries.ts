@@ -18,7 +18,7 @@ const day = fc.integer({ min: 1, max: 40_000 });
 const days = fc.integer({ min: 0, max: 3_650 });
 const count = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 const epochMs = fc.integer({ min: 1, max: 4_102_444_800_000 });
-const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE'), {
+const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'MAX_DOCUMENT_VALUE', 'OLDEST_ITEM_OVERDUE'), {
   minLength: 1,
 });
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
@@ -76,8 +76,9 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
   OrderCancelled: fc.record({ orderId: id, reason: optText }),
   BusinessDateTick: fc.record({ businessDate: day }),
   InvoiceIssued: fc
-    .record({ invoiceId: id, orderId: fc.option(id, { nil: null }), amount: money, currency, issueDate: day, terms: days })
-    .map(({ terms, ...p }) => ({ ...p, dueDate: p.issueDate + terms })),
+    .record({ invoiceId: id, orderId: fc.option(id, { nil: null }), amount: money, currency, issueDate: day, terms: fc.option(days, { nil: null }) })
+    // No due date: the consumers take issue date + payment terms (shared/rules/due-date.ts).
+    .map(({ terms, ...p }) => ({ ...p, dueDate: terms === null ? null : p.issueDate + terms })),
   InvoiceAdjusted: fc.record({ invoiceId: id, adjustmentId: id, amount: nonZero, currency, reason: optText }),
   InvoiceVoided: fc.record({ invoiceId: id, reason: optText }),
   InvoiceDisputed: fc.record({ invoiceId: id, disputeId: id, reason: optText }),

@@ -41,6 +41,7 @@ describe('validateEvent accepts', () => {
 
   it('an invoice due on its issue date and a zero amount order', () => {
     expect(() => validateEvent(broken('InvoiceIssued', (e) => (e.payload.dueDate = e.payload.issueDate)))).not.toThrow();
+    expect(() => validateEvent(broken('InvoiceIssued', (e) => (e.payload.dueDate = null)))).not.toThrow(); // due after the terms
     expect(() => validateEvent(broken('OrderPlaced', (e) => (e.payload.amount = 0)))).not.toThrow();
   });
 });

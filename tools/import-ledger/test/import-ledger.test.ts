@@ -80,7 +80,7 @@ describe('the real ledger (ar-late-payments.csv)', () => {
       expect(pay).toMatchObject({ amount: row.amount, receivedDate: row.settledDay });
       expect(pay.allocations).toEqual([{ invoiceId: row.invoiceId, amount: row.amount }]);
       // The file's own DaysLate is what a consumer computes from the events.
-      expect(Math.max(0, pay.receivedDate - p.dueDate)).toBe(row.daysLate);
+      expect(Math.max(0, pay.receivedDate - p.dueDate!)).toBe(row.daysLate);
     }
     expect(oracle.filter((r) => r.daysLate > 0)).toHaveLength(877);
     expect([...invoices.keys()].filter((id) => id.startsWith('0')).length).toBeGreaterThan(0); // zeros kept

@@ -97,7 +97,7 @@ describe('simulate', () => {
           break;
         case 'InvoiceIssued':
           expect(placed.has(e.payload.orderId!)).toBe(true);
-          expect(e.payload.dueDate - e.payload.issueDate).toBeGreaterThanOrEqual(30);
+          expect(e.payload.dueDate! - e.payload.issueDate).toBeGreaterThanOrEqual(30);
           issued.set(e.payload.invoiceId, i);
           break;
         case 'InvoiceAdjusted':
@@ -206,7 +206,7 @@ describe('simulate', () => {
     const reversed = new Set<string>();
     for (const { event: e } of simulate(options)) {
       if (e.eventType === 'InvoiceIssued') {
-        invoices.set(e.payload.invoiceId, { customerId: e.customerId, amount: e.payload.amount, due: e.payload.dueDate });
+        invoices.set(e.payload.invoiceId, { customerId: e.customerId, amount: e.payload.amount, due: e.payload.dueDate! });
       } else if (e.eventType === 'InvoiceAdjusted') {
         settledByDue.set(e.payload.invoiceId, (settledByDue.get(e.payload.invoiceId) ?? 0) - e.payload.amount);
       } else if (e.eventType === 'PaymentReceived') {

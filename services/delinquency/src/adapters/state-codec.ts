@@ -1,7 +1,7 @@
 // How a partition's entities are stored in Redis: a customer is a hash with a field per entry of its keyed
 // collections (`o:`/`x:` open and closed invoices, `p:` payments, `h:` allocations held for an invoice not issued
-// yet, `r:` retired invoice ids) and one, `_`, for the rest (as-of date, currency, status, the inputs held for their
-// day, what waits for the invoices topic). A commit writes `_` and the entries the batch's calls wrote
+// yet, `r:` retired invoice ids) and one, `_`, for the rest (as-of date, currency, payment terms, status, the inputs
+// held for their day, what waits for the invoices topic). A commit writes `_` and the entries the batch's calls wrote
 // (Outcome.written), so its cost follows what changed, not the customer's history. Invoices and payments are kept
 // compact (arrays without field names, the customer's own currency not repeated per invoice). The clock entity is
 // one JSON value in `_`. serializeEntity/deserializeEntity give the whole entity as one compact text (the bench's
@@ -23,6 +23,7 @@ interface StoredCustomer {
   v: 2;
   a: number | null;
   c: string | null;
+  t?: number;
   o: Record<string, StoredInvoice>;
   x: Record<string, StoredInvoice>;
   p: Record<string, StoredPayment>;
@@ -82,6 +83,7 @@ export function serializeEntity(entity: Entity): string {
     e: s.early,
     st: s.status,
   };
+  if (s.paymentTermsDays !== undefined) stored.t = s.paymentTermsDays;
   if (entity.waiting) stored.w = entity.waiting;
   if (entity.heldAt) stored.ha = entity.heldAt;
   return JSON.stringify(stored);
@@ -101,6 +103,7 @@ export function deserializeEntity(text: string): Entity {
     early: value.e,
     status: value.st,
   };
+  if (value.t !== undefined) s.paymentTermsDays = value.t;
   const entity: CustomerEntity = { s };
   if (value.w) entity.waiting = value.w;
   if (value.ha) entity.heldAt = value.ha;
@@ -116,6 +119,8 @@ interface StoredRest {
   v: 3;
   a: number | null;
   c: string | null;
+  /** The profile's payment terms; absent before a profile. */
+  t?: number;
   e: CustomerState['early'];
   st: CustomerState['status'];
   w?: CustomerEntity['waiting'];
@@ -125,6 +130,7 @@ interface StoredRest {
 function restJson(entity: CustomerEntity): string {
   const { s } = entity;
   const rest: StoredRest = { v: 3, a: s.asOf, c: s.currency, e: s.early, st: s.status };
+  if (s.paymentTermsDays !== undefined) rest.t = s.paymentTermsDays;
   if (entity.waiting) rest.w = entity.waiting;
   if (entity.heldAt) rest.ha = entity.heldAt;
   return JSON.stringify(rest);
@@ -179,6 +185,7 @@ export const entityCodec: StateCodec<Entity> = {
     const value = JSON.parse(text) as ClockEntity | StoredRest;
     if (!('v' in value)) return value;
     const s: CustomerState = { ...emptyState(), asOf: value.a, currency: value.c, early: value.e, status: value.st };
+    if (value.t !== undefined) s.paymentTermsDays = value.t;
     for (const [field, part] of fields) {
       if (field === REST) continue;
       const c = BY_CODE.get(field.slice(0, 1));

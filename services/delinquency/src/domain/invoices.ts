@@ -7,6 +7,7 @@ import type {
   InvoiceIssued,
   InvoiceVoided,
 } from '../../../../shared/contracts/events.generated.ts';
+import { dueDateOf } from '../../../../shared/rules/due-date.ts';
 import type { PoisonClass } from '../../../../shared/errors.ts';
 import type { Draft, Failure } from './draft.ts';
 import type { Emission } from './emit.ts';
@@ -22,7 +23,8 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued, at: Emission): Failure
   if (wrong) return wrong;
   const inv: InvoiceState = {
     issueDate: p.issueDate,
-    dueDate: p.dueDate,
+    // Without a due date: issue date + the latest profile's terms, net 30 before any (shared/rules/due-date.ts).
+    dueDate: dueDateOf(p, d.s.paymentTermsDays),
     currency: p.currency,
     amount: p.amount,
     adjusted: 0,

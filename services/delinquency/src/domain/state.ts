@@ -46,6 +46,11 @@ export interface CustomerState {
   asOf: number | null;
   /** The profile's currency, else the first invoice's. */
   currency: string | null;
+  /**
+   * The latest profile's payment terms (net days): an invoice without a due date is due its issue date + these when
+   * it is applied (shared/rules/due-date.ts). Absent before a profile, and in states stored before it was kept.
+   */
+  paymentTermsDays?: number;
   /** Invoices with a positive balance: the ones that age. */
   open: Record<string, InvoiceState>;
   /** Settled or credited invoices kept only while a payment allocated to them can still be reversed. */

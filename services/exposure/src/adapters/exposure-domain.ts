@@ -2,8 +2,9 @@
 // with the core's applyEvent under the configured policy; decisions and customer events go to the credit-holds
 // topic, snapshots to the exposure topic (a customer's last of the batch), rejected inputs to the DLQ. Business-date
 // ticks carry no customer: as delinquency's due index, each customer's index score is the time its temporary limit
-// expires (none when there is no expiry to come), so a tick loads the customers whose expiry it reaches and hands
-// each of them the tick, addressed to it; the core re-evaluates their hold, bands and snapshot at the tick.
+// expires or its oldest open item becomes too old under its class (the earlier; none when neither is to come), so a
+// tick loads the customers it reaches and hands each of them the tick, addressed to it; the core re-evaluates their
+// hold, bands and snapshot at the tick and moves their clock to it.
 //
 // The core writes the customers' states in place (ApplyOptions.inPlace) rather than copying the collections it
 // changes: the states of a WorkingSet are the batch processor's own, committed to Redis at the end of the batch or
@@ -15,7 +16,22 @@ import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
 import { changedFields, customerStateCodec } from './state-parts.ts';
-import { applyEvent, pendingExpiry, type ApplyResult, type CreditPolicy, type CustomerState, type ExposureInput } from '../domain/index.ts';
+import {
+  applyEvent,
+  pendingExpiry,
+  pendingOldestItemOverdue,
+  type ApplyResult,
+  type CreditPolicy,
+  type CustomerState,
+  type ExposureInput,
+} from '../domain/index.ts';
+
+/** The earliest time a business-date tick has something to do for the customer; null when nothing is to come. */
+function nextTickDue(s: CustomerState, policy: CreditPolicy): number | null {
+  const expiry = pendingExpiry(s.profile, s.watermark);
+  const overdue = pendingOldestItemOverdue(s, policy);
+  return expiry === null ? overdue : overdue === null ? expiry : Math.min(expiry, overdue);
+}
 
 /**
  * The runner's record is the domain's event: the batch outcome hands each decision back with it, and the decision
@@ -60,13 +76,14 @@ export class ExposureDomain implements PartitionDomain<InputRecord, CustomerStat
 
   private applyTo(ws: WorkingSet<CustomerState>, id: string, event: ExposureInput, policy: CreditPolicy): Applied {
     const given = ws.get(id);
-    const scoreBefore = given ? pendingExpiry(given.profile, given.watermark) : null;
+    const scoreBefore = given ? nextTickDue(given, policy) : null;
     const result = applyEvent(given, event, policy, IN_PLACE);
     if (result.rejected) return { out: [], rejected: result.rejected };
     if (result.changed) {
       ws.set(id, result.state, changedFields(result.writtenDocs));
-      // Kept while an expiry is to come (also re-set, so states stored before the index get it on their next input).
-      const score = pendingExpiry(result.state.profile, result.state.watermark);
+      // Kept while a tick has something to come for it (also re-set, so states stored before the index get it on their
+      // next input).
+      const score = nextTickDue(result.state, policy);
       if (score !== null || scoreBefore !== null) ws.setScore(id, score);
     }
     return { out: this.toRecords(result) };

@@ -6,6 +6,7 @@ import { delinquencyChanged, profileChanged } from './customer.ts';
 import { openDraft, rollback, type Collection, type DocumentWrite, type Draft } from './draft.ts';
 import { invoiceAdjusted, invoiceIssued, invoiceVoided } from './invoices.ts';
 import { pendingExpiry } from './limits.ts';
+import { pendingOldestItemOverdue } from './oldest-item.ts';
 import { orderAmended, orderCancelled, orderPlaced } from './orders.ts';
 import { paymentReceived, paymentReversed } from './payments.ts';
 import { releaseRound } from './release.ts';
@@ -45,6 +46,14 @@ export interface ApplyOptions {
 
 type Outcome = Rejection | 'ignored' | undefined;
 
+/** Does a tick at `at` reach the customer: a temporary limit expires, or the oldest open item gets too old, by then. */
+function pendingTickUpTo(d: Draft, at: number): boolean {
+  const before = { ...d.s, watermark: d.before.watermark };
+  const expiresAt = pendingExpiry(d.s.profile, d.before.watermark);
+  const overdueAt = pendingOldestItemOverdue(before, d.policy);
+  return (expiresAt !== null && expiresAt <= at) || (overdueAt !== null && overdueAt <= at);
+}
+
 /** Routes the input to its rule; inputs this service does not use are 'ignored'. */
 function dispatch(d: Draft, input: ExposureInput): Outcome {
   switch (input.eventType) {
@@ -61,12 +70,10 @@ function dispatch(d: Draft, input: ExposureInput): Outcome {
     case 'CustomerDelinquencyChanged': return delinquencyChanged(d, input.payload);
     case 'CreditScoreUpdated': return creditScoreUpdated(d, input.payload);
     // A BusinessDateTick is partition-wide; the adapter hands it to each customer whose temporary limit it expires
-    // (addressed to the customer): the customer's clock moves to the tick and hold, bands and snapshot are
-    // re-evaluated at the lower limit now, not at its next input. Any other tick changes nothing.
-    case 'BusinessDateTick': {
-      const expiresAt = pendingExpiry(d.s.profile, d.before.watermark);
-      return expiresAt !== null && expiresAt <= input.occurredAt ? undefined : 'ignored';
-    }
+    // or whose oldest open item it makes too old (addressed to the customer): the customer's clock moves to the tick
+    // and hold, bands and snapshot are re-evaluated at the lower limit now, not at its next input; an order decided
+    // after it is judged at it. Any other tick changes nothing.
+    case 'BusinessDateTick': return pendingTickUpTo(d, input.occurredAt) ? undefined : 'ignored';
     // Disputes do not change exposure (a credit arrives as InvoiceAdjusted); invoice-level delinquency events are
     // summarised by CustomerDelinquencyChanged.
     case 'InvoiceDisputed':

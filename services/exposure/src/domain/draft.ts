@@ -9,6 +9,7 @@
 import { deriveEventId } from '../../../../shared/ids.ts';
 import type { ExposureBreakdown } from '../../../../shared/contracts/events.generated.ts';
 import { exposureOf, invoicePart, orderPart, paymentPart, swapPart } from './components.ts';
+import { defaultLimitNow } from './class-policy.ts';
 import { limitAt, type Limit } from './limits.ts';
 import type { CreditPolicy } from './policy.ts';
 import type { CustomerState, InvoiceDoc, OrderDoc, PaymentDoc, Totals } from './state.ts';
@@ -144,8 +145,9 @@ export function putPayment(d: Draft, paymentId: string, doc: PaymentDoc): void {
 /**
  * The limit in force at the customer's clock (d.at), not at the input's own event time: a late input must not bring
  * back a temporary limit that had expired by a decision already taken (the clock is never earlier than one).
+ * Without a profile, its class's default limit if the policy gives one.
  */
-export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.at);
+export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.at) ?? defaultLimitNow(d);
 
 /** Accepts the currency if it is the customer's (pinning it on first sight), else the rejection. */
 export function checkCurrency(d: Draft, currency: string): Rejection | undefined {

@@ -4,11 +4,14 @@ export type { Collection, DocumentCollection, DocumentWrite } from './draft.ts';
 export {
   ACTOR_ROLES,
   creditPolicy,
+  NO_CLASS_POLICY,
+  RISK_CLASSES,
   DEFAULT_AUTHORITY,
   DEFAULT_RETENTION_MS,
   DELINQUENCY_LADDER,
   RISK_CLASS_SOURCES,
   type AuthorityMatrix,
+  type ClassPolicy,
   type CreditPolicy,
   type RiskClassSource,
   type RoleAuthority,
@@ -27,4 +30,5 @@ export {
 } from './state.ts';
 export { exposureOf, openValue } from './components.ts';
 export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
+export { pendingOldestItemOverdue } from './oldest-item.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';

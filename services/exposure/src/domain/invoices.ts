@@ -14,6 +14,7 @@ import {
   unknownReference,
   type Draft,
 } from './draft.ts';
+import { dueDateOf } from '../../../../shared/rules/due-date.ts';
 import type { Rejection } from './types.ts';
 
 export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined {
@@ -32,6 +33,7 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued): Rejection | undefined
     voided: false,
     allocated,
     touchedAt: d.s.watermark,
+    dueDate: dueDateOf(p, d.s.profile?.paymentTermsDays),
   });
   if (p.orderId !== null) invoiceOrder(d, p.orderId, p.amount);
   return undefined;

@@ -28,7 +28,7 @@ import type { Rejection } from './types.ts';
  */
 function decide(d: Draft, orderId: string, order: Omit<OrderDoc, 'status' | 'heldSince' | 'reasons'>, before: Totals): void {
   const value = openValue(order);
-  const reasons = orderHoldReasons(d, exposureOf(before), value);
+  const reasons = orderHoldReasons(d, exposureOf(before), { amount: order.amount, value });
   const explanation = breakdown(d, before, value);
   const common = { orderId, amount: order.amount, currency: d.s.currency! };
   if (reasons.length === 0) {

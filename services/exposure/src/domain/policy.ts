@@ -39,6 +39,32 @@ export const DEFAULT_AUTHORITY: AuthorityMatrix = Object.freeze({
   ADMIN: NONE,
 });
 
+/**
+ * What the policy says for customers of one risk class (or, as `classDefaults`, for those without a class or of a
+ * class the policy does not list). Each check is off when its field is null (false for holdAll).
+ */
+export interface ClassPolicy {
+  /** The limit of a customer without a credit profile (no explicit limit); null: none, NO_PROFILE_HOLD decides. */
+  readonly defaultLimit: number | null;
+  /** An order whose amount is above this (minor units) is held MAX_DOCUMENT_VALUE; an amendment too. */
+  readonly maxDocumentValue: number | null;
+  /** Hold every order of the class (RISK_CLASS), as RISK_HOLD_CLASSES does. */
+  readonly holdAll: boolean;
+  /** Hold (OLDEST_ITEM_OVERDUE) while the oldest open invoice is more than this many days past due. */
+  readonly oldestItemMaxDaysPastDue: number | null;
+}
+
+/** No per-class rule at all: the policy of every class before class policies existed. */
+export const NO_CLASS_POLICY: ClassPolicy = Object.freeze({
+  defaultLimit: null,
+  maxDocumentValue: null,
+  holdAll: false,
+  oldestItemMaxDaysPastDue: null,
+});
+
+/** The risk classes a profile or a score gives (A best, E worst). */
+export const RISK_CLASSES = ['A', 'B', 'C', 'D', 'E'] as const;
+
 export interface CreditPolicy {
   /** Stamped on every decision so an explanation names the rules it was made under. */
   readonly policyVersion: string;
@@ -52,6 +78,10 @@ export interface CreditPolicy {
   readonly overdueHoldLevel: DelinquencyStatus;
   /** Utilisation bands in percent, ascending; crossing one upward raises a CreditUtilizationWarning. */
   readonly warningBands: readonly number[];
+  /** Per risk class: default limit, maximum order value, hold-all and the oldest-item check (class-policy.ts). */
+  readonly classes: Readonly<Record<string, ClassPolicy>>;
+  /** The same for customers without a risk class, or of a class `classes` does not list. */
+  readonly classDefaults: ClassPolicy;
   /** Who may release or reject a held order, and how far over the limit a release may go. */
   readonly authority: AuthorityMatrix;
   /** How long (event time) a closed document is kept to recognise duplicates and late references. */
@@ -75,6 +105,8 @@ export function creditPolicy(fields: Partial<CreditPolicy> & Pick<CreditPolicy, 
     warningBands: [80, 90, 100],
     retentionMs: DEFAULT_RETENTION_MS,
     authority: DEFAULT_AUTHORITY,
+    classes: {},
+    classDefaults: NO_CLASS_POLICY,
     ...fields,
   };
   if (policy.policyVersion.length === 0) throw new RangeError('policyVersion must not be empty');
@@ -97,8 +129,17 @@ export function creditPolicy(fields: Partial<CreditPolicy> & Pick<CreditPolicy, 
       throw new RangeError(`authority.${role}.maxOverLimit must be a non-negative integer`);
     }
   }
+  for (const [name, c] of [...Object.entries(policy.classes).map(([k, v]) => [`classes.${k}`, v] as const), ['classDefaults', policy.classDefaults] as const]) {
+    for (const field of ['defaultLimit', 'maxDocumentValue', 'oldestItemMaxDaysPastDue'] as const) {
+      const v = c[field];
+      if (v !== null && (!Number.isSafeInteger(v) || v < 0)) throw new RangeError(`${name}.${field} must be a non-negative integer or null`);
+    }
+  }
+  const freezeClass = (c: ClassPolicy): ClassPolicy => Object.freeze({ ...NO_CLASS_POLICY, ...c });
   return Object.freeze({
     ...policy,
+    classes: Object.freeze(Object.fromEntries(Object.entries(policy.classes).map(([k, v]) => [k, freezeClass(v)]))),
+    classDefaults: freezeClass(policy.classDefaults),
     authority: Object.freeze(Object.fromEntries(ACTOR_ROLES.map((r) => [r, Object.freeze({ ...policy.authority[r] })]))) as AuthorityMatrix,
     riskHoldClasses: Object.freeze([...policy.riskHoldClasses]),
     warningBands: Object.freeze([...policy.warningBands]),

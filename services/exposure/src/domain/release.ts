@@ -1,20 +1,21 @@
 // The automatic release round: held orders, oldest first, while they fit and no standing reason remains.
 import { exposureOf, openValue } from './components.ts';
 import { breakdown, elapsedSince, emit, own, putOrder, type Draft } from './draft.ts';
-import { fits, standingReasons } from './reasons.ts';
+import { releasable, standingReasons } from './reasons.ts';
 
 /**
  * Runs after every accepted input. Only an input that lowers exposure, raises the limit or clears a reason can
  * release anything, but running it always keeps the invariant simple: after any input, the oldest held order
- * does not fit or a standing reason remains. The first order that does not fit stops the round (no overtaking).
+ * does not fit (or is above its class's maximum order value) or a standing reason remains. The first order that
+ * does not stops the round (no overtaking).
  */
 export function releaseRound(d: Draft): void {
-  if (standingReasons(d).length > 0) return;
+  if (d.s.heldQueue.length === 0 || standingReasons(d).length > 0) return;
   while (d.s.heldQueue.length > 0) {
     const orderId = d.s.heldQueue[0]!;
     const order = d.s.orders[orderId]!;
     const value = openValue(order);
-    if (!fits(d, exposureOf(d.s.totals), value)) return;
+    if (!releasable(d, exposureOf(d.s.totals), { amount: order.amount, value })) return;
     const explanation = breakdown(d, d.s.totals, value);
     own(d, 'heldQueue').shift();
     putOrder(d, orderId, { ...order, status: 'APPROVED', heldSince: null });

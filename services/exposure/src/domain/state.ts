@@ -54,6 +54,11 @@ export interface InvoiceDoc {
   /** Allocations of payments not reversed, including those that arrived before the invoice. */
   allocated: number;
   touchedAt: number;
+  /**
+   * Due date (day), the invoice's own or issue date + the terms of the profile at issue (shared/rules/due-date.ts).
+   * Absent in states stored before it was kept: the oldest-item check (oldest-item.ts) does not see those invoices.
+   */
+  dueDate?: number;
 }
 
 export interface PaymentDoc {

@@ -14,6 +14,7 @@
 //                suppressed: nothing is issued, and it is not reconsidered
 // Every notice has a deterministic id (noticeIdOf: customer + business key) and is decided once (state.decided).
 import { dayOf, startOfDay } from '../../../../shared/time.ts';
+import { dueDateOf } from '../../../../shared/rules/due-date.ts';
 import { LANGUAGES, noticeIdOf, noticeKey, type Language, type Notice, type NoticeFacts, type NoticeType } from './notice.ts';
 import { reminderLead, type NotificationPolicy } from './policy.ts';
 import { nextPromiseWake, promisesOnDay, promisesOnPayment, promisesOnReversal, recordPromise, type PromiseOutcome } from './promises.ts';
@@ -141,7 +142,8 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
       if (s.invoices[p.invoiceId] || s.decided.includes(`R|${p.invoiceId}`)) break;
       // Every issue re-evaluates the customer's reminders at today's date (a score since the tick may have lengthened
       // the lead), even for an invoice already due, which itself gets none.
-      if (today === null || p.dueDate > today) s.invoices[p.invoiceId] = { open: p.amount, currency: p.currency, dueDate: p.dueDate, disputed: false };
+      const dueDate = dueDateOf(p, s.profile?.paymentTermsDays);
+      if (today === null || dueDate > today) s.invoices[p.invoiceId] = { open: p.amount, currency: p.currency, dueDate, disputed: false };
       if (today !== null) remind(r, customerId, today, cause(today), policy);
       break;
     }

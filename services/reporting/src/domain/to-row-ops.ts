@@ -19,6 +19,7 @@ import type {
   PromiseOutcomeEvent,
 } from '../../../../shared/contracts/events.generated.ts';
 import { dayOf, isoFromDay, MS_PER_DAY } from '../../../../shared/time.ts';
+import { dueDateOf } from '../../../../shared/rules/due-date.ts';
 import { ROW_KINDS, ROW_SPECS, type Cell, type Row, type RowKind, type RowSpec } from './row-specs.ts';
 
 // Decoded events of every topic the sink reads, mapped to the rows they write. Pure: the same events give the same
@@ -319,7 +320,7 @@ function addEvent(out: Collector, e: SinkEvent): void {
       const p = e.payload;
       out.add('invoiceIssued', {
         invoice_id: p.invoiceId, customer_id, order_id: p.orderId, currency: p.currency, amount_minor: p.amount,
-        issued_at: date(p.issueDate), due_at: date(p.dueDate),
+        issued_at: date(p.issueDate), due_at: date(dueDateOf(p, null)),
       });
       out.invoiceIds.add(p.invoiceId);
       return;

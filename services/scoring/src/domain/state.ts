@@ -2,6 +2,7 @@
 // only what the inputs applied so far say, so whatever is computed from it at a moment uses nothing from after it.
 import type { CustomerEvent, InvoiceEvent, PaymentEvent } from '../../../../shared/contracts/events.generated.ts';
 import { dayOf } from '../../../../shared/time.ts';
+import { dueDateOf } from '../../../../shared/rules/due-date.ts';
 
 /** A customer's input (ticks are the clock's, not a customer's). */
 export type ScoringInput = Exclude<InvoiceEvent | PaymentEvent | CustomerEvent, { eventType: 'BusinessDateTick' }>;
@@ -70,7 +71,7 @@ export function checkInput(s: CustomerState, e: ScoringInput): string | null {
   switch (e.eventType) {
     case 'InvoiceIssued':
       if (e.payload.amount <= 0) return `invoice ${e.payload.invoiceId}: amount must be positive`;
-      if (e.payload.dueDate < e.payload.issueDate) return `invoice ${e.payload.invoiceId}: due before issue`;
+      if (e.payload.dueDate !== null && e.payload.dueDate < e.payload.issueDate) return `invoice ${e.payload.invoiceId}: due before issue`;
       return s.invoices[e.payload.invoiceId] ? `invoice ${e.payload.invoiceId} issued twice` : null;
     case 'PaymentReceived':
       if (s.payments[e.payload.paymentId]) return `payment ${e.payload.paymentId} received twice`;
@@ -111,7 +112,7 @@ export function applyInput(s: CustomerState, e: ScoringInput, historyDays: numbe
       next.invoices[p.invoiceId] = {
         amount: p.amount,
         issueDay: p.issueDate,
-        dueDay: p.dueDate,
+        dueDay: dueDateOf(p, s.profile?.termsDays),
         balance: p.amount,
         settledDay: null,
         disputed: false,
