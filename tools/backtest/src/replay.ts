@@ -23,6 +23,7 @@ import type { LedgerRow } from '../../import-ledger/src/rows.ts';
 import type { OutRecord } from '../../lib/out-record.ts';
 import type { Book, BookInvoice, BookOrder } from './metrics.ts';
 import type { BacktestPolicy } from './policy.ts';
+import { dueDateOf } from '../../../shared/rules/due-date.ts';
 
 export interface ReplayOptions {
   /** As the importer's (ledgerSourceId): the same file gives the same event ids as an import of it. */
@@ -111,7 +112,9 @@ export async function replayPolicy(rows: readonly LedgerRow[], policy: BacktestP
   };
 }
 
-/** The orders and invoices of the replayed records; an invoice is settled on the day its allocations reach its amount. */
+/**
+ * The orders and invoices of the replayed records (an invoice without a due date: the shared rule, without the
+ * customer's terms, as the reporting sink reads it); an invoice is settled on the day its allocations reach its amount. */
 export function bookOf(records: readonly OutRecord[], endDay: number): Book {
   const orders: BookOrder[] = [];
   const invoices = new Map<string, Omit<BookInvoice, 'settledDay'> & { settledDay: number | null; allocated: number }>();
@@ -121,7 +124,7 @@ export function bookOf(records: readonly OutRecord[], endDay: number): Book {
     } else if (e.eventType === 'InvoiceIssued') {
       const p = e.payload;
       invoices.set(p.invoiceId, {
-        invoiceId: p.invoiceId, orderId: p.orderId, amount: p.amount, issuedAt: e.occurredAt, issueDay: p.issueDate, dueDay: p.dueDate,
+        invoiceId: p.invoiceId, orderId: p.orderId, amount: p.amount, issuedAt: e.occurredAt, issueDay: p.issueDate, dueDay: dueDateOf(p, null),
         settledDay: null, allocated: 0,
       });
     } else if (e.eventType === 'PaymentReceived') {

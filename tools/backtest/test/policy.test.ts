@@ -42,11 +42,12 @@ describe('backtest policy file', () => {
   it('reads the authority through the service parser and the variables through the services loaders', () => {
     const p = loadPolicyFile(
       policyFile({
+        version: 'strict-1',
         authority: { CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: 5 } },
         backtest: {
           name: 'strict',
           creditLimit: '2.5x-monthly',
-          env: { RISK_HOLD_CLASSES: 'D,E', OVERDUE_HOLD_LEVEL: 'OVERDUE', CREDIT_POLICY_VERSION: 'strict-1', DELINQUENCY_DELINQUENT_DAYS: '20' },
+          env: { RISK_HOLD_CLASSES: 'D,E', OVERDUE_HOLD_LEVEL: 'OVERDUE', DELINQUENCY_DELINQUENT_DAYS: '20' },
         },
       }),
       2,
@@ -58,8 +59,8 @@ describe('backtest policy file', () => {
     expect(p.exposure.authority.CREDIT_CONTROLLER).toEqual({ release: true, reject: true, maxOverLimit: 5 });
     expect(p.exposure.authority.CREDIT_MANAGER).toEqual({ release: false, reject: false, maxOverLimit: 0 });
     expect(p.delinquency.statusThresholds.DELINQUENT).toBe(20);
-    expect(p.serviceDocument).toEqual({ authority: { CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: 5 } } });
-    expect(p.env).toEqual({ RISK_HOLD_CLASSES: 'D,E', OVERDUE_HOLD_LEVEL: 'OVERDUE', CREDIT_POLICY_VERSION: 'strict-1', DELINQUENCY_DELINQUENT_DAYS: '20' });
+    expect(p.serviceDocument).toEqual({ version: 'strict-1', authority: { CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: 5 } } });
+    expect(p.env).toEqual({ RISK_HOLD_CLASSES: 'D,E', OVERDUE_HOLD_LEVEL: 'OVERDUE', DELINQUENCY_DELINQUENT_DAYS: '20' });
   });
 
   it("takes exactly the services' policy variables, none of their connections", () => {
@@ -81,10 +82,10 @@ describe('backtest policy file', () => {
   });
 
   it("gives the services' own messages for bad values, naming this file rather than a temporary one", () => {
-    const file = policyFile({ authority: { BOSS: {} }, backtest: { env: { OVERDUE_HOLD_LEVEL: 'LATE' } } });
+    const file = policyFile({ version: 'x', authority: { BOSS: {} }, backtest: { env: { OVERDUE_HOLD_LEVEL: 'LATE' } } });
     const problems = problemsOf(file);
     expect(problems).toEqual([expect.stringMatching(/^OVERDUE_HOLD_LEVEL="LATE" /)]);
-    const bad = policyFile({ authority: { BOSS: {} } });
+    const bad = policyFile({ version: 'x', authority: { BOSS: {} } });
     expect(problemsOf(bad)).toEqual([expect.stringContaining('authority.BOSS is not a role')]);
     expect(problemsOf(bad).join()).not.toContain('o2c-backtest-');
     expect(problemsOf(policyFile({ backtest: { env: { WARNING_BANDS: '90,80' } } }))).toEqual([expect.stringMatching(/^WARNING_BANDS=.* must be ascending/)]);
