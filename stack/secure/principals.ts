@@ -7,8 +7,8 @@
 // start-up (prepareContracts: partition counts and cleanup policies of all topics, log start offsets), which reads
 // metadata, never records. Only the console (credit controllers' actions) and the importer (replays of a ledger) may
 // write o2c.credit-actions.v1: whoever writes there can act on any held order (within the role the action names;
-// services/exposure checks the authority). Who writes profiles (simulator, importer) writes their change history,
-// o2c.customer-changes.v1, too; only reporting reads it.
+// services/exposure checks the authority). Who writes profiles (simulator, importer, the console's approved limit
+// changes) writes their change history, o2c.customer-changes.v1, too; only reporting reads it.
 import { Topics, type TopicBase } from '../../shared/contracts/topics.ts';
 import { inputTopics as exposureInputs } from '../../services/exposure/src/service.ts';
 
@@ -56,8 +56,11 @@ export const PRINCIPALS: readonly Principal[] = [
   },
   {
     name: 'console',
-    reads: [T.CREDIT_HOLDS, T.EXPOSURE],
-    writes: [T.CREDIT_ACTIONS],
+    // Only the profiles, the latest of each customer, which an approved limit change starts from; holds, outcomes and
+    // exposure it reads from the reporting database (services/console/README.md).
+    reads: [T.CUSTOMERS],
+    // Approved limit changes: the new profile and its change history, as the other profile writers.
+    writes: [T.CREDIT_ACTIONS, T.CUSTOMERS, T.CUSTOMER_CHANGES],
     groups: ['console'],
   },
   {

@@ -92,7 +92,7 @@ export class ConsoleService implements Service {
       sessions: { idleMs: config.CONSOLE_SESSION_IDLE_MINUTES * 60_000, maxMs: config.CONSOLE_SESSION_MAX_HOURS * 3_600_000 },
       signIn: { maxFailures: config.CONSOLE_SIGNIN_MAX_FAILURES, windowMs: config.CONSOLE_SIGNIN_WINDOW_MINUTES * 60_000 },
       secureCookies: config.CONSOLE_COOKIE_SECURE, pageSize: config.CONSOLE_PAGE_SIZE,
-      healthy: () => this.profiles?.ready === true,
+      ready: () => this.profiles?.ready === true,
     }));
     await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
     const address = app.server.address();

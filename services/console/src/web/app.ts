@@ -43,8 +43,8 @@ export interface AppOptions {
   signIn: { maxFailures: number; windowMs: number };
   secureCookies: boolean;
   pageSize: number;
-  /** Whether the console's dependencies answer, for /healthz. */
-  healthy: () => boolean;
+  /** Whether the console is ready to serve every page and action, for /readyz. */
+  ready: () => boolean;
   now?: () => number;
 }
 
@@ -129,9 +129,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const send = (reply: FastifyReply, viewer: Viewer | undefined, title: string, body: Html, opts?: { refreshSeconds?: number }) =>
     reply.type('text/html').header('cache-control', 'no-store').send(page(title, viewer, body, opts));
 
-  app.get('/healthz', async (_req, reply) => {
-    const ok = o.healthy();
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable' });
+  // Liveness: the process serves. Readiness: it has read the profiles, so an approval starts from the latest one.
+  app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const ok = o.ready();
+    return reply.code(ok ? 200 : 503).header('cache-control', 'no-store').send({ status: ok ? 'ok' : 'unavailable' });
   });
   app.get('/metrics', async (_req, reply) => reply.type(o.registry.contentType).send(await o.registry.metrics()));
   app.get('/', async (req, reply) => reply.redirect(req.viewer ? '/worklist' : '/signin'));
