@@ -29,24 +29,29 @@ export class ReportingReader {
       risk_class: string | null; exposure_minor: string | null; effective_limit_minor: string | null; shortfall_minor: string | null;
       held_orders_minor: string | null;
     }>(
-      `SELECT h.order_id, h.customer_id, h.currency, h.amount_minor, h.reasons,
-              (extract(epoch FROM h.held_since) * 1000)::bigint AS held_ms, c.risk_class,
-              e.exposure_minor, e.effective_limit_minor, e.shortfall_minor, e.held_orders_minor
-         FROM reporting.held_orders h
-         LEFT JOIN reporting.customers c USING (customer_id)
+      // The page first, then the explanation of its rows only: joined before the LIMIT, the hold events of every held
+      // order would be looked up (bench:console, 10,000 held orders: first page p50 141 ms that way, 32 ms this way).
+      `WITH page AS (
+         SELECT h.order_id, h.customer_id, h.currency, h.amount_minor, h.reasons, h.held_since, c.risk_class
+           FROM reporting.held_orders h
+           LEFT JOIN reporting.customers c USING (customer_id)
+          WHERE ($1::text IS NULL OR h.customer_id = $1)
+            AND ($2::text IS NULL OR $2 = ANY (h.reasons))
+            AND ($3::int IS NULL OR h.held_since <= to_timestamp($9 / 1000.0) - make_interval(hours => $3))
+            AND ($4::bigint IS NULL OR h.amount_minor >= $4)
+            AND ($5::bigint IS NULL OR h.amount_minor <= $5)
+            AND ($6::text IS NULL OR c.risk_class = $6)
+            AND ($7::bigint IS NULL OR (h.held_since, h.order_id) > (to_timestamp($7 / 1000.0), $8::text))
+          ORDER BY h.held_since, h.order_id
+          LIMIT $10)
+       SELECT p.order_id, p.customer_id, p.currency, p.amount_minor, p.reasons, (extract(epoch FROM p.held_since) * 1000)::bigint AS held_ms,
+              p.risk_class, e.exposure_minor, e.effective_limit_minor, e.shortfall_minor, e.held_orders_minor
+         FROM page p
          LEFT JOIN LATERAL (SELECT exposure_minor, effective_limit_minor, shortfall_minor, held_orders_minor
                               FROM reporting.credit_events ce
-                             WHERE ce.order_id = h.order_id AND ce.event_type = 'OrderCreditHeld'
+                             WHERE ce.order_id = p.order_id AND ce.event_type = 'OrderCreditHeld'
                              ORDER BY ce.occurred_at DESC LIMIT 1) e ON true
-        WHERE ($1::text IS NULL OR h.customer_id = $1)
-          AND ($2::text IS NULL OR $2 = ANY (h.reasons))
-          AND ($3::int IS NULL OR h.held_since <= to_timestamp($9 / 1000.0) - make_interval(hours => $3))
-          AND ($4::bigint IS NULL OR h.amount_minor >= $4)
-          AND ($5::bigint IS NULL OR h.amount_minor <= $5)
-          AND ($6::text IS NULL OR c.risk_class = $6)
-          AND ($7::bigint IS NULL OR (h.held_since, h.order_id) > (to_timestamp($7 / 1000.0), $8::text))
-        ORDER BY h.held_since, h.order_id
-        LIMIT $10`,
+        ORDER BY p.held_since, p.order_id`,
       [
         filter.customer ?? null, filter.reason ?? null, filter.minAgeHours ?? null, filter.minAmount ?? null, filter.maxAmount ?? null,
         filter.riskClass ?? null, after?.heldSince ?? null, after?.orderId ?? null, now, pageSize + 1,

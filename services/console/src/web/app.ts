@@ -5,13 +5,13 @@ import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { v5 as uuidv5 } from 'uuid';
 import type { CustomerCreditProfile } from '../../../../shared/contracts/events.generated.ts';
-import { metricPrefix } from '../../../../shared/metrics.ts';
 import type { Logger } from '../../../../shared/logger.ts';
 import { withTransaction, type Pool } from '../../../../shared/pg/pool.ts';
 import { ConsoleStore } from '../adapters/console-store.ts';
+import { createConsoleMetrics } from '../adapters/metrics.ts';
 import { ReportingReader } from '../adapters/reporting-reader.ts';
 import { approvedProfile, checkDecision, validateRequest, type LimitRequestInput } from '../domain/limit-change.ts';
 import { isRole, may, ROLES, ROLE_LABELS, type Permission } from '../domain/roles.ts';
@@ -67,12 +67,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const store = new ConsoleStore(o.pool);
   const reporting = new ReportingReader(o.pool);
   const limiter = new SignInLimiter(o.signIn);
-  const prefix = metricPrefix('console');
-  const requests = new Counter({ name: `${prefix}http_requests_total`, help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [o.registry] });
-  const actions = new Counter({ name: `${prefix}credit_actions_total`, help: 'Credit actions published', labelNames: ['action'], registers: [o.registry] });
-  const limitDecisions = new Counter({ name: `${prefix}limit_decisions_total`, help: 'Limit requests decided', labelNames: ['decision'], registers: [o.registry] });
-  const signIns = new Counter({ name: `${prefix}signins_total`, help: 'Sign-in attempts by outcome', labelNames: ['outcome'], registers: [o.registry] });
-  const refusals = new Counter({ name: `${prefix}refused_requests_total`, help: 'Requests refused (csrf, permission)', labelNames: ['why'], registers: [o.registry] });
+  const { requests, creditActions: actions, limitDecisions, signIns, refusals, worklistQuery } = createConsoleMetrics(o.registry, 'console');
 
   // Fastify's own logger stays off: errors are logged here, without the request body (it may hold a password).
   const app = Fastify({ logger: false, trustProxy: false });
@@ -201,7 +196,9 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     const viewer = req.viewer!;
     const { query, errors } = parseWorklistQuery(queryOf(req));
     const at = now();
+    const timer = worklistQuery.startTimer();
     const { rows, more } = errors.length ? { rows: [], more: false } : await reporting.heldOrders(query.filter, query.after, o.pageSize, at);
+    timer();
     const recent = await store.actions({ limit: 10 });
     const f = query.filter;
     const last = rows.at(-1);
