@@ -29,8 +29,9 @@ export class ReportingReader {
       risk_class: string | null; exposure_minor: string | null; effective_limit_minor: string | null; shortfall_minor: string | null;
       held_orders_minor: string | null;
     }>(
-      // The page first, then the explanation of its rows only: joined before the LIMIT, the hold events of every held
-      // order would be looked up (bench:console, 10,000 held orders: first page p50 141 ms that way, 32 ms this way).
+      // The page first (in the order of reporting's orders_held_since_idx, 0014), then the explanation of its rows only:
+      // joined before the LIMIT, the hold events of every held order would be looked up (bench:console, 10,000 held
+      // orders, before the index: first page p50 141 ms that way, 32 ms this way; 8 ms with the index).
       `WITH page AS (
          SELECT h.order_id, h.customer_id, h.currency, h.amount_minor, h.reasons, h.held_since, c.risk_class
            FROM reporting.held_orders h
