@@ -2,7 +2,7 @@
 // exposure service deciding and the reporting sink filling Postgres, which the console reads. A literal history:
 //   ACME  limit 1,000.00; invoice I-1 200.00; order O-1 805.00 -> held OVER_LIMIT, 5.00 over the limit
 //         order O-2 500.00 (after O-1's release) -> held OVER_LIMIT, 505.00 over
-//   BETA  manual hold; order B-1 -> held MANUAL
+//   BETA  manual hold; order B-1 -> held MANUAL; a credit score proposing a limit of 8,000.00
 // The exposure service's authority matrix lets a controller release up to 10.00 over the limit. Each step saves a
 // screenshot to docs/console/ (the README shows them).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,6 +98,15 @@ beforeAll(async () => {
       beta.placed(id('b1'), 'B-1', 12_000, 'EUR', T0 + 150_000),
     ]);
     await applied(t.topics.ORDERS);
+    // The scoring service's view of BETA, with a proposed limit for a person to take up (the sink stores it).
+    await producer.sendRaw(t.topics.CREDIT_SCORES.name, [{ key: 'BETA', value: await serde.encode(t.topics.CREDIT_SCORES, {
+      eventId: id('beta-score'), eventType: 'CreditScoreUpdated', occurredAt: T0 + 200_000, customerId: 'BETA', source: 'scoring', causationId: null,
+      payload: {
+        asOfDate: 20_458, score: 78, probabilityBp: 1200, riskClass: 'B', factors: [], proposedLimit: 800_000,
+        limitReason: 'steady payer, sales grew', currentLimit: 500_000, currency: 'EUR', utilisationBp: 0, segment: 'PROMPT',
+        sizeBand: 'MEDIUM', annualSales: 9_000_000, modelVersion: 'it', issuedInvoice: null,
+      },
+    }) }]);
   } finally {
     await producer.close();
   }
@@ -306,6 +315,20 @@ describe('the credit console in a browser, on the real stack with the exposure s
     await mona.goto(`${base}/audit?customer=ACME`);
     expect(await mona.locator('#audit tbody').innerText()).toMatch(/LIMIT_CHANGE[\s\S]*mona/);
     await shot(mona, 'audit');
+  });
+
+  it("the scoring service's proposed limit appears as a pre-filled request", async () => {
+    const carl = await signIn('carl');
+    await untilText(carl, '/customers/BETA', '.card', /proposed limit 8,000\.00 EUR/);
+    await carl.click('a:has-text("request the proposed limit")');
+    expect(await carl.locator('input[name=creditLimit]').inputValue()).toBe('8000.00');
+    expect(await carl.locator('form[action$="/limit-requests"] input[name=reason]').inputValue()).toBe('scoring proposal: steady payer, sales grew');
+    await carl.click('button:has-text("Request")');
+    await carl.waitForURL(/\/limit-requests/);
+    expect(await carl.locator('.requests tbody tr', { hasText: 'scoring proposal' }).first().innerText())
+      .toMatch(/BETA[\s\S]*8,000\.00 EUR[\s\S]*steady payer, sales grew \(scoring proposal\)[\s\S]*carl[\s\S]*PENDING/);
+    const { rows } = await owner.query(`SELECT source, credit_limit_minor, requested_by FROM console.limit_requests WHERE customer_id = 'BETA' AND source = 'SCORING'`);
+    expect(rows).toEqual([{ source: 'SCORING', credit_limit_minor: '800000', requested_by: 'carl' }]);
   });
 
   it('an admin adds a user on the users page, who can then sign in', async () => {
