@@ -73,13 +73,14 @@ beforeAll(async () => {
       CREDIT_MANAGER: { release: true, reject: true, maxOverLimit: 100_000 },
     },
   }));
-  t = testEnv(stack, 'console', 1, { CREDIT_POLICY_FILE: policyFile });
+  // Three partitions: the console's records must land on their customer's partition, as every producer's.
+  t = testEnv(stack, 'console', 3, { CREDIT_POLICY_FILE: policyFile });
   serde = await contractsOf(kafka, stack, t);
   exposure = await startInProcess(t);
   // The sink migrates reporting first: the console's migration reads its schema and roles.
   reporting = await startSink({
     ...stack.env, ...reportingDatabaseEnv(db.url), O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-reporting`,
-    KAFKA_CLIENT_ID: `${t.name}-reporting`, KAFKA_PARTITIONS: '1', KAFKA_FETCH_MAX_WAIT_MS: '100', HTTP_PORT: '0',
+    KAFKA_CLIENT_ID: `${t.name}-reporting`, KAFKA_PARTITIONS: '3', KAFKA_FETCH_MAX_WAIT_MS: '100', HTTP_PORT: '0',
   });
 
   const acme = customer('ACME');
@@ -114,7 +115,7 @@ beforeAll(async () => {
   consoleService = new ConsoleService({
     config: loadConsoleConfig({
       ...stack.env, O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-console`, KAFKA_CLIENT_ID: `${t.name}-console`,
-      KAFKA_PARTITIONS: '1', DATABASE_URL: urlAs(db.url, 'o2c_console', 'o2c_console'), MIGRATION_DATABASE_URL: db.url,
+      KAFKA_PARTITIONS: '3', DATABASE_URL: urlAs(db.url, 'o2c_console', 'o2c_console'), MIGRATION_DATABASE_URL: db.url,
       O2C_DEV_ROLE_PASSWORDS: '1', HTTP_PORT: '0', CONSOLE_ADMIN_USER: 'ada', CONSOLE_ADMIN_PASSWORD: PASSWORD,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     }),

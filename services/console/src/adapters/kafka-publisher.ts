@@ -5,6 +5,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { CreditActionTaken, CustomerCreditProfile } from '../../../../shared/contracts/events.generated.ts';
 import type { EventSerde } from '../../../../shared/contracts/serde.ts';
 import type { AnyEvent, TopicRegistry, TopicSpec } from '../../../../shared/contracts/topics.ts';
+import { createIdempotentProducer } from '../../../../shared/kafka/client.ts';
 import { termsOf } from '../domain/limit-change.ts';
 
 export const SOURCE = 'console';
@@ -17,7 +18,8 @@ export class KafkaPublisher {
   ) {}
 
   static async open(kafka: Kafka, serde: EventSerde, topics: TopicRegistry): Promise<KafkaPublisher> {
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // The Java client's partitioner, as every producer of these topics: a customer's records on its partition.
+    const producer = createIdempotentProducer(kafka);
     await producer.connect();
     return new KafkaPublisher(producer, serde, topics);
   }
