@@ -82,6 +82,14 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure: o.secureCookies };
 
+  // Pages load nothing from anywhere and run no script; they may not be framed, and only post to the console.
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'same-origin');
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     requests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
