@@ -46,10 +46,32 @@ export interface AppOptions {
   /** Whether the console is ready to serve every page and action, for /readyz. */
   ready: () => boolean;
   now?: () => number;
+  /** How long a page waits for Kafka to acknowledge what it publishes; default 20 s. */
+  publishTimeoutMs?: number;
 }
 
 // Names the limit-change events: a retried approval of one request publishes the same ids (consumers de-duplicate).
 const LIMIT_NAMESPACE = '2f0b6c52-9d4e-4c59-8a0e-5e3c1b7d9a41';
+
+// A page waits this long for Kafka's acknowledgement (the producer itself retries without limit), then says so.
+const DEFAULT_PUBLISH_TIMEOUT_MS = 20_000;
+
+class NotAcknowledged extends Error {
+  readonly statusCode = 503;
+}
+
+async function acknowledged<T>(sent: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // A send that completes or fails after the page gave up must not become an unhandled rejection.
+  sent.catch(() => undefined);
+  try {
+    return await Promise.race([sent, new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NotAcknowledged('Kafka did not acknowledge in time')), timeoutMs);
+    })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,6 +86,7 @@ const queryOf = (req: FastifyRequest): Body => (req.query ?? {}) as Body;
 
 export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const now = o.now ?? Date.now;
+  const publishTimeoutMs = o.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
   const store = new ConsoleStore(o.pool);
   const reporting = new ReportingReader(o.pool);
   const limiter = new SignInLimiter(o.signIn);
@@ -73,6 +96,11 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, trustProxy: false });
   app.setErrorHandler((error, req, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (error instanceof NotAcknowledged) {
+      o.logger.warn({ route: req.routeOptions.url, user: req.viewer?.username }, 'Kafka did not acknowledge a publish in time');
+      return reply.code(503).type('text/html').send(page('Not confirmed', req.viewer, html`<p class="error">Kafka did not confirm
+        within ${publishTimeoutMs / 1000} s. It may still arrive: look at the order, the limit requests or the audit log before you repeat it.</p>`));
+    }
     if (status >= 500) o.logger.error({ err: error, route: req.routeOptions.url }, 'request failed');
     return reply.code(status).type('text/html').send(page(status >= 500 ? 'Something went wrong' : 'Bad request', req.viewer,
       html`<p class="error">${status >= 500 ? 'The console could not complete this request; it is logged. Try again.' : 'The request was not understood.'}</p>`));
@@ -275,7 +303,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
     }
     const eventId = randomUUID();
     const at = now();
-    await o.publisher.creditAction({ eventId, customerId: order.customerId, at, action: { orderId, action, actor: viewer.username, actorRole: viewer.role, reason } });
+    await acknowledged(o.publisher.creditAction({ eventId, customerId: order.customerId, at, action: { orderId, action, actor: viewer.username, actorRole: viewer.role, reason } }), publishTimeoutMs);
     await store.recordAction({ eventId, orderId, customerId: order.customerId, action, actor: viewer.username, actorRole: viewer.role, reason, takenAt: new Date(at) });
     actions.inc({ action });
     o.logger.info({ eventId, orderId, action, actor: viewer.username, role: viewer.role }, 'credit action sent');
@@ -405,10 +433,10 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
         if (current.currency !== request.currency) return `The profile's currency is now ${current.currency}, the request's ${request.currency}: request again.`;
         profileEventId = uuidv5(`limit-request:${requestId}:profile`, LIMIT_NAMESPACE);
         const after = approvedProfile(current, request, viewer);
-        await o.publisher.profileChange({
+        await acknowledged(o.publisher.profileChange({
           profileEventId, changeEventId: uuidv5(`limit-request:${requestId}:change`, LIMIT_NAMESPACE), customerId: request.customerId, at,
           before: current, after,
-        });
+        }), publishTimeoutMs);
       }
       await txStore.decideLimitRequest({ requestId, status: decision, decidedBy: viewer.username, decidedRole: viewer.role, reason, profileEventId, now: at });
       return null;

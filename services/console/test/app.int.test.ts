@@ -1,6 +1,7 @@
 // Sessions and sign-in on the console's app with a real Postgres (the reporting and console migrations) and a clock
 // the test moves: idle and absolute expiry end a session, failed sign-ins throttle a name, a disabled user is out at
-// once, and every page carries the security headers. Kafka plays no part: nothing here publishes.
+// once, and every page carries the security headers. Kafka plays no part: a publisher that never answers stands in
+// for a broker that is away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../../../shared/logger.ts';
@@ -33,10 +34,11 @@ beforeAll(async () => {
   pool = createPool(urlAs(db.url, 'o2c_console', 'o2c_console'));
   app = await buildApp({
     pool, registry: createRegistry('console'), logger: createLogger('console-test', { level: 'silent' }),
-    publisher: { creditAction: () => Promise.reject(new Error('no Kafka here')), profileChange: () => Promise.reject(new Error('no Kafka here')) },
+    // A broker that never acknowledges: what a page does when Kafka is away.
+    publisher: { creditAction: () => new Promise(() => undefined), profileChange: () => new Promise(() => undefined) },
     profiles: { ready: true, get: () => undefined },
     sessions: { idleMs: 30 * MINUTE, maxMs: 12 * 60 * MINUTE }, signIn: { maxFailures: 3, windowMs: 15 * MINUTE },
-    secureCookies: true, pageSize: 50, ready: () => true, now: () => clock,
+    secureCookies: true, pageSize: 50, ready: () => true, now: () => clock, publishTimeoutMs: 300,
   });
 });
 
@@ -116,5 +118,19 @@ describe('console sessions', () => {
     await new ConsoleStore(owner).updateUser('dora', { disabled: true });
     expect((await worklist(session!)).statusCode).toBe(302);
     expect((await signIn('dora')).res.statusCode).toBe(401);
+  });
+
+  it('tells the user when Kafka does not confirm an action, and records no action that was not confirmed', async () => {
+    await owner.query(`INSERT INTO reporting.orders (order_id, customer_id, decision, decided_at) VALUES ('O-9', 'ACME', 'HELD', now())`);
+    const { session } = await signIn('carl');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec((await worklist(session!)).body)![1]!;
+    const res = await app.inject({
+      method: 'POST', url: '/orders/O-9/actions', headers: { cookie: session!, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrf, action: 'RELEASE', reason: 'paid' }).toString(),
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.body).toContain('Kafka did not confirm');
+    const { rows } = await owner.query(`SELECT count(*)::int AS n FROM console.credit_actions`);
+    expect(rows).toEqual([{ n: 0 }]);
   });
 });
