@@ -332,6 +332,15 @@ describe('the credit console in a browser, on the real stack with the exposure s
     expect(rows).toEqual([{ source: 'SCORING', credit_limit_minor: '800000', requested_by: 'carl' }]);
   });
 
+  it('a manager rejects an order with a reason, and the page shows it rejected', async () => {
+    const mona = await signIn('mona');
+    await act(mona, 'B-1', 'Reject', 'account under collections, no new deliveries');
+    expect(await untilText(mona, '/orders/B-1', '#actions .outcome', /rejected/)).toBe('rejected');
+    expect(await mona.locator('#decision').innerText()).toBe('REJECTED');
+    await mona.goto(`${base}/worklist`);
+    expect(await mona.locator('#worklist tbody tr[data-order]').count()).toBe(0);
+  });
+
   it('an admin adds a user on the users page, who can then sign in', async () => {
     const ada = await signIn('ada');
     await ada.goto(`${base}/admin/users`);

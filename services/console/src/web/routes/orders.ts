@@ -24,10 +24,11 @@ export function orderRoutes(c: RouteContext): void {
     const viewer = req.viewer!;
     const { query, errors } = parseWorklistQuery(queryOf(req));
     const at = now();
+    // The outcomes before the held orders, as on the order page: an order shown released is gone from the list.
+    const recent = await store.actions({ limit: 10 });
     const timer = metrics.worklistQuery.startTimer();
     const { rows, more } = errors.length ? { rows: [], more: false } : await reporting.heldOrders(query.filter, query.after, o.pageSize, at);
     timer();
-    const recent = await store.actions({ limit: 10 });
     const f = query.filter;
     const last = rows.at(-1);
     const next = more && last ? `/worklist?${filterParams(f, { heldSince: last.heldSince, orderId: last.orderId })}` : undefined;
@@ -61,8 +62,10 @@ export function orderRoutes(c: RouteContext): void {
   app.get('/orders/:orderId', { preHandler: guard('view') }, async (req, reply) => {
     const viewer = req.viewer!;
     const { orderId } = req.params as { orderId: string };
-    const order = await reporting.order(orderId);
+    // The outcomes first: the sink commits an outcome with the order's new decision, so an order read after them is
+    // at least as new, and the page never shows an action released while its order still reads held.
     const history = await store.actions({ orderId, limit: 50 });
+    const order = await reporting.order(orderId);
     if (!order && history.length === 0) return reply.code(404).type('text/html').send(page('Not found', viewer, html`<p>No order ${orderId}.</p>`));
     const held = order?.decision === 'HELD' && !order.cancelledAt;
     const waiting = history.some((a) => a.outcome === null);
