@@ -341,7 +341,7 @@ describe('the credit console in a browser, on the real stack with the exposure s
     expect(await mona.locator('#worklist tbody tr[data-order]').count()).toBe(0);
   });
 
-  it('an admin adds a user on the users page, who can then sign in', async () => {
+  it('an admin adds a user, who signs in and out; a user the admin disables is signed out at once', async () => {
     const ada = await signIn('ada');
     await ada.goto(`${base}/admin/users`);
     await ada.fill('form[action="/admin/users"] input[name=username]', 'nina');
@@ -356,5 +356,25 @@ describe('the credit console in a browser, on the real stack with the exposure s
     // Not an admin: the users page is refused.
     const res = await nina.goto(`${base}/admin/users`);
     expect(res?.status()).toBe(403);
+    await nina.goto(`${base}/worklist`);
+    await nina.click('button:has-text("Sign out")');
+    await nina.waitForURL(/\/signin/);
+    await nina.goto(`${base}/worklist`);
+    expect(nina.url()).toContain('/signin');
+
+    // Disabled by the admin: signed out at once, and no sign-in any more.
+    const vera = await signIn('vera');
+    await ada.goto(`${base}/admin/users`);
+    const row = ada.locator('#users tbody tr', { hasText: 'vera' });
+    await row.locator('input[name=disabled]').check();
+    await row.locator('button:has-text("Save")').click();
+    await ada.waitForURL(/\/admin\/users$/);
+    expect(await ada.locator('#users tbody tr', { hasText: 'vera' }).innerText()).toMatch(/viewer\s+disabled/);
+    await vera.goto(`${base}/worklist`);
+    expect(vera.url()).toContain('/signin');
+    await vera.fill('input[name=username]', 'vera');
+    await vera.fill('input[name=password]', PASSWORD);
+    await vera.click('button:has-text("Sign in")');
+    expect(await vera.locator('.error').innerText()).toBe('Wrong user name or password.');
   });
 });
