@@ -332,6 +332,28 @@ describe('the credit console in a browser, on the real stack with the exposure s
     expect(rows).toEqual([{ source: 'SCORING', credit_limit_minor: '800000', requested_by: 'carl' }]);
   });
 
+  it('a temporary limit with its expiry goes through four eyes too, and the next request starts from it', async () => {
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const carl = await signIn('carl');
+    await carl.goto(`${base}/customers/ACME`);
+    await carl.fill('input[name=tempLimit]', '500');
+    await carl.fill('input[name=tempLimitExpires]', until);
+    await carl.fill('form[action$="/limit-requests"] input[name=reason]', 'seasonal peak');
+    await carl.click('button:has-text("Request")');
+    await carl.waitForURL(/\/limit-requests/);
+    const max = await signIn('max');
+    await max.goto(`${base}/limit-requests`);
+    const request = max.locator('.requests tbody tr', { hasText: 'seasonal peak' });
+    expect(await request.innerText()).toMatch(new RegExp(`2,000\\.00 EUR\\s+500\\.00 EUR until ${until}`));
+    await request.locator('input[name=reason]').fill('agreed with sales');
+    await request.locator('button:has-text("Approve")').click();
+    await max.waitForURL(/\/limit-requests$/);
+    const limits = await untilText(max, '/customers/ACME', '.card:has(h3:has-text("Limits"))', /Temporary 500\.00 EUR/);
+    expect(limits).toMatch(new RegExp(`Credit limit 2,000\\.00 EUR\\s+Temporary 500\\.00 EUR until ${until}\\s+Effective 2,500\\.00 EUR`));
+    expect(await max.locator('input[name=tempLimit]').inputValue()).toBe('500.00');
+    expect(await max.locator('input[name=tempLimitExpires]').inputValue()).toBe(until);
+  });
+
   it('a manager rejects an order with a reason, and the page shows it rejected', async () => {
     const mona = await signIn('mona');
     await act(mona, 'B-1', 'Reject', 'account under collections, no new deliveries');

@@ -36,6 +36,10 @@ export function customerRoutes(c: RouteContext): void {
     const limit = asNumber(c.credit_limit_minor);
     const prefill = queryOf(req).proposal === '1' && proposed !== null ? proposed : limit;
     const tempExpires = c.temp_limit_expires_at as Date | null;
+    // A request states both limits: the form starts from the current temporary limit while it runs, so raising the
+    // credit limit does not drop it unless the controller clears it.
+    const tempLimit = asNumber(c.temp_limit_minor);
+    const tempRuns = tempLimit !== null && tempExpires !== null && tempExpires.getTime() > now();
     return send(reply, viewer, `Customer ${customerId}`, html`
       <div class="cards">
         <div class="card"><h3>Profile</h3>Currency ${cur ?? '–'}<br>Terms net ${String(c.payment_terms_days ?? '–')} days<br>Risk class ${String(c.risk_class ?? '–')}<br>
@@ -65,7 +69,8 @@ export function customerRoutes(c: RouteContext): void {
       ${may(viewer.role, 'requestLimit') ? html`<form method="post" action="/customers/${encodeURIComponent(customerId)}/limit-requests">${csrfField(viewer)}
         ${queryOf(req).proposal === '1' ? html`<input type="hidden" name="source" value="SCORING">` : ''}
         <label>New credit limit <input name="creditLimit" value="${prefill === null ? '' : (prefill / 100).toFixed(2)}" size="12" required></label>
-        <label>Temporary limit <input name="tempLimit" size="10"></label> <label>until <input name="tempLimitExpires" type="date"></label>
+        <label>Temporary limit <input name="tempLimit" size="10" value="${tempRuns ? (tempLimit! / 100).toFixed(2) : ''}"></label>
+        <label>until <input name="tempLimitExpires" type="date" value="${tempRuns ? day(tempExpires) : ''}"></label>
         <label>Reason <input name="reason" size="40" required value="${queryOf(req).proposal === '1' && score ? `scoring proposal: ${String(score.limit_reason)}` : ''}"></label>
         <button>Request</button></form>` : html`<p>A ${ROLE_LABELS[viewer.role]} may not request limit changes.</p>`}
       ${requestsTable(requests, viewer)}`);
