@@ -281,7 +281,7 @@ describe('the credit console in a browser, on the real stack with the exposure s
     // A controller has no approve button; a hand-made decision is refused.
     expect(await carl.locator('form.decide').count()).toBe(0);
 
-    // A manager's own request: the decision form is there, but four eyes refuse it.
+    // A manager's own request: no decision form, and a hand-made approval (with her valid CSRF token) is refused.
     const mona = await signIn('mona');
     await mona.goto(`${base}/customers/BETA`);
     await mona.fill('input[name=creditLimit]', '9000');
@@ -289,9 +289,13 @@ describe('the credit console in a browser, on the real stack with the exposure s
     await mona.click('button:has-text("Request")');
     await mona.waitForURL(/\/limit-requests/);
     const own = mona.locator('.requests tbody tr', { hasText: 'my own idea' });
-    await own.locator('input[name=reason]').fill('looks fine to me');
-    await own.locator('button:has-text("Approve")').click();
-    expect(await mona.locator('.error').innerText()).toBe('Refused: four eyes: the requester may not decide their own request.');
+    expect(await own.locator('form.decide').count()).toBe(0);
+    expect(await own.innerText()).toContain('yours: another manager decides');
+    const ownId = (await own.getAttribute('id'))!.replace('request-', '');
+    const csrf = await mona.locator('form[action="/signout"] input[name=_csrf]').inputValue();
+    const self = await mona.request.post(`${base}/limit-requests/${ownId}/decision`, { form: { _csrf: csrf, decision: 'APPROVE', reason: 'looks fine to me' } });
+    expect(self.status()).toBe(403);
+    expect(await self.text()).toContain('Refused: four eyes: the requester may not decide their own request.');
     const { rows: still } = await owner.query(`SELECT status, decided_by FROM console.limit_requests WHERE customer_id = 'BETA'`);
     expect(still).toEqual([{ status: 'PENDING', decided_by: null }]);
 

@@ -76,6 +76,6 @@ export const requestsTable = (rows: readonly StoredLimitRequest[], viewer: Viewe
     <td class="num">${money(r.creditLimit, r.currency)}</td><td>${r.tempLimit === null ? '–' : `${money(r.tempLimit, r.currency)} until ${day(r.tempLimitExpiresAt)}`}</td>
     <td>${r.reason}${r.source === 'SCORING' ? ' (scoring proposal)' : ''}</td><td>${r.requestedBy}, ${when(r.requestedAt)}</td>
     <td class="status">${r.status}${r.decidedBy ? ` by ${r.decidedBy}: ${r.decisionReason ?? ''}` : ''}</td>
-    <td>${r.status === 'PENDING' && may(viewer.role, 'approveLimit') ? html`<form method="post" action="/limit-requests/${r.requestId}/decision" class="decide">${csrfField(viewer)}
+    <td>${r.status === 'PENDING' && r.requestedBy === viewer.username ? 'yours: another manager decides' : ''}${r.status === 'PENDING' && may(viewer.role, 'approveLimit') && r.requestedBy !== viewer.username ? html`<form method="post" action="/limit-requests/${r.requestId}/decision" class="decide">${csrfField(viewer)}
       <input name="reason" placeholder="reason" required size="18"> <button name="decision" value="APPROVE">Approve</button> <button name="decision" value="REJECT">Reject</button></form>` : ''}</td></tr>`)}
   </tbody></table>`;
