@@ -1,12 +1,13 @@
 // npm run console:user -- add --role ROLE NAME: adds a console user (the first admin, typically); the password is
-// read from CONSOLE_USER_PASSWORD (or _FILE) or, on a terminal, asked for. Runs the console's migrations first.
+// read from CONSOLE_USER_PASSWORD (or _FILE) or, on a terminal, asked for. Runs the console's migrations first; reads
+// the database variables only (DATABASE_URL, MIGRATION_DATABASE_URL, ...), no Kafka.
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig, optional, secret, str } from '../../../shared/config.ts';
+import { ConfigError, int, loadConfig, optional, secret, str } from '../../../shared/config.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { createPool, withRootCert } from '../../../shared/pg/pool.ts';
 import { ConsoleStore } from './adapters/console-store.ts';
-import { loadConsoleConfig } from './config.ts';
+import { consoleDatabaseSpec } from './config.ts';
 import { isRole, ROLES } from './domain/roles.ts';
 import { migrateConsole } from './service.ts';
 import { hashPassword, passwordProblem } from './web/passwords.ts';
@@ -21,9 +22,13 @@ async function main(): Promise<number> {
     return 2;
   }
   const username = name.toLowerCase();
-  const config = loadConsoleConfig();
-  const { CONSOLE_USER_PASSWORD } = loadConfig({ CONSOLE_USER_PASSWORD: optional(secret(str())) });
-  let password = CONSOLE_USER_PASSWORD;
+  // The database variables only: adding a user needs no Kafka.
+  const config = loadConfig({
+    ...consoleDatabaseSpec,
+    STARTUP_TIMEOUT_MS: int({ default: 30_000, min: 100, max: 3_600_000 }),
+    CONSOLE_USER_PASSWORD: optional(secret(str())),
+  });
+  let password = config.CONSOLE_USER_PASSWORD;
   if (password === undefined) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     password = await rl.question(`password for ${username}: `);
@@ -45,4 +50,8 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+process.exitCode = await main().catch((error: unknown) => {
+  // A bad variable is named without a stack; anything else is a failure with its cause.
+  console.error(error instanceof ConfigError ? error.message : error);
+  return error instanceof ConfigError ? 2 : 1;
+});

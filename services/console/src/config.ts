@@ -16,8 +16,8 @@ const databaseUrl = (name: string, defaultUrl: string) =>
     return sslmode === null || SSLMODES.includes(sslmode) ? [] : [`${name}: sslmode=${sslmode} is not one of ${SSLMODES.join(', ')}`];
   });
 
-export const consoleSpec = {
-  ...commonSpec(SERVICE, { httpPort: 8090 }),
+/** The database side alone: what the service and the console:user command share. */
+export const consoleDatabaseSpec = {
   /** The console's connection: o2c_console (read-only on reporting, its own schema console). */
   DATABASE_URL: databaseUrl('DATABASE_URL', DEFAULT_CONSOLE_DATABASE_URL),
   /** The schema owner, for the console's migrations only (closed before the console serves). */
@@ -27,6 +27,13 @@ export const consoleSpec = {
   O2C_CONSOLE_PASSWORD: optional(str()),
   /** Development only: a role given no password gets its name as password. */
   O2C_DEV_ROLE_PASSWORDS: bool({ default: false }),
+};
+
+export type ConsoleDatabaseConfig = Config<typeof consoleDatabaseSpec> & { readonly STARTUP_TIMEOUT_MS: number };
+
+export const consoleSpec = {
+  ...commonSpec(SERVICE, { httpPort: 8090 }),
+  ...consoleDatabaseSpec,
   /** A session ends after this long without a request... */
   CONSOLE_SESSION_IDLE_MINUTES: int({ default: 30, min: 1, max: 24 * 60 }),
   /** ...and this long after sign-in, whatever happens. */

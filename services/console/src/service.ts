@@ -20,7 +20,7 @@ import { createPool, reachDatabase, withRootCert, type Pool } from '../../../sha
 import { ConsoleStore } from './adapters/console-store.ts';
 import { KafkaPublisher } from './adapters/kafka-publisher.ts';
 import { ProfileCache } from './adapters/profile-cache.ts';
-import { migrationSettings, SERVICE, type ConsoleConfig } from './config.ts';
+import { migrationSettings, SERVICE, type ConsoleConfig, type ConsoleDatabaseConfig } from './config.ts';
 import { buildApp } from './web/app.ts';
 import { hashPassword, passwordProblem } from './web/passwords.ts';
 import { ConfigError } from '../../../shared/config.ts';
@@ -33,7 +33,7 @@ export interface ConsoleServiceOptions {
   onFatal: (error: Error) => void;
 }
 
-export async function migrateConsole(config: ConsoleConfig, logger: Logger): Promise<void> {
+export async function migrateConsole(config: ConsoleDatabaseConfig, logger: Logger): Promise<void> {
   const owner = createPool(withRootCert(config.MIGRATION_DATABASE_URL, config.PGSSLROOTCERT), { applicationName: `o2c-${SERVICE}-migrate`, max: 1 });
   try {
     await reachDatabase(owner, { variable: 'MIGRATION_DATABASE_URL', url: config.MIGRATION_DATABASE_URL, timeoutMs: config.STARTUP_TIMEOUT_MS, logger });
