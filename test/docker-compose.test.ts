@@ -17,6 +17,7 @@ import { exposureSpec, loadExposureConfig, policyOf } from '../services/exposure
 import { loadReportingConfig, reportingSpec } from '../services/reporting/src/config.ts';
 import { loadScoringConfig, scoringSpec } from '../services/scoring/src/config.ts';
 import { loadNotificationsConfig, notificationsSpec } from '../services/notifications/src/config.ts';
+import { consoleSpec, loadConsoleConfig } from '../services/console/src/config.ts';
 import { toolSpec } from '../tools/lib/tool-config.ts';
 import { parseSimulatorArgs } from '../tools/simulator/src/options.ts';
 import { buildsSource, sourceOfBuilt } from './packaging.ts';
@@ -82,9 +83,10 @@ const PROGRAMS: Record<string, { spec: Spec; load: (env: Record<string, string>)
   reporting: { spec: reportingSpec, load: (env) => loadReportingConfig(env) },
   scoring: { spec: scoringSpec, load: (env) => loadScoringConfig(env) },
   notifications: { spec: notificationsSpec, load: (env) => loadNotificationsConfig(env) },
+  console: { spec: consoleSpec, load: (env) => loadConsoleConfig(env) },
   simulator: { spec: toolSpec('simulator'), load: (env) => loadConfig(toolSpec('simulator'), env) },
 };
-const SERVICES = ['exposure', 'delinquency', 'reporting', 'scoring', 'notifications'] as const;
+const SERVICES = ['exposure', 'delinquency', 'reporting', 'scoring', 'notifications', 'console'] as const;
 
 /** Host paths of the bind mounts (`./host:/container[:ro]`), by container path. */
 function bindMounts(s: ComposeService): { host: string; container: string }[] {
@@ -241,6 +243,17 @@ describe('docker-compose.yml', () => {
     const db = new URL(reporting.DATABASE_URL);
     expect(pg.url).toBe(`${db.hostname}:${db.port}`);
     expect(pg.jsonData?.database).toBe(db.pathname.slice(1));
+  });
+
+  it('starts the console after the reporting migrations, as o2c_console with the password its migration sets', () => {
+    expect(svc('console').depends_on).toMatchObject({ reporting: { condition: 'service_healthy' } });
+    const config = loadConsoleConfig(envOf('console'));
+    const db = new URL(config.DATABASE_URL);
+    expect(db.username).toBe('o2c_console');
+    expect(decodeURIComponent(db.password)).toBe(config.O2C_CONSOLE_PASSWORD);
+    expect(new URL(config.MIGRATION_DATABASE_URL).username).toBe(new URL(loadReportingConfig(envOf('reporting')).MIGRATION_DATABASE_URL).username);
+    expect(config.CONSOLE_ADMIN_PASSWORD).toBeTruthy();
+    expect(publishedPorts(svc('console')).map((p) => p.container)).toEqual([config.HTTP_PORT]);
   });
 
   it('names only files that exist: build, bind mounts, and the container paths inside them', () => {

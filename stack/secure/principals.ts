@@ -9,7 +9,8 @@
 // write o2c.credit-actions.v1: whoever writes there can act on any held order (within the role the action names;
 // services/exposure checks the authority). Only the console (collectors' promises to pay) may write
 // o2c.collections.v1, and only notifications, which judges them, o2c.promise-outcomes.v1. Who writes profiles
-// (simulator, importer) writes their change history, o2c.customer-changes.v1, too; only reporting reads it.
+// (simulator, importer, the console's approved limit changes) writes their change history, o2c.customer-changes.v1,
+// too; only reporting reads it.
 import { Topics, type TopicBase } from '../../shared/contracts/topics.ts';
 import { inputTopics as exposureInputs } from '../../services/exposure/src/service.ts';
 import { notificationsInputs } from '../../services/notifications/src/service.ts';
@@ -64,8 +65,11 @@ export const PRINCIPALS: readonly Principal[] = [
   },
   {
     name: 'console',
-    reads: [T.CREDIT_HOLDS, T.EXPOSURE],
-    writes: [T.CREDIT_ACTIONS, T.COLLECTIONS],
+    // Only the profiles, the latest of each customer, which an approved limit change starts from; holds, outcomes and
+    // exposure it reads from the reporting database (services/console/README.md).
+    reads: [T.CUSTOMERS],
+    // Approved limit changes: the new profile and its change history, as the other profile writers.
+    writes: [T.CREDIT_ACTIONS, T.COLLECTIONS, T.CUSTOMERS, T.CUSTOMER_CHANGES],
     groups: ['console'],
   },
   {

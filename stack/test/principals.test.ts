@@ -14,7 +14,7 @@ describe('the secure broker ACL plan', () => {
 
   it("lets only the profiles' writers write the customers' change history, and only reporting read it", () => {
     expect(who(Topics.CUSTOMER_CHANGES.name, 'WRITE')).toEqual(who(Topics.CUSTOMERS.name, 'WRITE'));
-    expect(who(Topics.CUSTOMER_CHANGES.name, 'WRITE')).toEqual(['User:importer', 'User:simulator']);
+    expect(who(Topics.CUSTOMER_CHANGES.name, 'WRITE')).toEqual(['User:console', 'User:importer', 'User:simulator']);
     expect(who(Topics.CUSTOMER_CHANGES.name, 'READ')).toEqual(['User:reporting']);
   });
 

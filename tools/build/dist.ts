@@ -14,6 +14,7 @@ export const ASSETS: readonly { readonly dir: string; readonly ext: string; read
   { dir: 'schemas', ext: '.avsc', readBy: 'shared/contracts/avro.ts' },
   { dir: 'shared/redis/lua', ext: '.lua', readBy: 'shared/redis/partition-store.ts' },
   { dir: 'services/reporting/migrations', ext: '.sql', readBy: 'services/reporting/src/service.ts' },
+  { dir: 'services/console/migrations', ext: '.sql', readBy: 'services/console/src/service.ts' },
 ];
 
 function copyAssets(): number {
