@@ -3,6 +3,6 @@ import type { CustomerEvent } from '../../../../shared/contracts/events.generate
 import type { Draft } from './draft.ts';
 
 export function customerProfile(d: Draft, event: CustomerEvent): void {
-  const wrong = d.pinCurrency(event.payload.currency);
+  const wrong = d.pinCurrency(event.payload.currency, 'profile');
   if (wrong) d.reject(event, ...wrong);
 }

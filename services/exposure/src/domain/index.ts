@@ -18,6 +18,8 @@ export {
   emptyState,
   type CreditProfile,
   type CustomerState,
+  type FxOrigin,
+  type FxParked,
   type InvoiceDoc,
   type OrderDoc,
   type OrderStatus,
@@ -27,4 +29,6 @@ export {
 } from './state.ts';
 export { exposureOf, openValue } from './components.ts';
 export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
+export { converterAt, documentDay, FX_PIVOT, legRate, minorUnitExponent, NO_RATES, roundHalfEven, withRate, type Converter, type FxRates } from './fx.ts';
+export { earliestParkedDay } from './fx-parking.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';
