@@ -63,8 +63,8 @@ export const PRINCIPALS: readonly Principal[] = [
   {
     name: 'simulator',
     reads: [],
-    // Not credit-actions: run it with --no-credit-actions against the secure broker.
-    writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS],
+    // Not credit-actions: run it with --no-credit-actions against the secure broker. The FX rates it simulates.
+    writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.FX_RATES],
     groups: [],
   },
   {
@@ -73,6 +73,8 @@ export const PRINCIPALS: readonly Principal[] = [
     writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS],
     groups: [],
   },
+  // The publisher of reference rates (a feed of the central bank's daily rates), o2c.fx-rates.v1 only.
+  { name: 'fx-rates', reads: [], writes: [T.FX_RATES], groups: [] },
   { name: 'demo', reads: [], writes: [], groups: [], sandbox: true },
 ];
 
