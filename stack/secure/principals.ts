@@ -73,8 +73,6 @@ export const PRINCIPALS: readonly Principal[] = [
     writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS],
     groups: [],
   },
-  // The publisher of reference rates (a feed of the central bank's daily rates), o2c.fx-rates.v1 only.
-  { name: 'fx-rates', reads: [], writes: [T.FX_RATES], groups: [] },
   { name: 'demo', reads: [], writes: [], groups: [], sandbox: true },
 ];
 
