@@ -30,6 +30,8 @@ export function exposureSpec() {
     OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
     WARNING_BANDS: list({ default: ['80', '90', '100'] }),
     CREDIT_POLICY_FILE: optional(file()), // the authority matrix, read by policyOf (src/policy-file.ts)
+    // true: open documents in another currency are revalued at each later rate of their currency (README "Currency").
+    FX_REVALUE: bool({ default: false }),
   };
 }
 
@@ -55,5 +57,7 @@ export function policyOf(config: ExposureConfig): CreditPolicy {
     overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
     warningBands: bands,
     authority: authorityFromFile(config.CREDIT_POLICY_FILE),
+    // Only when set, so the policy (and the start-up line that shows it) is as before without it.
+    ...(config.FX_REVALUE ? { fxRevalue: true } : {}),
   });
 }

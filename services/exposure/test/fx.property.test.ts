@@ -28,6 +28,8 @@ const FOREIGN = ['USD', 'GBP', 'JPY'] as const;
 const MONEY = new Set(['OrderPlaced', 'OrderAmended', 'InvoiceIssued', 'InvoiceAdjusted', 'PaymentReceived']);
 
 const policyArb = fc.record({ noProfileHold: fc.boolean() }).map((p) => creditPolicy({ policyVersion: 'fx', ...p }));
+/** Also with FX_REVALUE: open documents revalued at each later rate. */
+const anyPolicyArb = fc.record({ noProfileHold: fc.boolean(), fxRevalue: fc.boolean() }).map((p) => creditPolicy({ policyVersion: 'fx', ...p }));
 
 /** Per foreign currency, a rate on some of the days DAY0..DAY0+5 (a missing day: a holiday), in date order. */
 const ratesArb = fc
@@ -111,11 +113,12 @@ const convertedCount = (states: Map<string, CustomerState>): number =>
   [...states.values()].reduce((n, s) => n + [...Object.values(s.orders), ...Object.values(s.invoices), ...Object.values(s.payments)].filter((d) => d.fx).length, 0);
 
 describe('the exposure core with documents in other currencies (vs the model)', () => {
-  it('agrees with the model on every decision, snapshot, rejection, waiting input and the final exposure, whenever the rates come', () => {
+  it('agrees with the model on every decision, snapshot, rejection, waiting input and the final exposure, whenever the rates come, with or without FX_REVALUE', () => {
     let parkedThenApplied = 0;
     let converted = 0;
+    let revalued = 0;
     fc.assert(
-      fc.property(historyFxArb, ratesArb, fc.integer(), policyArb, fc.boolean(), (history, rates, seed, policy, inPlace) => {
+      fc.property(historyFxArb, ratesArb, fc.integer(), anyPolicyArb, fc.boolean(), (history, rates, seed, policy, inPlace) => {
         const inputs = interleave([history, rates], seed);
         const run = runFxCore(inputs, policy, inPlace);
         const model = runModel(inputs, policy);
@@ -132,11 +135,13 @@ describe('the exposure core with documents in other currencies (vs the model)', 
         // Not vacuous: documents were converted, some after they had waited for their rate.
         parkedThenApplied += run.events.filter((e) => e.causationId !== null && run.parkedEventIds.has(e.causationId)).length;
         converted += convertedCount(run.states);
+        revalued += [...run.states.values()].reduce((n, s) => n + [...Object.values(s.orders), ...Object.values(s.invoices)].filter((x) => x.fx?.valuedOn !== undefined).length, 0);
       }),
       { numRuns: NUM_RUNS },
     );
     expect(parkedThenApplied).toBeGreaterThan(0);
     expect(converted).toBeGreaterThan(0);
+    expect(revalued).toBeGreaterThan(0);
   });
 
   it('converts each document at the rate of its day, and applies a waiting one exactly once, whether its rate came before or after it', () => {

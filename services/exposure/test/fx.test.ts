@@ -1,5 +1,6 @@
 // Multi-currency, given/when/then: literal inputs, the exact outcome, a comment on each row saying why.
 import { describe, expect, it } from 'vitest';
+import { deriveEventId } from '../../../shared/ids.ts';
 import {
   applyEvent,
   converterAt,
@@ -30,14 +31,14 @@ function add(t: FxRates, r: ExposureInput): FxRates {
 }
 
 /** One customer's inputs; a rate goes into the table, then to the customer, as the adapter hands it. */
-function run(inputs: ExposureInput[]) {
+function run(inputs: ExposureInput[], p = policy) {
   let rates = NO_RATES;
   let state: CustomerState | undefined;
   const results = new Map<string, ApplyResult>();
   for (const input of inputs) {
     if (input.eventType === 'FxRatePublished') rates = add(rates, input);
     const given = input.eventType === 'FxRatePublished' ? { ...input, customerId: 'c1' } : input;
-    const r = applyEvent(state, given, policy, { rates, inPlace: true });
+    const r = applyEvent(state, given, p, { rates, inPlace: true });
     results.set(input.eventId, r);
     if (r.changed) state = r.state;
   }
@@ -148,5 +149,44 @@ describe('documents in another currency than the customer\'s', () => {
   it('still refuses a profile in another currency than the one pinned', () => {
     const h = run([eur.placed('e1', 'o1', 100), usd.profile('e2', {})]);
     expect(h.result('e2').rejected?.message).toBe("currency USD differs from the customer's credit currency EUR");
+  });
+});
+
+describe('FX_REVALUE', () => {
+  const eur = customer('c1', 'EUR');
+  const usd = customer('c1', 'USD');
+  const history = [
+    rate('USD', DAY0, '1.0'),
+    eur.profile('e1', { creditLimit: 100_000 }), // 1,000.00 EUR
+    usd.issued('e2', 'i1', 50_000), // 500.00 USD = 500.00 EUR
+    usd.placed('e3', 'o1', 40_000), // 400.00 USD = 400.00 EUR: approved, exposure 900.00
+    eur.placed('e4', 'o2', 15_000), // 150.00 EUR: 1,050.00 > 1,000.00, held
+    usd.issued('e5', 'i2', 10_000), // 100.00 USD, paid at once: settled, keeps its rate
+    usd.paid('e6', 'p1', 10_000, [{ invoiceId: 'i2', amount: 10_000 }]),
+    rate('USD', DAY0 + 1, '1.25'), // the dollar falls: 500.00 USD = 400.00 EUR, 400.00 USD = 320.00 EUR
+  ];
+
+  it('revalues open documents at a later rate: exposure falls and the held order is released, caused by the rate', () => {
+    const h = run(history, creditPolicy({ policyVersion: 'fx', fxRevalue: true }));
+    expect(h.result('e4').events[0]).toMatchObject({ eventType: 'OrderCreditHeld' }); // decided before: it stays so
+    const r = h.result(`r-USD-${DAY0 + 1}`);
+    expect(r.events.map((e) => [e.eventType, e.causationId])).toEqual([
+      ['OrderCreditReleased', `r-USD-${DAY0 + 1}`], // 720.00 + 150.00 fits now
+      ['ExposureSnapshot', `r-USD-${DAY0 + 1}`],
+    ]);
+    expect(r.events[0]?.payload).toMatchObject({ orderId: 'o2', release: 'AUTOMATIC', trigger: 'FxRatePublished' });
+    expect(h.state.invoices.i1).toMatchObject({ issued: 40_000, fx: { currency: 'USD', amount: 50_000, day: DAY0, valuedOn: DAY0 + 1 } });
+    expect(h.state.orders.o1).toMatchObject({ amount: 32_000, fx: { valuedOn: DAY0 + 1 } });
+    expect(h.state.invoices.i2).toMatchObject({ issued: 10_000, fx: { day: DAY0 } }); // settled: not revalued
+    expect(exposure(h.state)).toBe(40_000 + 32_000 + 15_000);
+    // The events' ids are the customer's: one rate record reaches every customer of the partition under one event id.
+    expect(r.events[0]?.eventId).toBe(deriveEventId(deriveEventId(`r-USD-${DAY0 + 1}`, 'FxRevalued', 'c1'), 'OrderCreditReleased', 'o2'));
+  });
+
+  it('without it, a document keeps the rate of its day and a later rate changes nothing', () => {
+    const h = run(history);
+    expect(h.result(`r-USD-${DAY0 + 1}`)).toMatchObject({ events: [], changed: false });
+    expect(h.state.invoices.i1).toMatchObject({ issued: 50_000, fx: { currency: 'USD', amount: 50_000, day: DAY0 } });
+    expect(exposure(h.state)).toBe(50_000 + 40_000);
   });
 });

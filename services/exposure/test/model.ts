@@ -82,6 +82,10 @@ interface Book {
   accepted: ExposureInput[];
   /** Inputs waiting for an FX rate (or behind one of their document that waits), in arrival order, as they came. */
   waiting: ExposureInput[];
+  /** The inputs converted from another currency, as they came, by event id. */
+  originals: Map<string, ExposureInput>;
+  /** Under FX_REVALUE: the day of the rate each converted input was last valued at, by event id. */
+  valuedOn: Map<string, number>;
   clock: number;
   status: Map<string, OrderStatus>;
   heldAt: Map<string, number>;
@@ -301,6 +305,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
   const convert = (b: Book, e: ExposureInput): ExposureInput => {
     const c = converterOf(b, e);
     if (!c) return e;
+    b.originals.set(e.eventId, e);
     const currency = currencyOf(b)!;
     if (e.eventType === 'PaymentReceived') {
       let running = 0;
@@ -327,6 +332,68 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       return stays;
     });
     for (const w of through) applyNow(b, convert(b, w));
+  };
+  // FX_REVALUE: after a rate of Q for day R, each open converted document whose currency or the credit currency is Q
+  // and last valued before R is converted again from what it was at R's rates: an approved or held order (its latest
+  // placement or amendment), an invoice not voided that no payment allocates to (its issue and its adjustments in the
+  // same currency). If any was, the clock moves to the rate, held orders are re-checked and the signals follow.
+  const revalue = (b: Book, customerId: string, rate: Extract<ExposureInput, { eventType: 'FxRatePublished' }>) => {
+    const credit = currencyOf(b);
+    if (credit === null) return;
+    const { quote, rateDate } = rate.payload;
+    const due = (orig: ExposureInput) =>
+      ((orig.payload as { currency: string }).currency === quote || credit === quote)
+      && (b.valuedOn.get(orig.eventId) ?? Math.floor(orig.occurredAt / MODEL_DAY)) < rateDate;
+    const reconvert = (i: number, orig: ExposureInput, c: (minor: number) => number) => {
+      b.accepted[i] = { ...b.accepted[i]!, payload: { ...b.accepted[i]!.payload, amount: c((orig.payload as { amount: number }).amount) } } as ExposureInput;
+    };
+    let revalued = false;
+    for (const [orderId, status] of b.status) {
+      if (status !== 'APPROVED' && status !== 'HELD') continue;
+      const i = b.accepted.findLastIndex((x) => (x.eventType === 'OrderPlaced' || x.eventType === 'OrderAmended') && x.payload.orderId === orderId);
+      const orig = b.originals.get(b.accepted[i]!.eventId);
+      if (!orig || !due(orig)) continue;
+      const c = modelConverter(rates, (orig.payload as { currency: string }).currency, credit, rateDate);
+      if (!c) continue;
+      reconvert(i, orig, c);
+      b.valuedOn.set(orig.eventId, rateDate);
+      revalued = true;
+    }
+    for (const [i, x] of b.accepted.entries()) {
+      if (x.eventType !== 'InvoiceIssued') continue;
+      const orig = b.originals.get(x.eventId);
+      const invoiceId = x.payload.invoiceId;
+      if (!orig || !due(orig) || b.accepted.some((v) => v.eventType === 'InvoiceVoided' && v.payload.invoiceId === invoiceId)) continue;
+      const reversed = new Set(ofType(b, 'PaymentReversed').map((r) => r.payload.paymentId));
+      const allocated = sum(ofType(b, 'PaymentReceived').filter((p) => !reversed.has(p.payload.paymentId))
+        .flatMap((p) => p.payload.allocations.filter((a) => a.invoiceId === invoiceId).map((a) => a.amount)));
+      if (allocated !== 0) continue;
+      const currency = (orig.payload as { currency: string }).currency;
+      const c = modelConverter(rates, currency, credit, rateDate);
+      if (!c) continue;
+      reconvert(i, orig, c);
+      for (const [k, adj] of b.accepted.entries()) {
+        const adjOrig = b.originals.get(adj.eventId);
+        if (adj.eventType === 'InvoiceAdjusted' && adj.payload.invoiceId === invoiceId && adjOrig && (adjOrig.payload as { currency: string }).currency === currency) reconvert(k, adjOrig, c);
+      }
+      b.valuedOn.set(orig.eventId, rateDate);
+      revalued = true;
+    }
+    if (!revalued) return;
+    b.clock = Math.max(b.clock, rate.occurredAt);
+    const now = b.clock;
+    if (standing(b, policy).length === 0) {
+      while (b.queue.length > 0) {
+        const id = b.queue[0]!;
+        const exposure = componentsOf(b).exposure;
+        const limit = limitOf(b, now);
+        if (limit !== null && exposure + orderValue(b, id) > limit) break;
+        b.queue.shift();
+        b.status.set(id, 'APPROVED');
+        decisions.push({ customerId, eventType: 'OrderCreditReleased', causationId: rate.eventId, occurredAt: now, orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', heldMs: now - b.heldAt.get(id)!, exposure });
+      }
+    }
+    signals(b, customerId, rate.eventId);
   };
   const decisions: ModelDecision[] = [];
   const snapshots: ModelSnapshot[] = [];
@@ -486,7 +553,10 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     if (e.eventType === 'FxRatePublished') {
       // A rate: every customer's waiting inputs it lets through, in customer id order, each in arrival order.
       rates.push(e.payload);
-      for (const [, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) releaseWaiting(b);
+      for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+        releaseWaiting(b);
+        if (policy.fxRevalue) revalue(b, customerId, e);
+      }
       continue;
     }
     if (e.eventType === 'BusinessDateTick') {
@@ -503,7 +573,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     if (e.customerId === '') continue;
     let book = books.get(e.customerId);
     if (!book) {
-      book = { accepted: [], waiting: [], clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0, snapshot: null };
+      book = { accepted: [], waiting: [], originals: new Map(), valuedOn: new Map(), clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0, snapshot: null };
       books.set(e.customerId, book);
     }
     if (mustWait(book, e)) { book.waiting.push(e); continue; }

@@ -8,7 +8,8 @@
 // FX rates (o2c.fx-rates.v1, every rate on every partition) go into the partition's rate table (fx-table.ts), which
 // every customer input reads. A customer with inputs waiting for a rate is indexed too, at the start of the earliest
 // day it waits for (the lower of that and its expiry), so a rate of day D loads the customers waiting for D or
-// earlier and hands each of them the rate; the core applies what it lets through. A waiting input the core rejects
+// earlier and hands each of them the rate; the core applies what it lets through. Under FX_REVALUE a customer with an
+// open foreign document is indexed at 0, so every rate reaches it and may revalue it. A waiting input the core rejects
 // once applied goes to the DLQ re-encoded from its decoded value (its bytes are not kept), headers naming its topic.
 //
 // The core writes the customers' states in place (ApplyOptions.inPlace) rather than copying the collections it
@@ -26,6 +27,7 @@ import { emptyFxTable, exposureEntityCodec, FX_TABLE_ID, isFxTable, PARKED_FIELD
 import {
   applyEvent,
   earliestParkedDay,
+  hasRevaluable,
   pendingExpiry,
   withRate,
   type ApplyResult,
@@ -114,14 +116,15 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
 
   private applyTo(ws: WorkingSet<ExposureEntity>, id: string, event: ExposureInput, policy: CreditPolicy, partition: number): Applied {
     const given = ws.get(id) as CustomerState | undefined;
-    const scoreBefore = given ? scoreOf(given) : null;
+    const revalue = policy.fxRevalue === true;
+    const scoreBefore = given ? scoreOf(given, revalue) : null;
     const parkedBefore = given?.fxParked?.length ?? 0;
     const result = applyEvent(given, event, policy, { ...IN_PLACE, rates: this.table(ws).rates });
     if (result.rejected) return { out: [], rejected: result.rejected };
     if (result.changed) {
       ws.set(id, result.state, changedFields(result.writtenDocs));
       // Kept while an expiry is to come or an input waits (also re-set, so states stored before the index get it).
-      const score = scoreOf(result.state);
+      const score = scoreOf(result.state, revalue);
       if (score !== null || scoreBefore !== null) ws.setScore(id, score);
       const parkedAfter = result.state.fxParked?.length ?? 0;
       if (parkedAfter !== parkedBefore) this.countParked(ws, partition, parkedAfter - parkedBefore);
@@ -171,10 +174,13 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
   readonly codec = exposureEntityCodec;
 }
 
-/** The customer's index score: its temporary limit's expiry, or the start of the earliest day it waits for a rate. */
-function scoreOf(s: CustomerState): number | null {
+/**
+ * The customer's index score: its temporary limit's expiry, or the start of the earliest day it waits for a rate;
+ * under FX_REVALUE 0 while it has an open foreign document (every rate may revalue it, so every rate reaches it).
+ */
+function scoreOf(s: CustomerState, revalue: boolean): number | null {
   const expiry = pendingExpiry(s.profile, s.watermark);
-  const day = earliestParkedDay(s);
+  const day = revalue && hasRevaluable(s) ? 0 : earliestParkedDay(s);
   const waiting = day === null ? null : startOfDay(day);
   if (expiry === null) return waiting;
   return waiting === null ? expiry : Math.min(expiry, waiting);

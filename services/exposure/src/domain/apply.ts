@@ -13,7 +13,7 @@ import { sweepClosedDocuments } from './retention.ts';
 import { creditScoreUpdated } from './scores.ts';
 import { customerHold, exposureSnapshot, utilizationWarnings } from './signals.ts';
 import { NO_RATES, type FxRates } from './fx.ts';
-import { convertInput, converterFor, keepOrigin, mustWait, splitParked } from './fx-parking.ts';
+import { convertInput, converterFor, dropOrigin, keepOrigin, mustWait, revalueDocuments, splitParked } from './fx-parking.ts';
 import { emptyState, type CustomerState } from './state.ts';
 import type { DerivedEvent, ExposureInput, Rejection } from './types.ts';
 
@@ -109,7 +109,7 @@ export function applyEvent(
     throw new Error(`state of customer ${current.customerId} given for an input of customer ${input.customerId}`);
   }
   // A rate, addressed to this customer by the adapter: the parked inputs it lets through, in order.
-  if (input.eventType === 'FxRatePublished') return applyParked(current, policy, inPlace, rates);
+  if (input.eventType === 'FxRatePublished') return applyRate(current, input, policy, inPlace, rates);
   const wait = mustWait(current, input, rates);
   if (wait !== null) {
     const fxParked = [...(current.fxParked ?? []), wait];
@@ -117,6 +117,38 @@ export function applyEvent(
     return { state: next, events: [], changed: true, written: new Set(), writtenDocs: [] };
   }
   return applyNow(current, input, policy, inPlace, rates);
+}
+
+type RateInput = Extract<ExposureInput, { eventType: 'FxRatePublished' }>;
+
+/** A rate: the parked inputs it lets through, then, under FX_REVALUE, the open foreign documents revalued at it. */
+function applyRate(current: CustomerState, input: RateInput, policy: CreditPolicy, inPlace: boolean, rates: FxRates): ApplyResult {
+  const parked = applyParked(current, policy, inPlace, rates);
+  if (!policy.fxRevalue) return parked;
+  const revalued = revalueAt(parked.state, input, policy, inPlace, rates);
+  if (!revalued.changed) return parked;
+  if (!parked.changed) return revalued;
+  return {
+    ...parked,
+    state: revalued.state,
+    events: [...parked.events, ...revalued.events],
+    written: new Set([...(parked.written ?? []), ...(revalued.written ?? [])]),
+    writtenDocs: [...(parked.writtenDocs ?? []), ...(revalued.writtenDocs ?? [])],
+  };
+}
+
+/**
+ * Revalues the open foreign documents at the rate (fx-parking.ts), then what every accepted input ends with: exposure
+ * moves at the rate's event time, held orders may be released, decisions taken before stay. Its events' ids are
+ * based on the customer and the rate (one rate record reaches every customer of the partition), caused by the rate.
+ */
+function revalueAt(current: CustomerState, input: RateInput, policy: CreditPolicy, inPlace: boolean, rates: FxRates): ApplyResult {
+  const d = openDraft(current, input, policy, inPlace);
+  if (!revalueDocuments(d, rates, input.payload)) {
+    rollback(d);
+    return { state: current, events: [], changed: false };
+  }
+  return settle(d, policy);
 }
 
 /** Applies the parked inputs the rates now convert (and those waiting behind them), as if they arrived now in order. */
@@ -152,6 +184,12 @@ function applyNow(current: CustomerState, original: ExposureInput, policy: Credi
   if (outcome === 'ignored') return { state: current, events: [], changed: false };
   if (outcome !== undefined) return { state: current, events: [], rejected: outcome, changed: false };
   if (converter) keepOrigin(d, original);
+  else dropOrigin(d, original);
+  return settle(d, policy);
+}
+
+/** What every accepted input ends with: the release round, customer hold, bands, snapshot and the retention sweep. */
+function settle(d: Draft, policy: CreditPolicy): ApplyResult {
   releaseRound(d);
   customerHold(d);
   utilizationWarnings(d);

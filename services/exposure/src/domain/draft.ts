@@ -98,9 +98,12 @@ export function openDraft(state: CustomerState, input: ExposureInput, policy: Cr
     s = { ...state, parkedActions: state.parkedActions ?? {}, watermark };
   }
   const expiresAt = state.profile?.tempLimitExpiresAt ?? null;
+  // A rate record reaches every customer of the partition under one event id: its revaluation's ids are the customer's.
   const cause = input.eventType === 'BusinessDateTick'
     ? { idBasis: deriveEventId(SOURCE, 'TempLimitExpired', state.customerId, expiresAt ?? 0), causationId: null }
-    : { idBasis: input.eventId, causationId: input.eventId };
+    : input.eventType === 'FxRatePublished'
+      ? { idBasis: deriveEventId(input.eventId, 'FxRevalued', state.customerId), causationId: input.eventId }
+      : { idBasis: input.eventId, causationId: input.eventId };
   return { input, policy, at: watermark, s, events: [], owned: new Set(), docs: [], inPlace, before, cause };
 }
 

@@ -8,7 +8,8 @@
 // Cash allocated to a waiting invoice needs no rule: allocations add up whatever the order (awaitingInvoice). A parked input is accepted (written, no event, the clock unmoved);
 // it moves the clock when it is applied, as if it had arrived then with its own event time.
 import { documentDay, converterAt, type Converter, type FxRates } from './fx.ts';
-import { setDoc, type Draft } from './draft.ts';
+import type { FxRatePublished } from '../../../../shared/contracts/events.generated.ts';
+import { putInvoice, putOrder, setDoc, type Draft } from './draft.ts';
 import type { CustomerState, FxParked } from './state.ts';
 import type { ExposureInput } from './types.ts';
 
@@ -87,6 +88,72 @@ export function convertInput(e: MoneyInput, currency: string, c: Converter): Exp
     }
     default:
       return { ...e, payload: { ...e.payload, currency, amount: c.amount(e.payload.amount) } } as ExposureInput;
+  }
+}
+
+/**
+ * Under FX_REVALUE, what a rate of `p.quote` for day R does to the customer's open documents in another currency whose
+ * conversion involves that currency (theirs or the credit currency) and that were last valued before R: each is
+ * converted again from its origin at the rates in force on R. Open: an order approved or held; an invoice not voided
+ * with nothing allocated to it (a settled or partly paid invoice keeps its rate: the cash was booked at its own).
+ * Payments never (cash is realised at its day). Returns whether a document was revalued.
+ */
+export function revalueDocuments(d: Draft, rates: FxRates, p: FxRatePublished): boolean {
+  const credit = d.s.currency;
+  if (credit === null) return false;
+  const day = p.rateDate;
+  const involved = (o: { currency: string; day: number; valuedOn?: number }) =>
+    (o.currency === p.quote || credit === p.quote) && (o.valuedOn ?? o.day) < day;
+  let revalued = false;
+  for (const [id, o] of Object.entries(d.s.orders)) {
+    if (!o.fx || (o.status !== 'APPROVED' && o.status !== 'HELD') || !involved(o.fx)) continue;
+    const c = converterAt(rates, o.fx.currency, credit, day);
+    if (!c) continue;
+    putOrder(d, id, { ...o, amount: c.amount(o.fx.amount), fx: { ...o.fx, valuedOn: day } });
+    revalued = true;
+  }
+  for (const [id, i] of Object.entries(d.s.invoices)) {
+    if (!i.fx || i.voided || i.allocated !== 0 || !involved(i.fx)) continue;
+    const c = converterAt(rates, i.fx.currency, credit, day);
+    if (!c) continue;
+    const adjustments = { ...i.adjustments };
+    for (const [a, origin] of Object.entries(i.fxAdjustments ?? {})) {
+      if (origin.currency === i.fx.currency) adjustments[a] = c.amount(origin.amount);
+    }
+    const issued = c.amount(i.fx.amount);
+    putInvoice(d, id, { ...i, issued, adjustments, fx: { ...i.fx, valuedOn: day } });
+    // What the invoice takes off its order's open value is its issued amount: that moves with it.
+    if (i.orderId !== null && issued !== i.issued) {
+      const order = d.s.orders[i.orderId];
+      const ahead = d.s.invoicedAhead[i.orderId];
+      if (order) putOrder(d, i.orderId, { ...order, invoiced: order.invoiced - i.issued + issued });
+      else if (ahead) setDoc(d, 'invoicedAhead', i.orderId, { ...ahead, amount: ahead.amount - i.issued + issued });
+    }
+    revalued = true;
+  }
+  return revalued;
+}
+
+/** Whether the customer has a document FX_REVALUE may revalue (the adapter hands such customers every rate). */
+export function hasRevaluable(s: CustomerState): boolean {
+  for (const id in s.orders) {
+    const o = s.orders[id]!;
+    if (o.fx && (o.status === 'APPROVED' || o.status === 'HELD')) return true;
+  }
+  for (const id in s.invoices) {
+    const i = s.invoices[id]!;
+    if (i.fx && !i.voided && i.allocated === 0) return true;
+  }
+  return false;
+}
+
+/** An amendment in the credit currency of a converted order: the order is not foreign any more (nothing to revalue). */
+export function dropOrigin(d: Draft, original: ExposureInput): void {
+  if (original.eventType !== 'OrderAmended') return;
+  const order = d.s.orders[original.payload.orderId];
+  if (order?.fx) {
+    const { fx: _fx, ...rest } = order;
+    setDoc(d, 'orders', original.payload.orderId, rest);
   }
 }
 

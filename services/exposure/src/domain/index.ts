@@ -30,5 +30,5 @@ export {
 export { exposureOf, openValue } from './components.ts';
 export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
 export { converterAt, documentDay, FX_PIVOT, legRate, minorUnitExponent, NO_RATES, roundHalfEven, withRate, type Converter, type FxRates } from './fx.ts';
-export { earliestParkedDay } from './fx-parking.ts';
+export { earliestParkedDay, hasRevaluable } from './fx-parking.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';

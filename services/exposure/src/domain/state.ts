@@ -49,6 +49,8 @@ export interface FxOrigin {
   currency: string;
   amount: number;
   day: number;
+  /** Under FX_REVALUE: the day of the rate it was last revalued at (absent: its own day's). */
+  valuedOn?: number;
 }
 
 /** An input waiting for its rate (fx-parking.ts), in arrival order; `currency` null when it waits behind another. */
