@@ -19,9 +19,8 @@ import type { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts'
 import type { BatchCommit, Committed, LoadedPartition, PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor, type SourceRecord } from '../../../shared/stateful/batch-processor.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
-import type { ExposureEntity } from '../src/adapters/fx-table.ts';
-import { customerStateCodec } from '../src/adapters/state-parts.ts';
-import { creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
+import { exposureEntityCodec, type ExposureEntity } from '../src/adapters/fx-table.ts';
+import { creditPolicy, type ExposureInput } from '../src/domain/index.ts';
 import { inputTopics } from '../src/service.ts';
 import { streamHistory, type Round } from '../test/stream-history.ts';
 
@@ -79,7 +78,7 @@ class MemoryStore {
   check(): void {
     for (const part of this.parts.values()) {
       for (const [id, fields] of part.states) {
-        const again = customerStateCodec.encode(customerStateCodec.decode(fields, id));
+        const again = exposureEntityCodec.encode(exposureEntityCodec.decode(fields, id));
         if (again.size !== fields.size || [...again].some(([f, t]) => fields.get(f) !== t)) throw new Error(`stored fields of ${id} are not its state's`);
       }
     }
