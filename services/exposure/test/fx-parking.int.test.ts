@@ -1,5 +1,5 @@
 // FX parking on the real stack (issue 15): documents in USD for a EUR customer wait in its state, with the gauge
-// o2c_fx_parked_documents above 0, across a restart of the service, while another customer's orders go on; once the
+// o2c_exposure_fx_parked_documents above 0, across a restart of the service, while another customer's orders go on; once the
 // rate of their day is produced to o2c.fx-rates.v1 (on every partition), they are converted and applied, and what
 // the service left in Redis and on the exposure and credit-holds topics equals the reference model's.
 import { v5 as uuidv5 } from 'uuid';
@@ -23,7 +23,7 @@ const id = (label: string) => uuidv5(label, '5d3c9a1e-7b2f-4e60-8c4d-1f9e2a7b3c5
 async function parkedGauge(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const values = new Map<string, number>();
-  for (const m of text.matchAll(/^o2c_fx_parked_documents\{([^}]*)\} (\S+)$/gm)) {
+  for (const m of text.matchAll(/^o2c_exposure_fx_parked_documents\{([^}]*)\} (\S+)$/gm)) {
     values.set(/partition="(\d+)"/.exec(m[1]!)![1]!, Number(m[2]));
   }
   return values;

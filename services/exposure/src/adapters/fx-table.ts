@@ -2,7 +2,7 @@
 // every rate is written to every partition of o2c.fx-rates.v1, so each partition keeps the whole table, committed with
 // the customers it converts (a restart or a new owner converts with the same rates). Its id is '', the customerId of
 // partition-wide events, which no customer has. Stored a field per currency (`r:<currency>`: its rates by day) and
-// one, `n`, for the number of the partition's inputs waiting for a rate (o2c_fx_parked_documents).
+// one, `n`, for the number of the partition's inputs waiting for a rate (o2c_exposure_fx_parked_documents).
 import type { StateCodec } from '../../../../shared/stateful/state-codec.ts';
 import { NO_RATES, type CustomerState, type FxRates } from '../domain/index.ts';
 import { customerStateCodec } from './state-parts.ts';

@@ -61,9 +61,9 @@ export function createExposureMetrics(
         for (const [partition, length] of await outboxLengths()) this.set({ partition: String(partition) }, length);
       },
     }),
-    // The issue's name (not under o2c_exposure_): FX parking is the exposure service's alone, labelled with it.
+    // Issue 15 calls it o2c_fx_parked_documents; a metric only one service has is named after it (test/metric-names).
     fxParked: new Gauge({
-      name: 'o2c_fx_parked_documents',
+      name: `${p}fx_parked_documents`,
       help: 'Inputs waiting for the FX rate of their day (or behind a document that waits), per partition, as last committed.',
       labelNames: ['partition'],
       registers,
