@@ -95,7 +95,8 @@ function dispatch(d: Draft, input: ExposureInput): Outcome {
 
 /**
  * Applies one input (already shape-validated by serde) to its customer's state. Never throws for bad input: a
- * duplicate document, an unknown reference or a wrong currency comes back as `rejected`. Throws only when the
+ * duplicate document, an unknown reference or a profile in another currency comes back as `rejected` (a document in
+ * another currency is converted with `rates`, or waits for its rate in the state). Throws only when the
  * caller hands over another customer's state, which is a bug in the caller.
  */
 export function applyEvent(
@@ -108,7 +109,8 @@ export function applyEvent(
   if (current.customerId !== input.customerId) {
     throw new Error(`state of customer ${current.customerId} given for an input of customer ${input.customerId}`);
   }
-  // A rate, addressed to this customer by the adapter: the parked inputs it lets through, in order.
+  // A rate, addressed to this customer by the adapter: the parked inputs it lets through, in order (and, under
+  // FX_REVALUE, the open foreign documents revalued). Any other input waits for its rate, or is applied now.
   if (input.eventType === 'FxRatePublished') return applyRate(current, input, policy, inPlace, rates);
   const wait = mustWait(current, input, rates);
   if (wait !== null) {
