@@ -32,6 +32,8 @@ export const DLQ_RECORDS = SHARED_METRICS.dlqRecords;
 export const DECISION_LATENCY = 'o2c_exposure_decision_latency_seconds';
 /** Gauge: derived events written to the outbox and not yet acknowledged by Kafka. */
 export const OUTBOX_BACKLOG = 'o2c_exposure_outbox_backlog';
+/** Gauge, label partition: exposure inputs waiting for the FX rate of their day. */
+export const FX_PARKED = 'o2c_exposure_fx_parked_documents';
 /** Gauge, label partition: the delinquency as-of date, epoch seconds. */
 export const AS_OF_DATE = 'o2c_delinquency_as_of_timestamp_seconds';
 /** Counter, label outcome: notices the SMTP delivery finished with (sent, resent, dead, unaddressed, stale, duplicate). */
@@ -55,6 +57,7 @@ export const SHARED_DASHBOARD_METRICS: readonly string[] = [
 export const SERVICE_DASHBOARD_METRICS: Readonly<Record<string, ConsumerService | 'notifications'>> = {
   [DECISION_LATENCY]: 'exposure',
   [OUTBOX_BACKLOG]: 'exposure',
+  [FX_PARKED]: 'exposure',
   [AS_OF_DATE]: 'delinquency',
   [NOTIFICATION_DELIVERIES]: 'notifications',
 };

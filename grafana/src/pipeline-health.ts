@@ -8,6 +8,7 @@ import {
   DECISION_LATENCY,
   DLQ_RECORDS,
   NOTIFICATION_DELIVERIES,
+  FX_PARKED,
   OUTBOX_BACKLOG,
   PAUSED_PARTITIONS,
   PUBLISH_DURATION,
@@ -99,6 +100,10 @@ export const pipelineHealth: Dashboard = dashboard({
     [
       { type: 'timeseries', title: 'Outbox backlog', description: 'Derived events in the exposure outbox not yet acknowledged by Kafka.', w: 12, h: 8 },
       [promTarget(`sum(${OUTBOX_BACKLOG})`, 'outbox', 'A')],
+    ],
+    [
+      { type: 'timeseries', title: 'FX parked documents', description: 'Exposure inputs in another currency waiting for the FX rate of their day (or behind one that waits); a rate on o2c.fx-rates.v1 lets them through.', w: 12, h: 8 },
+      [promTarget(`sum(${FX_PARKED})`, 'parked', 'A')],
     ],
     [
       { type: 'stat', title: 'Delinquency as-of date', description: 'The business date each partition ages invoices against.', w: 12, h: 8, unit: 'dateTimeAsIso' },

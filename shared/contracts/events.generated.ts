@@ -326,6 +326,17 @@ export interface ExposureSnapshot {
   delinquencyStatus: string;
 }
 
+export interface FxRatePublished {
+  /** ISO 4217 code; the exposure service takes EUR-based rates (ECB reference rates). */
+  base: string;
+  /** ISO 4217 code. */
+  quote: string;
+  /** UTC day (days since 1970-01-01) the rate is in force from. */
+  rateDate: number;
+  /** Units of quote per one unit of base, a positive decimal with at most 10 fractional digits, e.g. 1.0876. */
+  rate: string;
+}
+
 export interface InvoiceIssued {
   invoiceId: string;
   /** Order invoiced, if any; lowers its open order value. */
@@ -553,6 +564,11 @@ export const DelinquencyEventTypes = ['InvoiceOverdue', 'InvoiceAgingBucketChang
 export type ExposureEvent =
   | Envelope<'ExposureSnapshot', ExposureSnapshot>;
 export const ExposureEventTypes = ['ExposureSnapshot'] as const;
+
+/** fx-rates.avsc: one envelope per payload type, discriminated by eventType. */
+export type FxRateEvent =
+  | Envelope<'FxRatePublished', FxRatePublished>;
+export const FxRateEventTypes = ['FxRatePublished'] as const;
 
 /** invoices.avsc: one envelope per payload type, discriminated by eventType. */
 export type InvoiceEvent =

@@ -11,6 +11,7 @@
 // Every topic is keyed by customerId and has the same partition count, so one customer's events land on the same
 // partition number everywhere (co-partitioning). Business-date ticks carry customerId '' and are written to an
 // explicit partition, one per partition of the orders, invoices and payments topics: they have no key to check.
+// FX rates are global too: each rate is written to every partition of o2c.fx-rates.v1, keyed by pair and day.
 import {
   CollectionsEventTypes,
   CreditActionEventTypes,
@@ -21,6 +22,7 @@ import {
   CustomerEventTypes,
   DelinquencyEventTypes,
   ExposureEventTypes,
+  FxRateEventTypes,
   InvoiceEventTypes,
   NotificationEventTypes,
   OrderEventTypes,
@@ -35,6 +37,7 @@ import {
   type CustomerEvent,
   type DelinquencyEvent,
   type ExposureEvent,
+  type FxRateEvent,
   type InvoiceEvent,
   type NotificationEvent,
   type OrderEvent,
@@ -61,7 +64,8 @@ export type AnyEvent =
   | CreditReviewEvent
   | NotificationEvent
   | CollectionsEvent
-  | PromiseOutcomeEvent;
+  | PromiseOutcomeEvent
+  | FxRateEvent;
 
 export type EventType = AnyEvent['eventType'];
 
@@ -122,11 +126,17 @@ function avroTopic<E extends AnyEvent>(
 
 /**
  * The Kafka key a record of this event must carry: its customerId, which puts it on its customer's partition; none
- * for a BusinessDateTick, which belongs to no customer and is written to an explicit partition.
+ * for a BusinessDateTick, which belongs to no customer and is written to an explicit partition; pair and day for an
+ * FX rate (`EURUSD:20458`, the compaction key), written to every partition explicitly.
  */
 export function recordKeyOf(event: AnyEvent): string | undefined {
-  return event.eventType === 'BusinessDateTick' ? undefined : event.customerId;
+  if (event.eventType === 'BusinessDateTick') return undefined;
+  if (event.eventType === 'FxRatePublished') return fxRateKey(event.payload);
+  return event.customerId;
 }
+
+/** The compaction key of a rate: one record per pair and day. */
+export const fxRateKey = (p: { base: string; quote: string; rateDate: number }): string => `${p.base}${p.quote}:${p.rateDate}`;
 
 /** The topic registry with every name (and so every subject) prefixed; '' gives the production names. */
 export function topicRegistry(prefix: string) {
@@ -164,6 +174,9 @@ export function topicRegistry(prefix: string) {
     // can write promises and only notifications their outcomes.
     PROMISE_OUTCOMES: avroTopic<PromiseOutcomeEvent>(
       prefix, 'o2c.promise-outcomes.v1', 'promise-outcomes.avsc', 'o2c.PromiseOutcomeEvent', PromiseOutcomeEventTypes),
+    // Reference rates, one per pair and day; every rate on every partition (read by each exposure task).
+    FX_RATES: avroTopic<FxRateEvent>(
+      prefix, 'o2c.fx-rates.v1', 'fx-rates.avsc', 'o2c.FxRateEvent', FxRateEventTypes, 'compact'),
     DLQ: Object.freeze({
       name: `${prefix}o2c.dlq.v1`,
       partitions: DEFAULT_PARTITIONS,

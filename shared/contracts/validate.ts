@@ -109,6 +109,15 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
   OrderAmended: orderValue,
   OrderCancelled: (p, c) => c.nonEmpty('payload.orderId', p.orderId),
   BusinessDateTick: (p, c) => c.positive('payload.businessDate', p.businessDate),
+  FxRatePublished: (p, c) => {
+    c.currency('payload.base', p.base);
+    c.currency('payload.quote', p.quote);
+    if (p.base === p.quote) c.fail('payload.quote', 'must differ from payload.base', p.quote);
+    c.positive('payload.rateDate', p.rateDate);
+    if (!/^\d{1,12}(\.\d{1,10})?$/.test(p.rate) || !/[1-9]/.test(p.rate)) {
+      c.fail('payload.rate', 'must be a positive decimal with at most 10 fractional digits, e.g. 1.0876', p.rate);
+    }
+  },
 
   InvoiceIssued: (p, c) => {
     c.nonEmpty('payload.invoiceId', p.invoiceId);
@@ -300,8 +309,8 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
 export function validateEvent(event: AnyEvent): void {
   const c = new Check(event);
   if (!isUuid(event.eventId)) c.fail('eventId', 'must be a UUID', event.eventId);
-  if (event.eventType === 'BusinessDateTick') {
-    if (event.customerId !== '') c.fail('customerId', "must be '' on a BusinessDateTick", event.customerId);
+  if (event.eventType === 'BusinessDateTick' || event.eventType === 'FxRatePublished') {
+    if (event.customerId !== '') c.fail('customerId', `must be '' on a ${event.eventType}`, event.customerId);
   } else {
     c.nonEmpty('customerId', event.customerId);
   }

@@ -75,8 +75,8 @@ export const PRINCIPALS: readonly Principal[] = [
   {
     name: 'simulator',
     reads: [],
-    // Not credit-actions: run it with --no-credit-actions against the secure broker.
-    writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS],
+    // Not credit-actions: run it with --no-credit-actions against the secure broker. The FX rates it simulates.
+    writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.FX_RATES],
     groups: [],
   },
   {

@@ -4,11 +4,11 @@ import type { EventOf, TopicRegistry } from '../../shared/contracts/topics.ts';
 import type { BusinessDateTick, Envelope } from '../../shared/contracts/events.generated.ts';
 import { startOfDay } from '../../shared/time.ts';
 
-export type InputTopic = 'CUSTOMERS' | 'CUSTOMER_CHANGES' | 'ORDERS' | 'INVOICES' | 'PAYMENTS' | 'CREDIT_ACTIONS';
+export type InputTopic = 'CUSTOMERS' | 'CUSTOMER_CHANGES' | 'ORDERS' | 'INVOICES' | 'PAYMENTS' | 'CREDIT_ACTIONS' | 'FX_RATES';
 
 /**
- * One record to produce. `partition` is set only on business-date ticks, which must reach every partition; every
- * other record leaves it undefined so the producer's partitioner hashes the key (customerId), as the services do.
+ * One record to produce. `partition` is set only on business-date ticks and FX rates, which must reach every
+ * partition; every other record leaves it undefined so the producer's partitioner hashes the key (customerId), as the services do.
  */
 export type OutRecord = {
   [T in InputTopic]: { topic: T; key: string; partition?: number; event: EventOf<TopicRegistry[T]> };

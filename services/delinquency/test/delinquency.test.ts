@@ -492,7 +492,6 @@ describe('rejected inputs', () => {
     const cases: Array<[DatedInput, string, RegExp]> = [
       [adjusted('NOPE', '2013-01-01', -5), 'UnknownReference', /unknown or closed invoice NOPE/],
       [issued('I1', '2013-01-01', '2013-01-31', 100), 'InvalidEvent', /issued twice/],
-      [issued('I2', '2013-01-01', '2013-01-31', 100, 'USD'), 'InvalidEvent', /currency USD differs from the customer's credit currency EUR/],
       [issued('I3', '2013-01-01', '2013-01-31', 0), 'InvalidEvent', /positive integer/],
       [paid('P1', '2013-01-01', [['I1', 100]], 60), 'InvalidEvent', /exceed the payment/],
       [resolved('I1', 'X9', '2013-01-01'), 'UnknownReference', /no open dispute X9/],
@@ -504,6 +503,23 @@ describe('rejected inputs', () => {
       expect(c.last.rejected).toEqual([{ event: input, errorClass, message: expect.stringMatching(message) }]);
       expect(c.state).toEqual(before);
     }
+  });
+});
+
+describe('invoices in another currency than the customer\'s', () => {
+  it('ages a foreign invoice in its own currency; the customer\'s overdue amount counts only its own currency', () => {
+    const c = new Customer();
+    c.tick('2013-01-01');
+    c.send(issued('I1', '2013-01-01', '2013-01-31', 100)); // EUR pins the customer's currency
+    c.send(issued('I2', '2013-01-01', '2013-01-31', 70, 'USD')); // admitted (issue 15), not the DLQ
+    expect(c.last.rejected).toEqual([]);
+    c.tick('2013-03-20');
+    const overdue = c.last.events.filter((e) => e.eventType === 'InvoiceOverdue');
+    // Each invoice's events carry its own currency and amount.
+    expect(overdue.map((e) => [e.payload.invoiceId, e.payload.currency, e.payload.openAmount])).toEqual([['I1', 'EUR', 100], ['I2', 'USD', 70]]);
+    const changed = c.last.events.filter((e) => e.eventType === 'CustomerDelinquencyChanged').at(-1);
+    // Both counted, only the EUR balance summed: 100 EUR and 70 USD do not add up to 170 of anything.
+    expect(changed?.payload).toMatchObject({ currency: 'EUR', overdueAmount: 100, overdueCount: 2 });
   });
 });
 

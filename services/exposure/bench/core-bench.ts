@@ -20,8 +20,8 @@ import type { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts'
 import type { BatchCommit, Committed, LoadedPartition, PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor, type SourceRecord } from '../../../shared/stateful/batch-processor.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
-import { customerStateCodec } from '../src/adapters/state-parts.ts';
-import { creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
+import { exposureEntityCodec, type ExposureEntity } from '../src/adapters/fx-table.ts';
+import { creditPolicy, type ExposureInput } from '../src/domain/index.ts';
 import { inputTopics } from '../src/service.ts';
 import { loadExposureConfig, policyOf } from '../src/config.ts';
 import { streamHistory, type Round } from '../test/stream-history.ts';
@@ -82,7 +82,7 @@ class MemoryStore {
   check(): void {
     for (const part of this.parts.values()) {
       for (const [id, fields] of part.states) {
-        const again = customerStateCodec.encode(customerStateCodec.decode(fields, id));
+        const again = exposureEntityCodec.encode(exposureEntityCodec.decode(fields, id));
         if (again.size !== fields.size || [...again].some(([f, t]) => fields.get(f) !== t)) throw new Error(`stored fields of ${id} are not its state's`);
       }
     }
@@ -173,7 +173,7 @@ const policy = flags.policy === undefined
   : policyOf(loadExposureConfig({ KAFKA_BROKERS: 'x:9092', SCHEMA_REGISTRY_URL: 'http://x', REDIS_URL: 'redis://x', CREDIT_POLICY_FILE: flags.policy }));
 const domain = new ExposureDomain({ topics, policy });
 const publisher = { publish: async (_p: number, c: Committed) => c.entry?.records.length ?? 0, flush: async () => 0 };
-const processor = new BatchProcessor<InputRecord, CustomerState>({
+const processor = new BatchProcessor<InputRecord, ExposureEntity>({
   domain,
   store: store as unknown as PartitionStore,
   publisher: publisher as unknown as OutboxPublisher,

@@ -30,6 +30,8 @@ export function exposureSpec() {
     OVERDUE_HOLD_LEVEL: oneOf(DELINQUENCY_LADDER, { default: 'DELINQUENT' }),
     WARNING_BANDS: list({ default: ['80', '90', '100'] }),
     CREDIT_POLICY_FILE: optional(file()), // version, authority matrix and class rules, read by policyOf (src/policy-file.ts)
+    // true: open documents in another currency are revalued at each later rate of their currency (README "Currency").
+    FX_REVALUE: bool({ default: false }),
   };
 }
 
@@ -60,5 +62,7 @@ export function policyOf(config: ExposureConfig): CreditPolicy {
     overdueHoldLevel: config.OVERDUE_HOLD_LEVEL,
     warningBands: bands,
     ...(file && { authority: file.authority, classes: file.classes, classDefaults: file.defaults }),
+    // Only when set, so the policy (and the start-up line that shows it) is as before without it.
+    ...(config.FX_REVALUE ? { fxRevalue: true } : {}),
   });
 }

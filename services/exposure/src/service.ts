@@ -2,40 +2,54 @@
 // released oldest first, and every customer's exposure is kept in Redis, per partition, effectively once.
 //
 //   inputs   customers, orders, invoices, payments, credit-actions, delinquency, and credit-scores under
-//            RISK_CLASS_SOURCE=scoring (co-partitioned by customerId)
+//            RISK_CLASS_SOURCE=scoring (co-partitioned by customerId); fx-rates (every rate on every partition)
 //   outputs  credit-holds (decisions, releases, customer holds, warnings), exposure (snapshots), DLQ (rejected)
 //   the rule: the exposure core (ExposureDomain) under the configured credit policy; the stateful kit
 //   (shared/stateful/stateful-service.ts) loads, commits, publishes and dead-letters
 import type { TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { StatefulService, type StatefulRule, type StatefulServiceOptions } from '../../../shared/stateful/stateful-service.ts';
 import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
+import type { ExposureEntity } from './adapters/fx-table.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
 import { policyOf, SERVICE, type ExposureConfig } from './config.ts';
-import type { CreditPolicy, CustomerState, ExposureInput, RiskClassSource } from './domain/index.ts';
+import { isoFromDay } from '../../../shared/time.ts';
+import type { CreditPolicy, ExposureInput, RiskClassSource } from './domain/index.ts';
 
 /** The topics the service consumes, in the registry it runs against; the credit scores when the class comes from them. */
 export const inputTopics = (t: TopicRegistry, riskClassSource: RiskClassSource = 'profile') => [
-  t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY,
+  t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY, t.FX_RATES,
   ...(riskClassSource === 'scoring' ? [t.CREDIT_SCORES] : []),
 ];
 
 /** The exposure rule: its inputs, its core, and its decision metrics from each committed batch's derived records. */
-export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): StatefulRule<ExposureInput, InputRecord, CustomerState> {
-  const domain = new ExposureDomain({ topics, policy });
+export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): StatefulRule<ExposureInput, InputRecord, ExposureEntity> {
+  const domain = new ExposureDomain({ topics, policy, service: SERVICE });
   return {
     service: SERVICE,
     inputs: inputTopics(topics, policy.riskClassSource),
     domain,
     describe: { policy },
-    attach({ registry, store, partitions }) {
+    attach({ registry, store, partitions, logger }) {
       const metrics = createExposureMetrics(registry, SERVICE, async () => {
         const lengths = new Map<number, number>();
         for (const p of partitions) lengths.set(p, await store.outboxLength(p));
         return lengths;
       });
       return {
-        afterBatch(_partition, outcome) {
-          if (outcome.kind === 'done') observeDecisions(metrics, outcome.derived, Date.now());
+        afterBatch(partition, outcome) {
+          const waiting = domain.waiting.get(partition) ?? [];
+          domain.waiting.delete(partition);
+          if (outcome.kind !== 'done') return;
+          observeDecisions(metrics, outcome.derived, Date.now());
+          const parked = domain.parkedCounts.get(partition);
+          if (parked !== undefined) metrics.fxParked.set({ partition: String(partition) }, parked);
+          // Ids, currency and day only: never the document's amounts.
+          for (const w of waiting) {
+            logger.warn(
+              { partition: w.partition, customerId: w.customerId, eventId: w.eventId, eventType: w.eventType, currency: w.currency, day: isoFromDay(w.day) },
+              w.currency === null ? 'input parked behind a document waiting for its FX rate' : 'document parked: no FX rate known for its day yet',
+            );
+          }
         },
       };
     },
@@ -44,7 +58,7 @@ export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): State
 
 export type ExposureServiceOptions = StatefulServiceOptions<ExposureConfig>;
 
-export class ExposureService extends StatefulService<ExposureInput, InputRecord, CustomerState> {
+export class ExposureService extends StatefulService<ExposureInput, InputRecord, ExposureEntity> {
   constructor(o: ExposureServiceOptions) {
     // The policy is checked here, before start: a bad WARNING_BANDS is a ConfigError (exit 2).
     const policy = policyOf(o.config);

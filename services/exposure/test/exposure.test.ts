@@ -579,7 +579,6 @@ describe('inputs that go to the DLQ', () => {
     ['payment reversed twice', c.reversed('x', 'p1'), 'InvalidEvent', 'duplicate PaymentReversed: payment p1 is already reversed'],
     ['order cancelled twice', c.cancelled('x', 'o1'), 'InvalidEvent', 'duplicate OrderCancelled: order o1 is already cancelled'],
     ['amendment of a cancelled order', c.amended('x', 'o1', 200), 'InvalidEvent', 'OrderAmended: order o1 is CANCELLED'],
-    ['another currency', c.placed('x', 'o2', 100, 'USD'), 'InvalidEvent', "currency USD differs from the customer's credit currency EUR"],
     ['amendment of an unknown order', c.amended('x', 'o9', 100), 'UnknownReference', 'OrderAmended: order o9 is unknown'],
     ['adjustment of an unknown invoice', c.adjusted('x', 'i9', 'a1', 5), 'UnknownReference', 'InvoiceAdjusted: invoice i9 is unknown'],
     ['reversal of an unknown payment', c.reversed('x', 'p9'), 'UnknownReference', 'PaymentReversed: payment p9 is unknown'],

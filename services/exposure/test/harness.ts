@@ -14,6 +14,7 @@ import { createKafka } from '../../../shared/kafka/client.ts';
 import { createLogger } from '../../../shared/logger.ts';
 import { partitionKeys } from '../../../shared/redis/keys.ts';
 import { customerStateCodec } from '../src/adapters/state-parts.ts';
+import { FX_TABLE_ID } from '../src/adapters/fx-table.ts';
 import { deleteTopics, uniqueId } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import type { CustomerState, ExposureInput } from '../src/domain/index.ts';
@@ -184,6 +185,7 @@ export async function customerStates(redis: Redis, t: TestEnv): Promise<Map<stri
     const { entityPrefix } = partitionKeys(SERVICE, p, t.keyPrefix);
     for (const key of await redis.keys(`${entityPrefix}*`)) {
       const id = key.slice(entityPrefix.length);
+      if (id === FX_TABLE_ID) continue; // the partition's FX rate table, not a customer
       states.set(id, customerStateCodec.decode(new Map(Object.entries(await redis.hgetall(key))), id));
     }
   }

@@ -8,6 +8,7 @@ import type {
   CreditHoldEvent,
   DelinquencyStatus,
   ExposureSnapshot,
+  FxRatePublished,
   HoldReason,
   ReleaseType,
 } from '../../../shared/contracts/events.generated.ts';
@@ -71,12 +72,21 @@ export interface ModelResult {
   /** In emission order; per customer, the last is what the compacted exposure topic must end with. */
   snapshots: ModelSnapshot[];
   rejectedEventIds: string[];
+  /** Per customer, the inputs still waiting for an FX rate, in arrival order. */
+  waiting: Record<string, string[]>;
 }
 
 type Action = Extract<ExposureInput, { eventType: 'CreditActionTaken' }>;
 
 interface Book {
+  /** In the credit currency: a foreign document is here converted. */
   accepted: ExposureInput[];
+  /** Inputs waiting for an FX rate (or behind one of their document that waits), in arrival order, as they came. */
+  waiting: ExposureInput[];
+  /** The inputs converted from another currency, as they came, by event id. */
+  originals: Map<string, ExposureInput>;
+  /** Under FX_REVALUE: the day of the rate each converted input was last valued at, by event id. */
+  valuedOn: Map<string, number>;
   clock: number;
   status: Map<string, OrderStatus>;
   heldAt: Map<string, number>;
@@ -269,8 +279,165 @@ function verdict(book: Book, e: ExposureInput, policy: CreditPolicy): string | '
   }
 }
 
+// Currencies. Rates are EUR -> quote per day; a pair converts through the euro. A document waits until, for both its
+// currency and the credit currency, a rate of its day or a later one has been published; then it converts at the
+// latest rate of a day <= its own (the last one published for that day), rounded half to even per amount, a payment's
+// allocations so that they add up (each is the rounded running total minus the one before).
+const MODEL_DAY = 86_400_000;
+const MODEL_EXPONENTS: Record<string, number> = { EUR: 2, USD: 2, GBP: 2, CHF: 2, JPY: 0 };
+const MONEY = new Set<string>(['OrderPlaced', 'OrderAmended', 'InvoiceIssued', 'InvoiceAdjusted', 'PaymentReceived']);
+
+/** The document whose inputs keep their order: the one an order, invoice or payment input creates or changes. */
+function documentIdOf(e: ExposureInput): string | null {
+  const p = e.payload as unknown as Record<string, string>;
+  if (['OrderPlaced', 'OrderAmended', 'OrderCancelled', 'CreditActionTaken'].includes(e.eventType)) return `order ${p.orderId}`;
+  if (['InvoiceIssued', 'InvoiceAdjusted', 'InvoiceVoided'].includes(e.eventType)) return `invoice ${p.invoiceId}`;
+  if (['PaymentReceived', 'PaymentReversed'].includes(e.eventType)) return `payment ${p.paymentId}`;
+  return null;
+}
+
+function foreignOf(b: Book, e: ExposureInput): string | null {
+  if (!MONEY.has(e.eventType)) return null;
+  const mine = currencyOf(b);
+  const theirs = (e.payload as { currency: string }).currency;
+  return mine !== null && theirs !== mine ? theirs : null;
+}
+
+/** Units of `currency` per euro on `day` as a fraction, null while no rate of that day or later is known. */
+function perEuro(rates: readonly FxRatePublished[], currency: string, day: number): [bigint, bigint] | null {
+  if (currency === 'EUR') return [1n, 1n];
+  const mine = rates.filter((r) => r.base === 'EUR' && r.quote === currency);
+  if (!mine.some((r) => r.rateDate >= day)) return null;
+  const inForce = mine.filter((r) => r.rateDate <= day);
+  if (inForce.length === 0) return null;
+  const latestDay = Math.max(...inForce.map((r) => r.rateDate));
+  const [whole, fraction = ''] = inForce.filter((r) => r.rateDate === latestDay).at(-1)!.rate.split('.');
+  return [BigInt(whole! + fraction), 10n ** BigInt(fraction.length)];
+}
+
+function nearestEven(num: bigint, den: bigint): number {
+  const sign = num < 0n ? -1n : 1n;
+  const a = num * sign;
+  const q = a / den;
+  const r = a - q * den;
+  return Number(sign * (2n * r > den || (2n * r === den && q % 2n === 1n) ? q + 1n : q));
+}
+
+/** Converts amounts of `from` into `to` on `day`; null while a leg's rate is not known. */
+export function modelConverter(rates: readonly FxRatePublished[], from: string, to: string, day: number): ((minor: number) => number) | null {
+  const f = perEuro(rates, from, day);
+  const t = perEuro(rates, to, day);
+  if (f === null || t === null) return null;
+  const num = t[0] * f[1] * 10n ** BigInt(MODEL_EXPONENTS[to]!);
+  const den = t[1] * f[0] * 10n ** BigInt(MODEL_EXPONENTS[from]!);
+  return (minor) => nearestEven(BigInt(minor) * num, den);
+}
+
 export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy): ModelResult {
   const books = new Map<string, Book>();
+  const rates: FxRatePublished[] = [];
+  const converterOf = (b: Book, e: ExposureInput) => {
+    const foreign = foreignOf(b, e);
+    return foreign === null ? undefined : modelConverter(rates, foreign, currencyOf(b)!, Math.floor(e.occurredAt / MODEL_DAY));
+  };
+  const mustWait = (b: Book, e: ExposureInput): boolean => {
+    const doc = documentIdOf(e);
+    if (doc !== null && b.waiting.some((w) => documentIdOf(w) === doc)) return true;
+    return converterOf(b, e) === null;
+  };
+  const convert = (b: Book, e: ExposureInput): ExposureInput => {
+    const c = converterOf(b, e);
+    if (!c) return e;
+    b.originals.set(e.eventId, e);
+    const currency = currencyOf(b)!;
+    if (e.eventType === 'PaymentReceived') {
+      let running = 0;
+      const allocations = e.payload.allocations.map((a) => {
+        const before = c(running);
+        running += a.amount;
+        return { ...a, amount: c(running) - before };
+      });
+      return { ...e, payload: { ...e.payload, currency, amount: c(e.payload.amount), allocations } };
+    }
+    const p = e.payload as { amount: number };
+    return { ...e, payload: { ...e.payload, currency, amount: c(p.amount) } } as ExposureInput;
+  };
+  // Which waiting inputs the rates let through is decided first (an input behind one that still waits stays), then
+  // they are applied in arrival order.
+  const releaseWaiting = (b: Book) => {
+    const blocked = new Set<string>();
+    const through: ExposureInput[] = [];
+    b.waiting = b.waiting.filter((w) => {
+      const doc = documentIdOf(w);
+      const stays = (doc !== null && blocked.has(doc)) || converterOf(b, w) === null;
+      if (stays && doc !== null) blocked.add(doc);
+      if (!stays) through.push(w);
+      return stays;
+    });
+    for (const w of through) applyNow(b, convert(b, w));
+  };
+  // FX_REVALUE: after a rate of Q for day R, each open converted document whose currency or the credit currency is Q
+  // and last valued before R is converted again from what it was at R's rates: an approved or held order (its latest
+  // placement or amendment), an invoice not voided that no payment allocates to (its issue and its adjustments in the
+  // same currency). If any was, the clock moves to the rate, held orders are re-checked and the signals follow.
+  const revalue = (b: Book, customerId: string, rate: Extract<ExposureInput, { eventType: 'FxRatePublished' }>) => {
+    const credit = currencyOf(b);
+    if (credit === null) return;
+    const { quote, rateDate } = rate.payload;
+    const due = (orig: ExposureInput) =>
+      ((orig.payload as { currency: string }).currency === quote || credit === quote)
+      && (b.valuedOn.get(orig.eventId) ?? Math.floor(orig.occurredAt / MODEL_DAY)) < rateDate;
+    const reconvert = (i: number, orig: ExposureInput, c: (minor: number) => number) => {
+      b.accepted[i] = { ...b.accepted[i]!, payload: { ...b.accepted[i]!.payload, amount: c((orig.payload as { amount: number }).amount) } } as ExposureInput;
+    };
+    let revalued = false;
+    for (const [orderId, status] of b.status) {
+      if (status !== 'APPROVED' && status !== 'HELD') continue;
+      const i = b.accepted.findLastIndex((x) => (x.eventType === 'OrderPlaced' || x.eventType === 'OrderAmended') && x.payload.orderId === orderId);
+      const orig = b.originals.get(b.accepted[i]!.eventId);
+      if (!orig || !due(orig)) continue;
+      const c = modelConverter(rates, (orig.payload as { currency: string }).currency, credit, rateDate);
+      if (!c) continue;
+      reconvert(i, orig, c);
+      b.valuedOn.set(orig.eventId, rateDate);
+      revalued = true;
+    }
+    for (const [i, x] of b.accepted.entries()) {
+      if (x.eventType !== 'InvoiceIssued') continue;
+      const orig = b.originals.get(x.eventId);
+      const invoiceId = x.payload.invoiceId;
+      if (!orig || !due(orig) || b.accepted.some((v) => v.eventType === 'InvoiceVoided' && v.payload.invoiceId === invoiceId)) continue;
+      const reversed = new Set(ofType(b, 'PaymentReversed').map((r) => r.payload.paymentId));
+      const allocated = sum(ofType(b, 'PaymentReceived').filter((p) => !reversed.has(p.payload.paymentId))
+        .flatMap((p) => p.payload.allocations.filter((a) => a.invoiceId === invoiceId).map((a) => a.amount)));
+      if (allocated !== 0) continue;
+      const currency = (orig.payload as { currency: string }).currency;
+      const c = modelConverter(rates, currency, credit, rateDate);
+      if (!c) continue;
+      reconvert(i, orig, c);
+      for (const [k, adj] of b.accepted.entries()) {
+        const adjOrig = b.originals.get(adj.eventId);
+        if (adj.eventType === 'InvoiceAdjusted' && adj.payload.invoiceId === invoiceId && adjOrig && (adjOrig.payload as { currency: string }).currency === currency) reconvert(k, adjOrig, c);
+      }
+      b.valuedOn.set(orig.eventId, rateDate);
+      revalued = true;
+    }
+    if (!revalued) return;
+    b.clock = Math.max(b.clock, rate.occurredAt);
+    const now = b.clock;
+    if (standing(b, policy).length === 0) {
+      while (b.queue.length > 0) {
+        const id = b.queue[0]!;
+        const exposure = componentsOf(b).exposure;
+        const limit = limitOf(b, now, policy);
+        if (limit !== null && exposure + orderValue(b, id) > limit) break;
+        b.queue.shift();
+        b.status.set(id, 'APPROVED');
+        decisions.push({ customerId, eventType: 'OrderCreditReleased', causationId: rate.eventId, occurredAt: now, orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', heldMs: now - b.heldAt.get(id)!, exposure });
+      }
+    }
+    signals(b, customerId, rate.eventId);
+  };
   const decisions: ModelDecision[] = [];
   const snapshots: ModelSnapshot[] = [];
   const rejectedEventIds: string[] = [];
@@ -324,33 +491,11 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     }
   };
 
-  for (const e of inputs) {
-    if (e.eventType === 'BusinessDateTick') {
-      // A tick reaches every customer whose temporary limit it expires, or whose oldest open item it makes more than
-      // N days past due (in customer id order): the clock moves to it.
-      for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
-        const p = profileOf(b);
-        const expiresAt = p?.tempLimit ? p.tempLimitExpiresAt : null;
-        const maxDays = classRules(b, policy).oldestItemMaxDaysPastDue;
-        const due = openDueDates(b);
-        const tooOldAt = maxDays === null || due.length === 0 ? null : (Math.min(...due) + maxDays + 1) * 86_400_000;
-        const reaches = (at: number | null) => at !== null && at > b.clock && at <= e.occurredAt;
-        if (!reaches(expiresAt) && !reaches(tooOldAt)) continue;
-        b.clock = e.occurredAt;
-        signals(b, customerId, null);
-      }
-      continue;
-    }
-    if (e.customerId === '') continue;
-    let book = books.get(e.customerId);
-    if (!book) {
-      book = { accepted: [], clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0, snapshot: null };
-      books.set(e.customerId, book);
-    }
-    const b = book;
+  // One input accepted or rejected now, in the credit currency (converted, when it came in another).
+  const applyNow = (b: Book, e: ExposureInput) => {
     const v = verdict(b, e, policy);
-    if (v === 'ignored') continue;
-    if (v !== null) { rejectedEventIds.push(e.eventId); continue; }
+    if (v === 'ignored') return;
+    if (v !== null) { rejectedEventIds.push(e.eventId); return; }
     b.accepted.push(e);
     b.clock = Math.max(b.clock, e.occurredAt);
     const now = b.clock;
@@ -448,13 +593,51 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     }
 
     signals(b, e.customerId, e.eventId);
+  };
+
+  for (const e of inputs) {
+    if (e.eventType === 'FxRatePublished') {
+      // A rate: every customer's waiting inputs it lets through, in customer id order, each in arrival order.
+      rates.push(e.payload);
+      for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+        releaseWaiting(b);
+        if (policy.fxRevalue) revalue(b, customerId, e);
+      }
+      continue;
+    }
+    if (e.eventType === 'BusinessDateTick') {
+      // A tick reaches every customer whose temporary limit it expires, or whose oldest open item it makes more than
+      // N days past due (in customer id order): the clock moves to it.
+      for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+        const p = profileOf(b);
+        const expiresAt = p?.tempLimit ? p.tempLimitExpiresAt : null;
+        const maxDays = classRules(b, policy).oldestItemMaxDaysPastDue;
+        const due = openDueDates(b);
+        const tooOldAt = maxDays === null || due.length === 0 ? null : (Math.min(...due) + maxDays + 1) * 86_400_000;
+        const reaches = (at: number | null) => at !== null && at > b.clock && at <= e.occurredAt;
+        if (!reaches(expiresAt) && !reaches(tooOldAt)) continue;
+        b.clock = e.occurredAt;
+        signals(b, customerId, null);
+      }
+      continue;
+    }
+    if (e.customerId === '') continue;
+    let book = books.get(e.customerId);
+    if (!book) {
+      book = { accepted: [], waiting: [], originals: new Map(), valuedOn: new Map(), clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0, snapshot: null };
+      books.set(e.customerId, book);
+    }
+    if (mustWait(book, e)) { book.waiting.push(e); continue; }
+    applyNow(book, convert(book, e));
   }
 
   const components: Record<string, ModelComponents> = {};
   const statuses: Record<string, Record<string, OrderStatus>> = {};
+  const waiting: Record<string, string[]> = {};
   for (const [customerId, b] of books) {
     components[customerId] = componentsOf(b);
     statuses[customerId] = Object.fromEntries(b.status);
+    waiting[customerId] = b.waiting.map((e) => e.eventId);
   }
-  return { components, statuses, decisions, snapshots, rejectedEventIds };
+  return { components, statuses, decisions, snapshots, rejectedEventIds, waiting };
 }

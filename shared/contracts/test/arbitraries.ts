@@ -75,6 +75,12 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
   OrderAmended: fc.record(order),
   OrderCancelled: fc.record({ orderId: id, reason: optText }),
   BusinessDateTick: fc.record({ businessDate: day }),
+  FxRatePublished: fc.record({
+    base: fc.constant('EUR'),
+    quote: fc.constantFrom('USD', 'GBP', 'JPY', 'CHF'),
+    rateDate: day,
+    rate: fc.tuple(fc.integer({ min: 1, max: 200 }), fc.nat(9999)).map(([u, f]) => `${u}.${String(f).padStart(4, '0')}`),
+  }),
   InvoiceIssued: fc
     .record({ invoiceId: id, orderId: fc.option(id, { nil: null }), amount: money, currency, issueDate: day, terms: fc.option(days, { nil: null }) })
     // No due date: the consumers take issue date + payment terms (shared/rules/due-date.ts).
@@ -237,7 +243,7 @@ export function eventOfType<T extends EventType>(eventType: T): fc.Arbitrary<Ext
     .record({
       eventId: fc.uuid(),
       occurredAt: epochMs,
-      customerId: eventType === 'BusinessDateTick' ? fc.constant('') : id,
+      customerId: eventType === 'BusinessDateTick' || eventType === 'FxRatePublished' ? fc.constant('') : id,
       source: id,
       causationId: fc.option(fc.uuid(), { nil: null }),
       payload: payloads[eventType] as fc.Arbitrary<PayloadOf<T>>,

@@ -57,6 +57,7 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
   OrderAmended: { orderId: 'O-1', amount: 15_000, currency: 'EUR' },
   OrderCancelled: { orderId: 'O-1', reason: 'customer request' },
   BusinessDateTick: { businessDate: DAY },
+  FxRatePublished: { base: 'EUR', quote: 'USD', rateDate: DAY, rate: '1.0876' },
   InvoiceIssued: { invoiceId: 'I-1', orderId: 'O-1', amount: 15_000, currency: 'EUR', issueDate: DAY, dueDate: DAY + 30 },
   InvoiceAdjusted: { invoiceId: 'I-1', adjustmentId: 'CN-1', amount: -2_000, currency: 'EUR', reason: 'damaged' },
   InvoiceVoided: { invoiceId: 'I-1', reason: null },
@@ -250,13 +251,13 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
   PromiseBroken: { promiseId: 'PTP-1', amount: 50_000, paid: 20_000, currency: 'EUR', promisedDate: DAY + 45, asOfDate: DAY + 46 },
 };
 
-/** A valid event of the type; ticks carry customerId ''. */
+/** A valid event of the type; ticks and rates carry customerId ''. */
 export function exampleEvent<T extends EventType>(eventType: T): EventOfType<T> {
   return {
     eventId: '3f0c6a52-5b1e-4a63-9f0e-2b8d7c1a9e44',
     eventType,
     occurredAt: 1_728_000_000_000,
-    customerId: eventType === 'BusinessDateTick' ? '' : 'C-1',
+    customerId: eventType === 'BusinessDateTick' || eventType === 'FxRatePublished' ? '' : 'C-1',
     source: 'test',
     causationId: null,
     payload: structuredClone(examplePayloads[eventType]),

@@ -4,7 +4,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { PoisonRecordError } from '../../errors.ts';
 import { EventSerde } from '../../contracts/serde.ts';
-import { avroTopics, Topics, type AnyEvent, type TopicSpec } from '../../contracts/topics.ts';
+import { avroTopics, recordKeyOf, Topics, type AnyEvent, type TopicSpec } from '../../contracts/topics.ts';
 import { exampleEvent } from '../../contracts/test/examples.ts';
 import { FakeRegistry } from '../../contracts/test/fake-registry.ts';
 import { specDecoder } from '../runner.ts';
@@ -38,10 +38,11 @@ const customerEvents = specs.flatMap((spec) =>
 const tickedTopics = specs.filter((s) => (s.eventTypes as readonly string[]).includes('BusinessDateTick'));
 
 describe('specDecoder: the record key is the customerId', () => {
+  // A rate is keyed by its pair and day (recordKeyOf), every other event by its customerId.
   it.each(customerEvents)('%s %s: keyed by its customerId, it decodes', async (_, eventType, spec) => {
     const event = exampleEvent(eventType);
     const value = await serde.encode(spec as TopicSpec, event as AnyEvent);
-    expect(await decoder()(spec.name, value, key(event.customerId))).toEqual(event);
+    expect(await decoder()(spec.name, value, key(recordKeyOf(event as AnyEvent)!))).toEqual(event);
   });
 
   it.each(customerEvents)('%s %s: another key, or none, is KeyMismatch', async (_, eventType, spec) => {

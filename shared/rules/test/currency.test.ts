@@ -25,15 +25,17 @@ const profile = (currency: string): Input => ({ kind: 'profile', currency });
 const invoice = (id: string, currency: string): Input => ({ kind: 'invoice', id, currency });
 const payment = (id: string, currency: string, invoiceId?: string): Input => ({ kind: 'payment', id, currency, ...(invoiceId ? { invoiceId } : {}) });
 
+// Documents in another currency are admitted (exposure converts or parks them, delinquency keeps them in their own);
+// only a profile in another currency than the one pinned is refused.
 export const CURRENCY_CASES: Case[] = [
-  // The defect: the invoice pinned EUR, so the USD profile is refused and the EUR payment still settles the invoice.
+  // Issue 11's defect: the invoice pinned EUR, so the USD profile is refused and the EUR payment still settles the invoice.
   { name: 'a profile in another currency after an invoice', inputs: [invoice('I1', 'EUR'), profile('USD'), payment('P1', 'EUR', 'I1')], decisions: ['applied', 'InvalidEvent', 'applied'] },
-  { name: 'a profile pins the currency for the invoices', inputs: [profile('USD'), invoice('I1', 'EUR'), invoice('I2', 'USD')], decisions: ['applied', 'InvalidEvent', 'applied'] },
+  { name: 'a profile pins the currency; invoices in another are admitted', inputs: [profile('USD'), invoice('I1', 'EUR'), invoice('I2', 'USD')], decisions: ['applied', 'applied', 'applied'] },
   { name: 'a new profile in the same currency', inputs: [profile('EUR'), invoice('I1', 'EUR'), profile('EUR')], decisions: ['applied', 'applied', 'applied'] },
   { name: 'a second profile in another currency', inputs: [profile('EUR'), profile('USD'), payment('P1', 'EUR')], decisions: ['applied', 'InvalidEvent', 'applied'] },
-  { name: 'the first invoice pins it without a profile', inputs: [invoice('I1', 'EUR'), invoice('I2', 'USD'), payment('P1', 'USD')], decisions: ['applied', 'InvalidEvent', 'InvalidEvent'] },
-  { name: 'a payment first pins it too', inputs: [payment('P1', 'USD', 'I1'), invoice('I1', 'EUR'), profile('EUR'), invoice('I2', 'USD')], decisions: ['applied', 'InvalidEvent', 'InvalidEvent', 'applied'] },
-  { name: 'a refused input pins nothing', inputs: [profile('EUR'), invoice('I1', 'USD'), invoice('I2', 'EUR')], decisions: ['applied', 'InvalidEvent', 'applied'] },
+  { name: 'the first invoice pins it without a profile', inputs: [invoice('I1', 'EUR'), invoice('I2', 'USD'), profile('USD')], decisions: ['applied', 'applied', 'InvalidEvent'] },
+  { name: 'a payment first pins it too', inputs: [payment('P1', 'USD', 'I1'), invoice('I1', 'EUR'), profile('EUR'), invoice('I2', 'USD')], decisions: ['applied', 'applied', 'InvalidEvent', 'applied'] },
+  { name: 'a refused profile pins nothing', inputs: [invoice('I1', 'EUR'), profile('USD'), profile('EUR')], decisions: ['applied', 'InvalidEvent', 'applied'] },
 ];
 
 const CUSTOMER = 'C1';
@@ -73,7 +75,7 @@ function envelopes(inputs: Input[]): delinquency.DelinquencyInput[] {
 function byRule(inputs: Input[]): Decision[] {
   let pinned: string | null = null;
   return inputs.map((input) => {
-    const decision = admitCurrency(pinned, input.currency);
+    const decision = admitCurrency(pinned, input.currency, input.kind === 'profile' ? 'profile' : 'document');
     if (!decision.ok) return 'InvalidEvent';
     pinned = decision.currency;
     return 'applied';
@@ -113,7 +115,9 @@ describe('the customer currency rule (shared/rules/currency.ts)', () => {
     expect(byExposure(inputs)).toEqual(decisions);
   });
 
-  it('names both currencies when it refuses', () => {
-    expect(admitCurrency('EUR', 'USD')).toEqual({ ok: false, message: "currency USD differs from the customer's credit currency EUR" });
+  it('names both currencies when it refuses a profile, and marks an admitted document in another currency as foreign', () => {
+    expect(admitCurrency('EUR', 'USD', 'profile')).toEqual({ ok: false, message: "currency USD differs from the customer's credit currency EUR" });
+    expect(admitCurrency('EUR', 'USD', 'document')).toEqual({ ok: true, currency: 'EUR', foreign: true });
+    expect(admitCurrency(null, 'USD', 'document')).toEqual({ ok: true, currency: 'USD', foreign: false });
   });
 });

@@ -5,7 +5,7 @@ import { toolEnvironmentUsage } from '../../lib/tool-config.ts';
 
 export const USAGE = `usage: npm run simulate -- [--seed N] [--customers N] [--events N | --days N | --forever] [--rate N]
        [--days-per-second X] [--start-date YYYY-MM-DD] [--orders-per-customer-day X] [--race-rate X]
-       [--no-credit-actions] [--partitions N] [--batch-size N] [--json]
+       [--no-credit-actions] [--foreign-share X] [--partitions N] [--batch-size N] [--json]
 
 Produces simulated order-to-cash traffic, deterministic by seed, until --events or --days is reached or until
 interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
@@ -22,6 +22,9 @@ interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
   --race-rate                share of orders whose payment reaches its topic just before the invoice, 0..1
                              (default 0.005)
   --no-credit-actions        send no release or reject for orders placed on manual hold
+  --foreign-share            share of orders (with their invoices and payments) in USD or GBP rather than the
+                             customers' EUR, 0..1 (default 0; e.g. 0.1); above 0 it also publishes the EUR reference
+                             rates of USD and GBP each weekday at 14:00 UTC to every partition of ${Topics.FX_RATES.name}
   --partitions               partitions of the topics it creates and of the ticks it sends (default
                              KAFKA_PARTITIONS)
   --batch-size               records per send at most (default 500)
@@ -34,8 +37,9 @@ ${toolEnvironmentUsage('simulator')}
 topics written (created with their schemas when missing), each name behind O2C_TOPIC_PREFIX:
   ${Topics.CUSTOMERS.name} and each change's history ${Topics.CUSTOMER_CHANGES.name}, ${Topics.ORDERS.name},
   ${Topics.INVOICES.name}, ${Topics.PAYMENTS.name},
-  ${Topics.CREDIT_ACTIONS.name} (not with --no-credit-actions); business-date ticks go to every partition of
-  ${Topics.ORDERS.name}, ${Topics.INVOICES.name} and ${Topics.PAYMENTS.name}
+  ${Topics.CREDIT_ACTIONS.name} (not with --no-credit-actions), ${Topics.FX_RATES.name} (with --foreign-share);
+  business-date ticks go to every partition of ${Topics.ORDERS.name}, ${Topics.INVOICES.name} and
+  ${Topics.PAYMENTS.name}
 
 exit 0 when done or interrupted, 1 on a failure, 2 on a bad flag`;
 
@@ -55,6 +59,8 @@ export interface SimulatorOptions {
   readonly ordersPerCustomerPerDay: number;
   readonly raceRate: number;
   readonly creditActions: boolean;
+  /** Share of orders in another currency, 0..1 (0: none, and no FX rates). */
+  readonly foreignShare: number;
   /** Undefined: KAFKA_PARTITIONS. */
   readonly partitions: number | undefined;
   readonly batchSize: number;
@@ -80,6 +86,7 @@ export function parseSimulatorArgs(argv: readonly string[]): ParsedArgs {
       'orders-per-customer-day': { type: 'string' },
       'race-rate': { type: 'string' },
       'no-credit-actions': { type: 'boolean' },
+      'foreign-share': { type: 'string' },
       partitions: { type: 'string' },
       'batch-size': { type: 'string' },
       json: { type: 'boolean' },
@@ -105,6 +112,7 @@ export function parseSimulatorArgs(argv: readonly string[]): ParsedArgs {
       ordersPerCustomerPerDay: numberFlag('orders-per-customer-day', values['orders-per-customer-day'], { min: 0 }, USAGE) ?? 0.5,
       raceRate: numberFlag('race-rate', values['race-rate'], { min: 0, max: 1 }, USAGE) ?? 0.005,
       creditActions: !values['no-credit-actions'],
+      foreignShare: numberFlag('foreign-share', values['foreign-share'], { min: 0, max: 1 }, USAGE) ?? 0,
       partitions: integerFlag('partitions', values.partitions, 1, USAGE),
       batchSize: integerFlag('batch-size', values['batch-size'], 1, USAGE) ?? 500,
       json: values.json ?? false,

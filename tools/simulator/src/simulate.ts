@@ -3,11 +3,13 @@
 // and decided by a credit controller, then invoiced; an invoice's fate (on time or late, disputed, credited, paid
 // in instalments, paid by a payment that bounces or arrives unidentified) is drawn from the customer's segment.
 // Profiles change over time (limit reviews, temporary limits, manual holds). Business-date ticks go to every
-// partition of the ticked topics when the simulated day changes.
+// partition of the ticked topics when the simulated day changes. With a foreign share, that share of orders (and
+// their invoices, credit notes and payments) is in USD or GBP, and the EUR reference rates of those currencies are
+// published at 14:00 UTC each weekday, to every partition of o2c.fx-rates.v1 (none on weekends, as the ECB).
 import { deriveEventId } from '../../../shared/ids.ts';
 import { dayOf, MS_PER_DAY, startOfDay } from '../../../shared/time.ts';
 import type { CreditTerms } from '../../../shared/contracts/events.generated.ts';
-import type { EventOf, TopicRegistry } from '../../../shared/contracts/topics.ts';
+import { fxRateKey, type EventOf, type TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { tickRecords, type InputTopic, type OutRecord } from '../../lib/out-record.ts';
 import { population, roundLimit, type SimCustomer } from './customers.ts';
 import { EventQueue } from './event-queue.ts';
@@ -36,7 +38,15 @@ export interface SimulationOptions {
   readonly raceRate?: number;
   /** Prefix of every business id (customers, orders, invoices, payments); default `S<seed>`. */
   readonly idPrefix?: string;
+  /**
+   * Share of orders in another currency than the customers' (USD or GBP), 0..1; default 0: no foreign documents and
+   * no FX rates. Drawn from a random stream of its own, so the rest of a seed's traffic is the same at any share.
+   */
+  readonly foreignShare?: number;
 }
+
+/** The foreign currencies and their EUR rates on the first day (units per euro); a daily random walk from there. */
+const FX_START: ReadonlyArray<readonly [currency: string, rate: number]> = [['USD', 1.08], ['GBP', 0.85]];
 
 export const SIMULATOR_SOURCE = 'simulator';
 
@@ -51,6 +61,8 @@ interface OpenInvoice {
   readonly customer: SimCustomer;
   readonly issueDay: number;
   readonly dueDay: number;
+  /** The invoice's currency (its order's). */
+  readonly currency: string;
   /** Issued + adjustments - allocations, minor units. */
   open: number;
 }
@@ -89,6 +101,10 @@ class World {
   private readonly currency: string;
   private readonly creditActions: boolean;
   private readonly raceRate: number;
+  private readonly foreignShare: number;
+  /** Foreign currencies and their rates: a stream of its own, so the share changes nothing else. */
+  private readonly fxRng: Random;
+  private readonly fxRates = new Map<string, number>(FX_START);
   private eventSeq = 0;
   private orderSeq = 0;
   private paymentSeq = 0;
@@ -104,6 +120,9 @@ class World {
     this.currency = options.currency ?? 'EUR';
     this.creditActions = options.creditActions ?? true;
     this.raceRate = options.raceRate ?? 0.005;
+    this.foreignShare = options.foreignShare ?? 0;
+    if (!(this.foreignShare >= 0 && this.foreignShare <= 1)) throw new RangeError(`foreignShare must be in 0..1, got ${this.foreignShare}`);
+    this.fxRng = new Random((options.seed ^ 0x5f3759df) >>> 0);
     this.population = population(this.rng, {
       customers: options.customers,
       idPrefix: this.prefix,
@@ -116,6 +135,7 @@ class World {
     const start = startOfDay(this.options.startDay);
     const endDay = this.options.days === undefined ? Infinity : this.options.startDay + this.options.days;
     for (const c of this.population) this.onboard(c, start);
+    if (this.foreignShare > 0) this.publishRates(this.options.startDay);
 
     let day = this.options.startDay;
     yield* this.ticks(day);
@@ -136,6 +156,32 @@ class World {
 
   private ticks(day: number): OutRecord[] {
     return tickRecords(day, this.partitions, SIMULATOR_SOURCE, () => this.nextEventId());
+  }
+
+  /** The day's EUR rates at 14:00 UTC on every partition of the rates topic, then the next weekday's. */
+  private publishRates(day: number): void {
+    const weekday = (day + 4) % 7; // 1970-01-01 was a Thursday; 0 is Sunday
+    const at = startOfDay(day) + 14 * HOUR;
+    this.queue.schedule(at, () => {
+      if (weekday !== 0 && weekday !== 6) {
+        for (const [quote, before] of this.fxRates) {
+          const rate = Math.max(0.01, before * (1 + this.fxRng.uniform(-0.005, 0.005)));
+          this.fxRates.set(quote, rate);
+          const payload = { base: 'EUR', quote, rateDate: day, rate: rate.toFixed(4) };
+          for (let partition = 0; partition < this.partitions; partition++) {
+            const event = { eventId: this.nextEventId(), eventType: 'FxRatePublished' as const, occurredAt: at, customerId: '', source: SIMULATOR_SOURCE, causationId: null, payload };
+            this.pending.push({ topic: 'FX_RATES', key: fxRateKey(payload), partition, event });
+          }
+        }
+      }
+      this.publishRates(day + 1);
+    });
+  }
+
+  /** The currency of a new order: the customers', or with the foreign share another. */
+  private orderCurrency(): string {
+    if (this.foreignShare === 0 || !this.fxRng.chance(this.foreignShare)) return this.currency;
+    return this.fxRng.pick(FX_START.map(([c]) => c));
   }
 
   private nextEventId(): string {
@@ -253,7 +299,7 @@ class World {
     const orderId = this.id('O', seq);
     const invoiceId = this.id('I', seq);
     let amount = Math.max(100, Math.round(rng.logNormal(c.medianOrder, 0.7)));
-    const { currency } = this;
+    const currency = this.orderCurrency();
     this.emit('ORDERS', c.id, t, { eventType: 'OrderPlaced', payload: { orderId, amount, currency } });
 
     let shipFrom = t;
@@ -301,14 +347,14 @@ class World {
     }
 
     const invoiceAt = shipFrom + this.duration(rng.uniform(2 * HOUR, 72 * HOUR));
-    const invoice = { orderId, invoiceId, amount };
+    const invoice = { orderId, invoiceId, amount, currency };
     // A cross-topic race: the payment feed delivers the (cash-in-advance) payment a few minutes before billing
     // delivers the invoice it is allocated to.
     const prepaidAt = invoiceAt - this.duration(rng.uniform(MINUTE, 30 * MINUTE));
     const race = rng.chance(this.raceRate) && prepaidAt > shipFrom && dayOf(prepaidAt) === dayOf(invoiceAt);
     if (race) {
       this.queue.schedule(prepaidAt, () =>
-        this.emitPayment(c, prepaidAt, this.id('P', ++this.paymentSeq), amount, dayOf(prepaidAt), [{ invoiceId, amount }]),
+        this.emitPayment(c, prepaidAt, this.id('P', ++this.paymentSeq), amount, dayOf(prepaidAt), [{ invoiceId, amount }], currency),
       );
     }
     this.queue.schedule(invoiceAt, () => this.issueInvoice(c, invoice, invoiceAt, race));
@@ -318,7 +364,7 @@ class World {
 
   private issueInvoice(
     c: SimCustomer,
-    o: { orderId: string; invoiceId: string; amount: number },
+    o: { orderId: string; invoiceId: string; amount: number; currency: string },
     at: number,
     prepaid: boolean,
   ): void {
@@ -330,13 +376,13 @@ class World {
         invoiceId: o.invoiceId,
         orderId: o.orderId,
         amount: o.amount,
-        currency: this.currency,
+        currency: o.currency,
         issueDate: issueDay,
         dueDate: dueDay,
       },
     });
     if (prepaid) return;
-    const inv: OpenInvoice = { id: o.invoiceId, customer: c, issueDay, dueDay, open: o.amount };
+    const inv: OpenInvoice = { id: o.invoiceId, customer: c, issueDay, dueDay, currency: o.currency, open: o.amount };
     this.scheduleSteps(at, this.plan(inv));
   }
 
@@ -407,7 +453,7 @@ class World {
         run: (at) => {
           if (inv.open <= 0) return;
           receipt = { paymentId: this.id('P', ++this.paymentSeq), amount: inv.open, day: dayOf(at) };
-          this.emitPayment(inv.customer, at, receipt.paymentId, receipt.amount, receipt.day, []);
+          this.emitPayment(inv.customer, at, receipt.paymentId, receipt.amount, receipt.day, [], inv.currency);
         },
       });
       steps.push({
@@ -421,7 +467,7 @@ class World {
           });
           const amount = Math.min(receipt.amount, inv.open);
           const allocations = amount > 0 ? [{ invoiceId: inv.id, amount }] : [];
-          this.emitPayment(inv.customer, at + 1, this.id('P', ++this.paymentSeq), receipt.amount, receipt.day, allocations);
+          this.emitPayment(inv.customer, at + 1, this.id('P', ++this.paymentSeq), receipt.amount, receipt.day, allocations, inv.currency);
           inv.open -= amount;
         },
       });
@@ -465,7 +511,7 @@ class World {
     inv.open -= amount;
     this.emit('INVOICES', inv.customer.id, at, {
       eventType: 'InvoiceAdjusted',
-      payload: { invoiceId: inv.id, adjustmentId: this.id('A', ++this.adjustmentSeq), amount: -amount, currency: this.currency, reason },
+      payload: { invoiceId: inv.id, adjustmentId: this.id('A', ++this.adjustmentSeq), amount: -amount, currency: inv.currency, reason },
     });
   }
 
@@ -473,7 +519,7 @@ class World {
     const amount = Math.round(inv.open * this.rng.uniform(0.2, 0.5));
     if (amount < 1 || amount >= inv.open) return;
     inv.open -= amount;
-    this.emitPayment(inv.customer, at, this.id('P', ++this.paymentSeq), amount, dayOf(at), [{ invoiceId: inv.id, amount }]);
+    this.emitPayment(inv.customer, at, this.id('P', ++this.paymentSeq), amount, dayOf(at), [{ invoiceId: inv.id, amount }], inv.currency);
   }
 
   /** Pays what is open (plus `extra` as a share of it, left unapplied); returns the payment, if any. */
@@ -483,7 +529,7 @@ class World {
     const paymentId = this.id('P', ++this.paymentSeq);
     this.emitPayment(inv.customer, at, paymentId, allocated + Math.round(allocated * extra), dayOf(at), [
       { invoiceId: inv.id, amount: allocated },
-    ]);
+    ], inv.currency);
     inv.open = 0;
     return { paymentId, amount: allocated };
   }
@@ -495,10 +541,11 @@ class World {
     amount: number,
     receivedDate: number,
     allocations: Array<{ invoiceId: string; amount: number }>,
+    currency: string,
   ): void {
     this.emit('PAYMENTS', c.id, at, {
       eventType: 'PaymentReceived',
-      payload: { paymentId, amount, currency: this.currency, receivedDate, allocations },
+      payload: { paymentId, amount, currency, receivedDate, allocations },
     });
   }
 }

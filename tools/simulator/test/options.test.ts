@@ -21,6 +21,7 @@ describe('parseSimulatorArgs', () => {
       ordersPerCustomerPerDay: 0.5,
       raceRate: 0.005,
       creditActions: true,
+      foreignShare: 0,
       partitions: undefined,
       batchSize: 500,
       json: false,
@@ -33,7 +34,7 @@ describe('parseSimulatorArgs', () => {
       options([
         '--seed', '0', '--customers', '1,000', '--days', '30', '--rate', '0', '--days-per-second', '0.25',
         '--start-date', '2024-02-29', '--orders-per-customer-day', '2', '--race-rate', '1', '--no-credit-actions',
-        '--partitions', '4', '--batch-size', '100', '--json',
+        '--foreign-share', '0.1', '--partitions', '4', '--batch-size', '100', '--json',
       ]),
     ).toEqual({
       seed: 0,
@@ -46,6 +47,7 @@ describe('parseSimulatorArgs', () => {
       ordersPerCustomerPerDay: 2,
       raceRate: 1,
       creditActions: false,
+      foreignShare: 0.1,
       partitions: 4,
       batchSize: 100,
       json: true,

@@ -238,3 +238,59 @@ describe('simulate', () => {
     for (const s of SEGMENTS) expect(Math.abs(share(s.name) - s.lateShare), s.name).toBeLessThan(0.04);
   }, 60_000);
 });
+
+describe('simulate with a foreign share', () => {
+  const fx = run({ foreignShare: 0.1, days: 60 });
+  const plain = run({ days: 60 });
+  const fxEvents = fx.map((r) => r.event);
+
+  it('puts about the share of orders in USD or GBP, with their invoices, credit notes and payments in the same currency', () => {
+    const placed = fxEvents.filter((e) => e.eventType === 'OrderPlaced');
+    const foreign = placed.filter((e) => e.payload.currency !== 'EUR');
+    expect(foreign.length / placed.length).toBeGreaterThan(0.07);
+    expect(foreign.length / placed.length).toBeLessThan(0.13);
+    expect(new Set(foreign.map((e) => e.payload.currency))).toEqual(new Set(['USD', 'GBP']));
+    const orderCurrency = new Map(placed.map((e) => [e.payload.orderId, e.payload.currency]));
+    const invoiceCurrency = new Map<string, string>();
+    for (const e of fxEvents) {
+      if (e.eventType === 'InvoiceIssued') {
+        expect(e.payload.currency).toBe(orderCurrency.get(e.payload.orderId!)); // billed in the order's currency
+        invoiceCurrency.set(e.payload.invoiceId, e.payload.currency);
+      }
+      if (e.eventType === 'InvoiceAdjusted') expect(e.payload.currency).toBe(invoiceCurrency.get(e.payload.invoiceId));
+      if (e.eventType === 'PaymentReceived') {
+        for (const a of e.payload.allocations) expect(e.payload.currency).toBe(invoiceCurrency.get(a.invoiceId) ?? e.payload.currency);
+      }
+    }
+    // The customers' credit currency stays EUR.
+    expect(new Set(fxEvents.filter((e) => e.eventType === 'CustomerCreditProfile').map((e) => e.payload.currency))).toEqual(new Set(['EUR']));
+  });
+
+  it('publishes the EUR rates of USD and GBP each weekday at 14:00 UTC to every partition, keyed by pair and day', () => {
+    const rates = fx.filter((r) => r.topic === 'FX_RATES');
+    const days = new Set(rates.map((r) => (r.event.eventType === 'FxRatePublished' ? r.event.payload.rateDate : -1)));
+    const weekdays = Array.from({ length: 60 }, (_, k) => START + k).filter((d) => (d + 4) % 7 !== 0 && (d + 4) % 7 !== 6);
+    expect([...days].sort((a, b) => a - b)).toEqual(weekdays);
+    expect(rates).toHaveLength(weekdays.length * 2 * 4); // two currencies, four partitions
+    for (const r of rates) {
+      if (r.event.eventType !== 'FxRatePublished') throw new Error('not a rate');
+      const p = r.event.payload;
+      expect(r.key).toBe(`EUR${p.quote}:${p.rateDate}`);
+      expect(r.partition).toBeGreaterThanOrEqual(0);
+      expect(r.event.occurredAt).toBe(p.rateDate * 86_400_000 + 14 * 3_600_000);
+      validateEvent(r.event);
+      const contract = contractOf(Topics.FX_RATES);
+      expect(contract.type.isValid(contract.toAvro(r.event))).toBe(true);
+    }
+    expect(new Set(fxEvents.map((e) => e.eventId)).size).toBe(fxEvents.length);
+  });
+
+  it("leaves the rest of the seed's traffic as it was: without the rates and the currencies, the records of share 0", () => {
+    // Event ids (and the causes naming them) count every record, rates included, so they differ; the traffic does not.
+    const strip = (records: OutRecord[]) => records
+      .filter((r) => r.topic !== 'FX_RATES')
+      .map((r) => JSON.stringify({ ...r, event: { ...r.event, eventId: '', causationId: null, payload: { ...r.event.payload, currency: '' } } }));
+    expect(strip(fx)).toEqual(strip(plain));
+    expect(plain.some((r) => r.topic === 'FX_RATES')).toBe(false);
+  });
+});

@@ -4,7 +4,7 @@ import type { CustomerEvent } from '../../../../shared/contracts/events.generate
 import type { Draft } from './draft.ts';
 
 export function customerProfile(d: Draft, event: CustomerEvent): void {
-  const wrong = d.pinCurrency(event.payload.currency);
+  const wrong = d.pinCurrency(event.payload.currency, 'profile');
   if (wrong) d.reject(event, ...wrong);
   else d.s.paymentTermsDays = event.payload.paymentTermsDays;
 }

@@ -80,9 +80,12 @@ export class Draft {
     this.rejected.push({ event, errorClass, message });
   }
 
-  /** The customer's currency rule, shared with exposure (shared/rules/currency.ts): pins it, or the rejection. */
-  pinCurrency(currency: string): Failure {
-    const decision = admitCurrency(this.s.currency, currency);
+  /**
+   * The customer's currency rule, shared with exposure (shared/rules/currency.ts): pins it, or the rejection (a profile
+   * in another currency); a document in another currency is kept in its own.
+   */
+  pinCurrency(currency: string, input: 'profile' | 'document'): Failure {
+    const decision = admitCurrency(this.s.currency, currency, input);
     if (!decision.ok) return ['InvalidEvent', decision.message];
     this.s.currency = decision.currency;
     return null;

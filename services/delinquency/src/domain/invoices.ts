@@ -19,7 +19,7 @@ export function invoiceIssued(d: Draft, p: InvoiceIssued, at: Emission): Failure
   if (d.s.open[p.invoiceId] || d.s.closed[p.invoiceId] || d.s.retired.includes(p.invoiceId)) {
     return ['InvalidEvent', `invoice ${p.invoiceId} issued twice`];
   }
-  const wrong = d.pinCurrency(p.currency);
+  const wrong = d.pinCurrency(p.currency, 'document');
   if (wrong) return wrong;
   const inv: InvoiceState = {
     issueDate: p.issueDate,

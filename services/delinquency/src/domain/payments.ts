@@ -8,7 +8,7 @@ import { cure, reopen } from './transitions.ts';
 
 export function paymentReceived(d: Draft, p: PaymentReceived, at: Emission): Failure {
   if (d.s.payments[p.paymentId]) return ['InvalidEvent', `payment ${p.paymentId} received twice`];
-  const wrong = d.pinCurrency(p.currency);
+  const wrong = d.pinCurrency(p.currency, 'document');
   if (wrong) return wrong;
   d.write('payments', p.paymentId)[p.paymentId] = {
     receivedDate: p.receivedDate,

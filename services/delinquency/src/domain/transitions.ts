@@ -71,7 +71,8 @@ export function evaluateStatus(d: Draft, at: Emission, trigger: { clockDay: numb
   let overdueCount = 0;
   for (const inv of Object.values(open)) {
     if (daysPastDue(inv.dueDate, asOfDate) <= d.policy.graceDays || !countsForStatus(inv, d.policy)) continue;
-    overdueAmount += balanceOf(inv);
+    // An amount in the customer's currency: an invoice in another counts in overdueCount and ages in its own currency.
+    if (inv.currency === d.s.currency) overdueAmount += balanceOf(inv);
     overdueCount += 1;
   }
   d.events.push(

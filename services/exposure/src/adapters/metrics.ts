@@ -22,6 +22,7 @@ export interface ExposureMetrics {
   releases: Counter<'release'>;
   decisionLatency: Histogram;
   outboxBacklog: Gauge<'partition'>;
+  fxParked: Gauge<'partition'>;
 }
 
 export function createExposureMetrics(
@@ -59,6 +60,13 @@ export function createExposureMetrics(
         this.reset();
         for (const [partition, length] of await outboxLengths()) this.set({ partition: String(partition) }, length);
       },
+    }),
+    // Issue 15 calls it o2c_fx_parked_documents; a metric only one service has is named after it (test/metric-names).
+    fxParked: new Gauge({
+      name: `${p}fx_parked_documents`,
+      help: 'Inputs waiting for the FX rate of their day (or behind a document that waits), per partition, as last committed.',
+      labelNames: ['partition'],
+      registers,
     }),
   };
 }

@@ -8,7 +8,7 @@ import type { Rejection } from './types.ts';
 
 /** The latest profile wins (compacted topic); its currency must be the customer's. */
 export function profileChanged(d: Draft, p: CustomerCreditProfile): Rejection | undefined {
-  const wrongCurrency = checkCurrency(d, p.currency);
+  const wrongCurrency = checkCurrency(d, p.currency, 'profile');
   if (wrongCurrency) return wrongCurrency;
   d.s.profile = {
     creditLimit: p.creditLimit,

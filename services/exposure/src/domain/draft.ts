@@ -7,6 +7,7 @@
 // watermark) are put back by rollback().
 // Every document change goes through put*, which keeps the totals equal to the sum of the parts.
 import { deriveEventId } from '../../../../shared/ids.ts';
+import { admitCurrency } from '../../../../shared/rules/currency.ts';
 import type { ExposureBreakdown } from '../../../../shared/contracts/events.generated.ts';
 import { exposureOf, invoicePart, orderPart, paymentPart, swapPart } from './components.ts';
 import { defaultLimitNow } from './class-policy.ts';
@@ -98,9 +99,12 @@ export function openDraft(state: CustomerState, input: ExposureInput, policy: Cr
     s = { ...state, parkedActions: state.parkedActions ?? {}, watermark };
   }
   const expiresAt = state.profile?.tempLimitExpiresAt ?? null;
+  // A rate record reaches every customer of the partition under one event id: its revaluation's ids are the customer's.
   const cause = input.eventType === 'BusinessDateTick'
     ? { idBasis: deriveEventId(SOURCE, 'TempLimitExpired', state.customerId, expiresAt ?? 0), causationId: null }
-    : { idBasis: input.eventId, causationId: input.eventId };
+    : input.eventType === 'FxRatePublished'
+      ? { idBasis: deriveEventId(input.eventId, 'FxRevalued', state.customerId), causationId: input.eventId }
+      : { idBasis: input.eventId, causationId: input.eventId };
   return { input, policy, at: watermark, s, events: [], owned: new Set(), docs: [], inPlace, before, cause };
 }
 
@@ -149,11 +153,15 @@ export function putPayment(d: Draft, paymentId: string, doc: PaymentDoc): void {
  */
 export const limitNow = (d: Draft): Limit | null => limitAt(d.s.profile, d.at) ?? defaultLimitNow(d);
 
-/** Accepts the currency if it is the customer's (pinning it on first sight), else the rejection. */
-export function checkCurrency(d: Draft, currency: string): Rejection | undefined {
-  if (d.s.currency === null) d.s.currency = currency;
-  if (currency === d.s.currency) return undefined;
-  return invalid(`currency ${currency} differs from the customer's credit currency ${d.s.currency}`);
+/**
+ * The shared currency rule (shared/rules/currency.ts): pins the customer's currency on first sight, refuses a profile in
+ * another. A document reaches its rule in the credit currency (converted, fx-parking.ts), so only a profile is refused.
+ */
+export function checkCurrency(d: Draft, currency: string, input: 'profile' | 'document' = 'document'): Rejection | undefined {
+  const decision = admitCurrency(d.s.currency, currency, input);
+  if (!decision.ok) return invalid(decision.message);
+  d.s.currency = decision.currency;
+  return undefined;
 }
 
 export const invalid = (message: string): Rejection => ({ errorClass: 'InvalidEvent', message });

@@ -21,6 +21,8 @@ export {
   emptyState,
   type CreditProfile,
   type CustomerState,
+  type FxOrigin,
+  type FxParked,
   type InvoiceDoc,
   type OrderDoc,
   type OrderStatus,
@@ -31,4 +33,6 @@ export {
 export { exposureOf, openValue } from './components.ts';
 export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
 export { pendingOldestItemOverdue } from './oldest-item.ts';
+export { converterAt, documentDay, FX_PIVOT, legRate, minorUnitExponent, NO_RATES, roundHalfEven, withRate, type Converter, type FxRates } from './fx.ts';
+export { earliestParkedDay, hasRevaluable } from './fx-parking.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';

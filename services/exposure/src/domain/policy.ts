@@ -91,6 +91,11 @@ export interface CreditPolicy {
    * (retention). Its state may lack documents, so every new order is held (STATE_INCOMPLETE) until it is restored.
    */
   readonly stateIncomplete?: boolean;
+  /**
+   * FX_REVALUE: open documents in another currency are revalued at each later rate of their currency (fx-parking.ts,
+   * `revalueDocuments`); absent or false, a document keeps the rate of its own day.
+   */
+  readonly fxRevalue?: boolean;
 }
 
 export const DEFAULT_RETENTION_MS = 90 * 86_400_000;

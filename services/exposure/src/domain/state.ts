@@ -7,6 +7,7 @@ import type {
   ExposureSnapshot,
   HoldReason,
 } from '../../../../shared/contracts/events.generated.ts';
+import type { ExposureInput } from './types.ts';
 
 export type OrderStatus = 'APPROVED' | 'HELD' | 'REJECTED' | 'CANCELLED';
 
@@ -36,6 +37,27 @@ export interface OrderDoc {
   touchedAt: number;
   /** Event id of the credit action taken on the order (applied, or moot on arrival): its re-delivery is ignored. */
   actionEventId?: string;
+  /** A foreign-currency order: its amount as placed or last amended, before conversion (fx.ts). */
+  fx?: FxOrigin;
+}
+
+/**
+ * What a converted document was in its own currency: the amount of the input that last set it and the day whose rates
+ * converted it (the document's fields hold the converted amounts, in the credit currency).
+ */
+export interface FxOrigin {
+  currency: string;
+  amount: number;
+  day: number;
+  /** Under FX_REVALUE: the day of the rate it was last revalued at (absent: its own day's). */
+  valuedOn?: number;
+}
+
+/** An input waiting for its rate (fx-parking.ts), in arrival order; `currency` null when it waits behind another. */
+export interface FxParked {
+  input: ExposureInput;
+  day: number;
+  currency: string | null;
 }
 
 /** A CreditActionTaken that arrived before its order (another topic): applied when the order is placed. */
@@ -59,6 +81,10 @@ export interface InvoiceDoc {
    * Absent in states stored before it was kept: the oldest-item check (oldest-item.ts) does not see those invoices.
    */
   dueDate?: number;
+  /** A foreign-currency invoice: its issued amount before conversion. */
+  fx?: FxOrigin;
+  /** Foreign-currency adjustments before conversion, by adjustmentId. */
+  fxAdjustments?: Record<string, FxOrigin>;
 }
 
 export interface PaymentDoc {
@@ -67,6 +93,8 @@ export interface PaymentDoc {
   allocations: Record<string, number>;
   reversed: boolean;
   touchedAt: number;
+  /** A foreign-currency payment: its amount before conversion (allocations are converted with it). */
+  fx?: FxOrigin;
 }
 
 /** The exposure components, kept in step with the documents (see components.ts). */
@@ -128,6 +156,11 @@ export interface CustomerState {
    * is before it has nothing to look at. States stored before it existed lack it: read as 0, so their next sweep looks.
    */
   touchedFloor: number;
+  /**
+   * Inputs waiting for the FX rate of their day, in arrival order (fx-parking.ts); absent when none waits, so states
+   * that never parked keep their shape.
+   */
+  fxParked?: FxParked[];
 }
 
 export const ZERO_TOTALS: Totals = Object.freeze({

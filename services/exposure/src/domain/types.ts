@@ -6,6 +6,7 @@ import type {
   CustomerEvent,
   DelinquencyEvent,
   ExposureEvent,
+  FxRateEvent,
   InvoiceEvent,
   OrderEvent,
   PaymentEvent,
@@ -19,7 +20,8 @@ export type ExposureInput =
   | PaymentEvent
   | CreditActionEvent
   | DelinquencyEvent
-  | CreditScoreEvent;
+  | CreditScoreEvent
+  | FxRateEvent;
 
 export type DerivedEvent = CreditHoldEvent | ExposureEvent;
 
