@@ -217,8 +217,10 @@ describe('the credit console in a browser, on the real stack with the exposure s
     expect(await carl.locator('#worklist tbody tr').count()).toBe(1);
     expect(await carl.locator('#recent tbody tr').first().innerText()).toMatch(/O-1[\s\S]*RELEASE[\s\S]*carl[\s\S]*released/);
     // What the exposure service published is what the audit log says.
-    const { rows: audit } = await owner.query(`SELECT actor, actor_role, outcome FROM reporting.audit_log WHERE order_id = 'O-1' ORDER BY outcome`);
-    expect(audit).toEqual([
+    // The request (from o2c.credit-actions.v1) and its outcome (from o2c.credit-holds.v1) reach the sink apart.
+    const auditOf = async () => (await owner.query(`SELECT actor, actor_role, outcome FROM reporting.audit_log WHERE order_id = 'O-1' ORDER BY outcome`)).rows;
+    await waitUntil(async () => (await auditOf()).length === 2, 'the request and its outcome in the audit log', WITHIN_MS);
+    expect(await auditOf()).toEqual([
       { actor: 'carl', actor_role: 'CREDIT_CONTROLLER', outcome: 'ACCEPTED' },
       { actor: 'carl', actor_role: 'CREDIT_CONTROLLER', outcome: 'REQUESTED' },
     ]);
@@ -311,9 +313,11 @@ describe('the credit console in a browser, on the real stack with the exposure s
     expect(await untilText(mona, '/orders/O-2', '#decision', /RELEASED/)).toBe('RELEASED');
     expect(await untilText(mona, '/customers/ACME', '#credit-limit', /2,000\.00/)).toBe('2,000.00 EUR');
     await shot(mona, 'customer');
-    const { rows: changes } = await owner.query(
-      `SELECT actor, previous_credit_limit_minor, credit_limit_minor, reason FROM reporting.audit_log WHERE event_type = 'CustomerProfileChanged' AND customer_id = 'ACME'`);
-    expect(changes).toEqual([{ actor: 'mona', previous_credit_limit_minor: '100000', credit_limit_minor: '200000',
+    // The change history travels on o2c.customer-changes.v1, which the sink reads apart from the profiles.
+    const changesOf = async () => (await owner.query(
+      `SELECT actor, previous_credit_limit_minor, credit_limit_minor, reason FROM reporting.audit_log WHERE event_type = 'CustomerProfileChanged' AND customer_id = 'ACME'`)).rows;
+    await waitUntil(async () => (await changesOf()).length > 0, 'the limit change in the audit log', WITHIN_MS);
+    expect(await changesOf()).toEqual([{ actor: 'mona', previous_credit_limit_minor: '100000', credit_limit_minor: '200000',
       reason: 'limit request 1 by carl: annual review: orders doubled; approved by mona' }]);
     const { rows: released } = await owner.query(`SELECT release_type FROM reporting.credit_events WHERE order_id = 'O-2' AND event_type = 'OrderCreditReleased'`);
     expect(released).toEqual([{ release_type: 'AUTOMATIC' }]);
@@ -353,7 +357,9 @@ describe('the credit console in a browser, on the real stack with the exposure s
     await request.locator('input[name=reason]').fill('agreed with sales');
     await request.locator('button:has-text("Approve")').click();
     await max.waitForURL(/\/limit-requests$/);
-    const limits = await untilText(max, '/customers/ACME', '.card:has(h3:has-text("Limits"))', /Temporary 500\.00 EUR/);
+    // The profile (from o2c.customers.v1) and the effective limit (the exposure service's next snapshot) reach
+    // reporting apart: wait for both.
+    const limits = await untilText(max, '/customers/ACME', '.card:has(h3:has-text("Limits"))', /Effective 2,500\.00 EUR/);
     expect(limits).toMatch(new RegExp(`Credit limit 2,000\\.00 EUR\\s+Temporary 500\\.00 EUR until ${until}\\s+Effective 2,500\\.00 EUR`));
     expect(await max.locator('input[name=tempLimit]').inputValue()).toBe('500.00');
     expect(await max.locator('input[name=tempLimitExpires]').inputValue()).toBe(until);
