@@ -52,7 +52,7 @@ export interface OrderCreditApproved {
   exposure: ExposureBreakdown;
 }
 
-export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE';
+export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE' | 'GROUP_OVER_LIMIT';
 
 export interface OrderCreditHeld {
   orderId: string;
@@ -310,6 +310,26 @@ export interface ExposureSnapshot {
   delinquencyStatus: string;
 }
 
+export interface GroupExposureSnapshot {
+  /** The group head's credit currency. */
+  currency: string;
+  /** Sum over the members, the parent included. */
+  openOrders: number;
+  openReceivables: number;
+  unappliedCash: number;
+  exposure: number;
+  heldOrders: number;
+  heldOrderCount: number;
+  /** The parent's effective limit; 0 without a parent profile. */
+  groupLimit: number;
+  /** exposure * 10000 / groupLimit; 0 when the limit is 0. */
+  utilizationBasisPoints: number;
+  /** Customers of the group with a state, the parent included. */
+  memberCount: number;
+  /** exposure > groupLimit with a parent profile. */
+  overLimit: boolean;
+}
+
 export interface InvoiceIssued {
   invoiceId: string;
   /** Order invoiced, if any; lowers its open order value. */
@@ -482,6 +502,11 @@ export const DelinquencyEventTypes = ['InvoiceOverdue', 'InvoiceAgingBucketChang
 export type ExposureEvent =
   | Envelope<'ExposureSnapshot', ExposureSnapshot>;
 export const ExposureEventTypes = ['ExposureSnapshot'] as const;
+
+/** group-exposure.avsc: one envelope per payload type, discriminated by eventType. */
+export type GroupExposureEvent =
+  | Envelope<'GroupExposureSnapshot', GroupExposureSnapshot>;
+export const GroupExposureEventTypes = ['GroupExposureSnapshot'] as const;
 
 /** invoices.avsc: one envelope per payload type, discriminated by eventType. */
 export type InvoiceEvent =

@@ -20,6 +20,7 @@ import {
   CustomerEventTypes,
   DelinquencyEventTypes,
   ExposureEventTypes,
+  GroupExposureEventTypes,
   InvoiceEventTypes,
   NotificationEventTypes,
   OrderEventTypes,
@@ -32,6 +33,7 @@ import {
   type CustomerEvent,
   type DelinquencyEvent,
   type ExposureEvent,
+  type GroupExposureEvent,
   type InvoiceEvent,
   type NotificationEvent,
   type OrderEvent,
@@ -53,6 +55,7 @@ export type AnyEvent =
   | CreditHoldEvent
   | DelinquencyEvent
   | ExposureEvent
+  | GroupExposureEvent
   | CreditScoreEvent
   | CreditReviewEvent
   | NotificationEvent;
@@ -145,6 +148,9 @@ export function topicRegistry(prefix: string) {
       prefix, 'o2c.delinquency.v1', 'delinquency.avsc', 'o2c.DelinquencyEvent', DelinquencyEventTypes),
     EXPOSURE: avroTopic<ExposureEvent>(
       prefix, 'o2c.exposure.v1', 'exposure.avsc', 'o2c.ExposureEvent', ExposureEventTypes, 'compact'),
+    // Keyed by the group id (the parent's customerId), so it lands on the parent's partition.
+    GROUP_EXPOSURE: avroTopic<GroupExposureEvent>(
+      prefix, 'o2c.group-exposure.v1', 'group-exposure.avsc', 'o2c.GroupExposureEvent', GroupExposureEventTypes, 'compact'),
     CREDIT_SCORES: avroTopic<CreditScoreEvent>(
       prefix, 'o2c.credit-scores.v1', 'credit-scores.avsc', 'o2c.CreditScoreEvent', CreditScoreEventTypes, 'compact'),
     CREDIT_REVIEWS: avroTopic<CreditReviewEvent>(

@@ -228,6 +228,14 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.nonEmpty('payload.delinquencyStatus', p.delinquencyStatus);
   },
 
+  GroupExposureSnapshot: (p, c) => {
+    c.currency('payload.currency', p.currency);
+    c.atLeast('payload.heldOrders', p.heldOrders, 0);
+    c.atLeast('payload.heldOrderCount', p.heldOrderCount, 0);
+    c.atLeast('payload.groupLimit', p.groupLimit, 0);
+    c.atLeast('payload.memberCount', p.memberCount, 0);
+  },
+
   CreditScoreUpdated: (p, c) => {
     if (p.score !== null && !(p.score >= 0 && p.score <= 100)) c.fail('payload.score', 'must be null or 0..100', p.score);
     if (!(p.probabilityBp >= 0 && p.probabilityBp <= 10_000)) c.fail('payload.probabilityBp', 'must be 0..10000', p.probabilityBp);

@@ -29,7 +29,7 @@ export const PRINCIPALS: readonly Principal[] = [
   {
     name: 'exposure',
     reads: exposureInputs(T),
-    writes: [T.CREDIT_HOLDS, T.EXPOSURE, T.DLQ],
+    writes: [T.CREDIT_HOLDS, T.EXPOSURE, T.GROUP_EXPOSURE, T.DLQ],
     groups: ['exposure'],
   },
   {
@@ -49,7 +49,7 @@ export const PRINCIPALS: readonly Principal[] = [
     name: 'reporting',
     reads: [
       T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.CREDIT_ACTIONS, T.CREDIT_HOLDS, T.DELINQUENCY,
-      T.EXPOSURE, T.CREDIT_SCORES, T.CREDIT_REVIEWS,
+      T.EXPOSURE, T.GROUP_EXPOSURE, T.CREDIT_SCORES, T.CREDIT_REVIEWS,
     ],
     writes: [T.DLQ],
     groups: ['reporting'],

@@ -18,7 +18,7 @@ const day = fc.integer({ min: 1, max: 40_000 });
 const days = fc.integer({ min: 0, max: 3_650 });
 const count = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 const epochMs = fc.integer({ min: 1, max: 4_102_444_800_000 });
-const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE'), {
+const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'GROUP_OVER_LIMIT'), {
   minLength: 1,
 });
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
@@ -155,6 +155,19 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     utilizationBasisPoints: signed,
     onHold: fc.boolean(),
     delinquencyStatus: fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'),
+  }),
+  GroupExposureSnapshot: fc.record({
+    currency,
+    openOrders: money,
+    openReceivables: signed,
+    unappliedCash: money,
+    exposure: signed,
+    heldOrders: money,
+    heldOrderCount: count,
+    groupLimit: money,
+    utilizationBasisPoints: signed,
+    memberCount: fc.integer({ min: 1, max: 50 }),
+    overLimit: fc.boolean(),
   }),
   CreditScoreUpdated: fc.record({
     asOfDate: day,

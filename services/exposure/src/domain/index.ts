@@ -28,3 +28,16 @@ export {
 export { exposureOf, openValue } from './components.ts';
 export { limitAt, pendingExpiry, utilizationBasisPoints, type Limit } from './limits.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';
+export {
+  applyGroupRecord,
+  creditAccountOf,
+  emptyGroup,
+  groupSnapshotOf,
+  routeInput,
+  type GroupEvent,
+  type GroupRecord,
+  type GroupResult,
+  type GroupState,
+  type Routed,
+} from './group.ts';
+export type { GroupRoom } from './policy.ts';

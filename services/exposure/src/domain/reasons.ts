@@ -31,10 +31,19 @@ export function fits(d: Draft, exposure: number, orderValue: number): boolean {
   return limit === null || exposure + orderValue <= limit.effectiveLimit;
 }
 
+/** Does it fit the corporate group's limit too (the other members' exposure plus this one's)? No group: yes. */
+export function fitsGroup(d: Draft, exposure: number, orderValue: number): boolean {
+  const room = d.policy.groupRoom;
+  return room === undefined || room.others + exposure + orderValue <= room.limit;
+}
+
 /** Every reason to hold an order of this value on top of this exposure; empty means approve. */
 export function orderHoldReasons(d: Draft, exposure: number, orderValue: number): HoldReason[] {
   const standing = standingReasons(d);
-  return fits(d, exposure, orderValue) ? standing : ['OVER_LIMIT', ...standing];
+  const reasons = fits(d, exposure, orderValue) ? standing : ['OVER_LIMIT' as const, ...standing];
+  // Last, as in the contract's enum (appended there).
+  if (!fitsGroup(d, exposure, orderValue)) reasons.push('GROUP_OVER_LIMIT');
+  return reasons;
 }
 
 /** Why the customer as a whole is on credit hold: over its limit, or a manual hold. */

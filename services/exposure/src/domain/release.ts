@@ -1,7 +1,7 @@
 // The automatic release round: held orders, oldest first, while they fit and no standing reason remains.
 import { exposureOf, openValue } from './components.ts';
 import { breakdown, elapsedSince, emit, own, putOrder, type Draft } from './draft.ts';
-import { fits, standingReasons } from './reasons.ts';
+import { fits, fitsGroup, standingReasons } from './reasons.ts';
 
 /**
  * Runs after every accepted input. Only an input that lowers exposure, raises the limit or clears a reason can
@@ -14,7 +14,8 @@ export function releaseRound(d: Draft): void {
     const orderId = d.s.heldQueue[0]!;
     const order = d.s.orders[orderId]!;
     const value = openValue(order);
-    if (!fits(d, exposureOf(d.s.totals), value)) return;
+    const exposure = exposureOf(d.s.totals);
+    if (!fits(d, exposure, value) || !fitsGroup(d, exposure, value)) return;
     const explanation = breakdown(d, d.s.totals, value);
     own(d, 'heldQueue').shift();
     putOrder(d, orderId, { ...order, status: 'APPROVED', heldSince: null });
