@@ -103,6 +103,8 @@ export const REPORTING_TABLES = [
   'delinquency_events',
   'exposure_history',
   'audit_log',
+  'group_exposure',
+  'group_exposure_history',
 ] as const;
 
 /** Every row of every reporting table, in key order, as text: what "the same rows" means. */
