@@ -216,12 +216,15 @@ const profileOf = (p: ProfileInput['payload']): CreditProfile => ({
   manualHold: p.manualHold,
 });
 
-/** The group limit at this input's time: the parent's effective limit (its new profile's for its own profile). */
+/**
+ * The group limit at this input's time: the parent's effective limit (its new profile's for its own profile); none
+ * once the parent has left for another group.
+ */
 function groupLimit(s: GroupState, input: ExposureInput): number | null {
   const head = s.members[s.groupId];
-  const profile = input.customerId === s.groupId && input.eventType === 'CustomerCreditProfile'
-    ? profileOf(input.payload)
-    : (head?.profile ?? null);
+  const own = input.customerId === s.groupId && input.eventType === 'CustomerCreditProfile' ? input.payload : null;
+  if (own !== null && creditAccountOf(s.groupId, own.parentCustomerId) !== s.groupId) return null;
+  const profile = own !== null ? profileOf(own) : (head?.profile ?? null);
   return limitAt(profile, Math.max(head?.watermark ?? 0, input.occurredAt))?.effectiveLimit ?? null;
 }
 
