@@ -293,6 +293,39 @@ export interface DunningStageReached {
   currency: string;
 }
 
+export interface MemberInputRouted {
+  memberId: string;
+  /** The member's input event, as JSON. */
+  input: string;
+  originTopic: string;
+  originPartition: number;
+  originOffset: number;
+  originSeq: number;
+}
+
+export interface MemberJoining {
+  memberId: string;
+  /** Event id of the profile that moved the member. */
+  moveId: string;
+  originTopic: string;
+  originPartition: number;
+  originOffset: number;
+  originSeq: number;
+}
+
+export interface MemberHandedOver {
+  memberId: string;
+  moveId: string;
+  /** The member's customer state, as JSON; null if it had none. */
+  state: null | string;
+  /** The profile that moved it, as JSON. */
+  profile: string;
+  originTopic: string;
+  originPartition: number;
+  originOffset: number;
+  originSeq: number;
+}
+
 export interface ExposureSnapshot {
   currency: string;
   openOrders: number;
@@ -497,6 +530,13 @@ export type DelinquencyEvent =
   | Envelope<'CustomerDelinquencyChanged', CustomerDelinquencyChanged>
   | Envelope<'DunningStageReached', DunningStageReached>;
 export const DelinquencyEventTypes = ['InvoiceOverdue', 'InvoiceAgingBucketChanged', 'InvoiceCured', 'CustomerDelinquencyChanged', 'DunningStageReached'] as const;
+
+/** exposure-repartition.avsc: one envelope per payload type, discriminated by eventType. */
+export type ExposureRepartitionEvent =
+  | Envelope<'MemberInputRouted', MemberInputRouted>
+  | Envelope<'MemberJoining', MemberJoining>
+  | Envelope<'MemberHandedOver', MemberHandedOver>;
+export const ExposureRepartitionEventTypes = ['MemberInputRouted', 'MemberJoining', 'MemberHandedOver'] as const;
 
 /** exposure.avsc: one envelope per payload type, discriminated by eventType. */
 export type ExposureEvent =

@@ -20,6 +20,7 @@ import {
   CustomerEventTypes,
   DelinquencyEventTypes,
   ExposureEventTypes,
+  ExposureRepartitionEventTypes,
   GroupExposureEventTypes,
   InvoiceEventTypes,
   NotificationEventTypes,
@@ -33,6 +34,7 @@ import {
   type CustomerEvent,
   type DelinquencyEvent,
   type ExposureEvent,
+  type ExposureRepartitionEvent,
   type GroupExposureEvent,
   type InvoiceEvent,
   type NotificationEvent,
@@ -56,6 +58,7 @@ export type AnyEvent =
   | DelinquencyEvent
   | ExposureEvent
   | GroupExposureEvent
+  | ExposureRepartitionEvent
   | CreditScoreEvent
   | CreditReviewEvent
   | NotificationEvent;
@@ -151,6 +154,10 @@ export function topicRegistry(prefix: string) {
     // Keyed by the group id (the parent's customerId), so it lands on the parent's partition.
     GROUP_EXPOSURE: avroTopic<GroupExposureEvent>(
       prefix, 'o2c.group-exposure.v1', 'group-exposure.avsc', 'o2c.GroupExposureEvent', GroupExposureEventTypes, 'compact'),
+    // Internal to services/exposure: members' inputs re-keyed by their group, so one task owns a whole group.
+    EXPOSURE_REPARTITION: avroTopic<ExposureRepartitionEvent>(
+      prefix, 'o2c.exposure-repartition.v1', 'exposure-repartition.avsc', 'o2c.ExposureRepartitionEvent',
+      ExposureRepartitionEventTypes),
     CREDIT_SCORES: avroTopic<CreditScoreEvent>(
       prefix, 'o2c.credit-scores.v1', 'credit-scores.avsc', 'o2c.CreditScoreEvent', CreditScoreEventTypes, 'compact'),
     CREDIT_REVIEWS: avroTopic<CreditReviewEvent>(

@@ -20,6 +20,7 @@ import type { BatchCommit, Committed, LoadedPartition, PartitionStore } from '..
 import { BatchProcessor, type SourceRecord } from '../../../shared/stateful/batch-processor.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
 import { customerStateCodec } from '../src/adapters/state-parts.ts';
+import type { ExposureEntity } from '../src/adapters/account-entities.ts';
 import { creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
 import { inputTopics } from '../src/service.ts';
 import { streamHistory, type Round } from '../test/stream-history.ts';
@@ -166,7 +167,7 @@ await Promise.all([topics.CREDIT_HOLDS, topics.EXPOSURE].map((spec) => serde.sch
 const store = new MemoryStore();
 const domain = new ExposureDomain({ topics, policy: creditPolicy({ policyVersion: 'bench' }) });
 const publisher = { publish: async (_p: number, c: Committed) => c.entry?.records.length ?? 0, flush: async () => 0 };
-const processor = new BatchProcessor<InputRecord, CustomerState>({
+const processor = new BatchProcessor<InputRecord, ExposureEntity>({
   domain,
   store: store as unknown as PartitionStore,
   publisher: publisher as unknown as OutboxPublisher,

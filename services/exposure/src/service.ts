@@ -11,16 +11,22 @@ import { StatefulService, type StatefulRule, type StatefulServiceOptions } from 
 import { ExposureDomain, type InputRecord } from './adapters/exposure-domain.ts';
 import { createExposureMetrics, observeDecisions } from './adapters/metrics.ts';
 import { policyOf, SERVICE, type ExposureConfig } from './config.ts';
-import type { CreditPolicy, CustomerState, ExposureInput, RiskClassSource } from './domain/index.ts';
+import type { ExposureRepartitionEvent } from '../../../shared/contracts/events.generated.ts';
+import type { ExposureEntity } from './adapters/account-entities.ts';
+import type { CreditPolicy, ExposureInput, RiskClassSource } from './domain/index.ts';
 
-/** The topics the service consumes, in the registry it runs against; the credit scores when the class comes from them. */
+/**
+ * The topics the service consumes, in the registry it runs against; the credit scores when the class comes from them;
+ * and its own repartition topic, where corporate group members' inputs arrive at their group's partition.
+ */
 export const inputTopics = (t: TopicRegistry, riskClassSource: RiskClassSource = 'profile') => [
   t.CUSTOMERS, t.ORDERS, t.INVOICES, t.PAYMENTS, t.CREDIT_ACTIONS, t.DELINQUENCY,
   ...(riskClassSource === 'scoring' ? [t.CREDIT_SCORES] : []),
+  t.EXPOSURE_REPARTITION,
 ];
 
 /** The exposure rule: its inputs, its core, and its decision metrics from each committed batch's derived records. */
-export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): StatefulRule<ExposureInput, InputRecord, CustomerState> {
+export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): StatefulRule<ExposureInput | ExposureRepartitionEvent, InputRecord, ExposureEntity> {
   const domain = new ExposureDomain({ topics, policy });
   return {
     service: SERVICE,
@@ -44,7 +50,7 @@ export function exposureRule(topics: TopicRegistry, policy: CreditPolicy): State
 
 export type ExposureServiceOptions = StatefulServiceOptions<ExposureConfig>;
 
-export class ExposureService extends StatefulService<ExposureInput, InputRecord, CustomerState> {
+export class ExposureService extends StatefulService<ExposureInput | ExposureRepartitionEvent, InputRecord, ExposureEntity> {
   constructor(o: ExposureServiceOptions) {
     // The policy is checked here, before start: a bad WARNING_BANDS is a ConfigError (exit 2).
     const policy = policyOf(o.config);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
+import type { ExposureEntity } from '../src/adapters/account-entities.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
 import {
   SOURCE,
@@ -113,7 +114,7 @@ describe('the adapter, for a tick', () => {
     const domain = new ExposureDomain({ topics: topicRegistry(''), policy });
     const c1 = customer('c1');
     const c2 = customer('c2');
-    const ws = new WorkingSet<CustomerState>(new Map());
+    const ws = new WorkingSet<ExposureEntity>(new Map());
     for (const input of [
       c1.profile('e1', TEMP, T0),
       c1.placed('e2', 'o1', 1200, 'EUR', T0 + MINUTE),
@@ -128,7 +129,7 @@ describe('the adapter, for a tick', () => {
     expect(domain.entityIds(record(ticked))).toEqual([]);
     // What the batch processor loads for the tick: the customers the index says are due by then.
     const states = new Map([['c1', ws.get('c1')!], ['c2', ws.get('c2')!]]);
-    const next = new WorkingSet<CustomerState>(states, new Map([['c1', TEMP.tempLimitExpiresAt]]));
+    const next = new WorkingSet<ExposureEntity>(states, new Map([['c1', TEMP.tempLimitExpiresAt]]));
     const { out } = domain.apply(next, record(ticked), { partition: 0 });
     expect(out.map((r) => [r.event.customerId, r.event.eventType, r.spec.name])).toEqual([
       ['c1', 'CustomerCreditHoldPlaced', 'o2c.credit-holds.v1'],

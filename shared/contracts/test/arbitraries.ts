@@ -169,6 +169,9 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     memberCount: fc.integer({ min: 1, max: 50 }),
     overLimit: fc.boolean(),
   }),
+  MemberInputRouted: fc.record({ memberId: id, input: fc.constant('{"eventType":"OrderPlaced"}'), originTopic: id, originPartition: fc.nat(11), originOffset: fc.nat(), originSeq: fc.nat(3) }),
+  MemberJoining: fc.record({ memberId: id, moveId: id, originTopic: id, originPartition: fc.nat(11), originOffset: fc.nat(), originSeq: fc.nat(3) }),
+  MemberHandedOver: fc.record({ memberId: id, moveId: id, state: fc.option(fc.constant('{}'), { nil: null }), profile: fc.constant('{"eventType":"CustomerCreditProfile"}'), originTopic: id, originPartition: fc.nat(11), originOffset: fc.nat(), originSeq: fc.nat(3) }),
   CreditScoreUpdated: fc.record({
     asOfDate: day,
     score: fc.option(fc.integer({ min: 20, max: 100 }), { nil: null }),

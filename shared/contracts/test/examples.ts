@@ -181,6 +181,9 @@ export const examplePayloads: { [T in EventType]: PayloadOf<T> } = {
     memberCount: 3,
     overLimit: false,
   },
+  MemberInputRouted: { memberId: 'C-2', input: '{"eventType":"OrderPlaced"}', originTopic: 'o2c.orders.v1', originPartition: 3, originOffset: 42, originSeq: 0 },
+  MemberJoining: { memberId: 'C-2', moveId: 'e-1', originTopic: 'o2c.orders.v1', originPartition: 3, originOffset: 42, originSeq: 0 },
+  MemberHandedOver: { memberId: 'C-2', moveId: 'e-1', state: null, profile: '{"eventType":"CustomerCreditProfile"}', originTopic: 'o2c.orders.v1', originPartition: 3, originOffset: 42, originSeq: 0 },
   CreditScoreUpdated: {
     asOfDate: DAY + 30,
     score: 76,
