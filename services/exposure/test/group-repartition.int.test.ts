@@ -96,7 +96,9 @@ describe('exposure service, a corporate group across partitions', () => {
     expect(inGroupOrder).toHaveLength(orders.length);
     const model = runModel([...profiles, ...inGroupOrder], policyOf(loadExposureConfig(t.env)), { groups: true });
     const modelDecisions = model.decisions.filter((d) => decisionTypes.has(d.eventType));
-    expect(decided.map(decisionOf)).toEqual(modelDecisions);
+    // Per customer: the credit-holds topic is keyed by customer, so two members' decisions are on two partitions.
+    const perCustomer = <T extends { customerId: string }>(xs: T[]) => [aId, bId].map((c) => xs.filter((x) => x.customerId === c));
+    expect(perCustomer(decided.map(decisionOf))).toEqual(perCustomer(modelDecisions));
 
     const lastModel = model.groupSnapshots.filter((s) => s.groupId === parentId).at(-1)!;
     expect(lastModel.snapshot).toMatchObject({ exposure: 1000, groupLimit: 1000, memberCount: 3, overLimit: false });
@@ -120,5 +122,64 @@ describe('exposure service, a corporate group across partitions', () => {
       await rdb.close();
     }
     await Promise.all([holds.stop(), groupSnapshots.stop(), repartition.stop()]);
+  }, 180_000);
+
+  it('moves a member with its open orders to another group: the old group releases what now fits, the new one counts it', async () => {
+    const t = ctx.env('exposure-group-move', PARTITIONS);
+    const serde = await contractsOf(ctx.kafka, ctx.stack, t);
+    const producer = await HistoryProducer.open(ctx.kafka, serde);
+    const [pId, qId, aId, bId] = [...idsOnDistinctPartitions(), 'GRP-MOVE-B'];
+    const p = customer(pId);
+    const q = customer(qId);
+    const a = customer(aId);
+    const b = customer(bId);
+    // Each step waits for its decisions, so the order the group tasks applied them is the order sent.
+    const steps: Array<{ spec: 'customers' | 'orders'; inputs: ExposureInput[]; decisions: number }> = [
+      { spec: 'customers', inputs: [p.profile(id('m-p'), { creditLimit: 1000 }, T0), q.profile(id('m-q'), { creditLimit: 5000 }, T0),
+        a.profile(id('m-a'), { creditLimit: 800, parentCustomerId: pId }, T0), b.profile(id('m-b'), { creditLimit: 800, parentCustomerId: pId }, T0)], decisions: 0 },
+      { spec: 'orders', inputs: [a.placed(id('m-a1'), 'MA-1', 600, 'EUR', T0 + 60_000)], decisions: 1 }, // approved: group P 600
+      { spec: 'orders', inputs: [b.placed(id('m-b1'), 'MB-1', 500, 'EUR', T0 + 120_000)], decisions: 2 }, // held: 600 + 500 > 1000
+      // A leaves P for Q with its 600: P releases B's 500, Q's exposure is A's 600.
+      { spec: 'customers', inputs: [a.profile(id('m-a2'), { creditLimit: 800, parentCustomerId: qId }, T0 + 180_000)], decisions: 3 },
+      { spec: 'orders', inputs: [a.placed(id('m-a3'), 'MA-2', 100, 'EUR', T0 + 240_000)], decisions: 4 }, // in Q: 700 <= 5000
+    ];
+    const holds = await collect(ctx.kafka, t.topics.CREDIT_HOLDS.name);
+    const groupSnapshots = await collect(ctx.kafka, t.topics.GROUP_EXPOSURE.name);
+    await ctx.start(t);
+    const decisionTypes = new Set(['OrderCreditApproved', 'OrderCreditHeld', 'OrderCreditReleased']);
+    const decode = <E>(spec: Parameters<typeof serde.decode>[0], values: Array<Buffer | null>) =>
+      Promise.all(values.map((v) => serde.decode(spec, v))) as Promise<E[]>;
+    let decided: CreditHoldEvent[] = [];
+    for (const step of steps) {
+      await producer.send(specOf(t, step.spec), step.inputs);
+      const topic = t.topics[step.spec === 'customers' ? 'CUSTOMERS' : 'ORDERS'].name;
+      await waitApplied(ctx.redis, t, topic, await endOffsets(ctx.admin, topic));
+      for (let waited = 0; waited < 120; waited++) {
+        decided = (await decode<CreditHoldEvent>(t.topics.CREDIT_HOLDS, holds.messages.map((m) => m.value))).filter((e) => decisionTypes.has(e.eventType));
+        if (decided.length >= step.decisions) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(decided).toHaveLength(step.decisions);
+    }
+    await producer.close();
+    expect(decided.map((e) => [e.customerId, e.eventType])).toEqual([
+      [aId, 'OrderCreditApproved'], [bId, 'OrderCreditHeld'], [bId, 'OrderCreditReleased'], [aId, 'OrderCreditApproved'],
+    ]);
+    expect(decided[2]!.causationId).toBe(id('m-a2')); // released by A's move
+    const model = runModel(steps.flatMap((s) => s.inputs), policyOf(loadExposureConfig(t.env)), { groups: true });
+    expect(decided.map(decisionOf)).toEqual(model.decisions.filter((d) => decisionTypes.has(d.eventType)));
+
+    const lastOf = (events: GroupExposureEvent[]) => new Map(events.map((e) => [e.customerId, e.payload]));
+    const want = new Map(model.groupSnapshots.map((s) => [s.groupId, s.snapshot]));
+    expect(want.get(pId)).toMatchObject({ exposure: 500, memberCount: 2 });
+    expect(want.get(qId)).toMatchObject({ exposure: 700, memberCount: 2 });
+    let got = new Map<string, unknown>();
+    for (let waited = 0; waited < 60; waited++) {
+      got = lastOf(await decode<GroupExposureEvent>(t.topics.GROUP_EXPOSURE, groupSnapshots.messages.map((m) => m.value)));
+      if (JSON.stringify([...got].sort()) === JSON.stringify([...want].sort())) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(got).toEqual(want);
+    await Promise.all([holds.stop(), groupSnapshots.stop()]);
   }, 180_000);
 });
