@@ -49,6 +49,7 @@ runMain(async () => {
       ordersPerCustomerPerDay: options.ordersPerCustomerPerDay,
       raceRate: options.raceRate,
       creditActions: options.creditActions,
+      groups: options.groups,
     });
     const done = await pump(
       records,

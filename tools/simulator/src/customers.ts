@@ -23,6 +23,8 @@ export interface PopulationOptions {
   readonly idPrefix: string;
   readonly currency: string;
   readonly ordersPerCustomerPerDay: number;
+  /** Form corporate groups (formGroups); default none. */
+  readonly groups?: boolean;
 }
 
 const PARETO_SHAPE = 1.3;
@@ -79,7 +81,7 @@ export function population(rng: Random, opts: PopulationOptions): SimCustomer[] 
     bySize.slice(start, start + SEGMENT_BLOCK).forEach(([, i], k) => (segmentOf[i] = block[k]!));
   }
 
-  return formGroups(weights.map((w, index) => {
+  const customers = weights.map((w, index) => {
     const segment = segmentOf[index]!;
     const ordersPerDay = (opts.ordersPerCustomerPerDay * w) / meanWeight;
     const medianOrder = Math.round(rng.logNormal(MEDIAN_ORDER_MINOR * w ** 0.25, 0.5));
@@ -107,5 +109,6 @@ export function population(rng: Random, opts: PopulationOptions): SimCustomer[] 
         changeReason: 'onboarding',
       },
     };
-  }));
+  });
+  return opts.groups ? formGroups(customers) : customers;
 }

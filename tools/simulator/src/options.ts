@@ -5,7 +5,7 @@ import { toolEnvironmentUsage } from '../../lib/tool-config.ts';
 
 export const USAGE = `usage: npm run simulate -- [--seed N] [--customers N] [--events N | --days N | --forever] [--rate N]
        [--days-per-second X] [--start-date YYYY-MM-DD] [--orders-per-customer-day X] [--race-rate X]
-       [--no-credit-actions] [--partitions N] [--batch-size N] [--json]
+       [--no-credit-actions] [--groups] [--partitions N] [--batch-size N] [--json]
 
 Produces simulated order-to-cash traffic, deterministic by seed, until --events or --days is reached or until
 interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
@@ -22,6 +22,8 @@ interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
   --race-rate                share of orders whose payment reaches its topic just before the invoice, 0..1
                              (default 0.005)
   --no-credit-actions        send no release or reject for orders placed on manual hold
+  --groups                   corporate groups: every 50th customer the parent of the next two (parentCustomerId),
+                             its limit the group's
   --partitions               partitions of the topics it creates and of the ticks it sends (default
                              KAFKA_PARTITIONS)
   --batch-size               records per send at most (default 500)
@@ -55,6 +57,7 @@ export interface SimulatorOptions {
   readonly ordersPerCustomerPerDay: number;
   readonly raceRate: number;
   readonly creditActions: boolean;
+  readonly groups: boolean;
   /** Undefined: KAFKA_PARTITIONS. */
   readonly partitions: number | undefined;
   readonly batchSize: number;
@@ -80,6 +83,7 @@ export function parseSimulatorArgs(argv: readonly string[]): ParsedArgs {
       'orders-per-customer-day': { type: 'string' },
       'race-rate': { type: 'string' },
       'no-credit-actions': { type: 'boolean' },
+      groups: { type: 'boolean' },
       partitions: { type: 'string' },
       'batch-size': { type: 'string' },
       json: { type: 'boolean' },
@@ -105,6 +109,7 @@ export function parseSimulatorArgs(argv: readonly string[]): ParsedArgs {
       ordersPerCustomerPerDay: numberFlag('orders-per-customer-day', values['orders-per-customer-day'], { min: 0 }, USAGE) ?? 0.5,
       raceRate: numberFlag('race-rate', values['race-rate'], { min: 0, max: 1 }, USAGE) ?? 0.005,
       creditActions: !values['no-credit-actions'],
+      groups: values.groups ?? false,
       partitions: integerFlag('partitions', values.partitions, 1, USAGE),
       batchSize: integerFlag('batch-size', values['batch-size'], 1, USAGE) ?? 500,
       json: values.json ?? false,

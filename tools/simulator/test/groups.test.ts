@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GROUP_EVERY, GROUP_MEMBERS, population } from '../src/customers.ts';
 import { Random } from '../src/random.ts';
 
-const OPTS = { customers: 120, idPrefix: 'SIM', currency: 'EUR', ordersPerCustomerPerDay: 2 };
+const OPTS = { customers: 120, idPrefix: 'SIM', currency: 'EUR', ordersPerCustomerPerDay: 2, groups: true };
 
 describe('simulated corporate groups', () => {
   it('makes a parent of every block\'s first customer, named by the next members, nobody else grouped', () => {
@@ -21,6 +21,12 @@ describe('simulated corporate groups', () => {
     });
     expect(parents.size).toBe(Math.ceil(OPTS.customers / GROUP_EVERY));
     for (const members of parents.values()) expect(members).toHaveLength(GROUP_MEMBERS);
+    // Without --groups nobody has a parent, and the population is otherwise the same.
+    const plain = population(new Random(7), { ...OPTS, groups: false });
+    expect(plain.every((c) => c.profile.parentCustomerId === null)).toBe(true);
+    plain.forEach((c, i) => {
+      if (!parents.has(c.id)) expect({ ...c.profile, parentCustomerId: customers[i]!.profile.parentCustomerId }).toEqual(customers[i]!.profile);
+    });
   });
 
   it('is deterministic per seed, and a parent\'s limit is its group\'s', () => {

@@ -21,6 +21,7 @@ describe('parseSimulatorArgs', () => {
       ordersPerCustomerPerDay: 0.5,
       raceRate: 0.005,
       creditActions: true,
+      groups: false,
       partitions: undefined,
       batchSize: 500,
       json: false,
@@ -32,7 +33,7 @@ describe('parseSimulatorArgs', () => {
     expect(
       options([
         '--seed', '0', '--customers', '1,000', '--days', '30', '--rate', '0', '--days-per-second', '0.25',
-        '--start-date', '2024-02-29', '--orders-per-customer-day', '2', '--race-rate', '1', '--no-credit-actions',
+        '--start-date', '2024-02-29', '--orders-per-customer-day', '2', '--race-rate', '1', '--no-credit-actions', '--groups',
         '--partitions', '4', '--batch-size', '100', '--json',
       ]),
     ).toEqual({
@@ -46,6 +47,7 @@ describe('parseSimulatorArgs', () => {
       ordersPerCustomerPerDay: 2,
       raceRate: 1,
       creditActions: false,
+      groups: true,
       partitions: 4,
       batchSize: 100,
       json: true,
@@ -88,7 +90,7 @@ describe('the simulator usage', () => {
   it('lists every flag with its default, the environment it reads and the topics it writes', () => {
     for (const flag of [
       'seed', 'customers', 'events', 'days', 'forever', 'rate', 'days-per-second', 'start-date',
-      'orders-per-customer-day', 'race-rate', 'no-credit-actions', 'partitions', 'batch-size', 'json', 'help',
+      'orders-per-customer-day', 'race-rate', 'no-credit-actions', 'groups', 'partitions', 'batch-size', 'json', 'help',
     ]) {
       expect(USAGE).toMatch(new RegExp(`^  --${flag}[ ,]`, 'm'));
     }
