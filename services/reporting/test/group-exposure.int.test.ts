@@ -1,4 +1,4 @@
-// Corporate groups' exposure in Postgres (0014): what the exposure group core publishes on o2c.group-exposure.v1 for
+// Corporate groups' exposure in Postgres (0017): what the exposure group core publishes on o2c.group-exposure.v1 for
 // random group histories, written by the sink's own writer in random batches, twice (a redelivery), against the
 // reference model extended with groups (services/exposure/test/model.ts): one current row per group equal to the
 // model's last group snapshot, and one history row per published snapshot.
