@@ -62,7 +62,7 @@ describe('exposure service, a corporate group across partitions', () => {
     const holds = await collect(ctx.kafka, t.topics.CREDIT_HOLDS.name);
     const groupSnapshots = await collect(ctx.kafka, t.topics.GROUP_EXPOSURE.name);
     const repartition = await collect(ctx.kafka, t.topics.EXPOSURE_REPARTITION.name);
-    await ctx.start(t);
+    const service = await ctx.start(t);
 
     await producer.send(specOf(t, 'customers'), profiles);
     await waitApplied(ctx.redis, t, t.topics.CUSTOMERS.name, await endOffsets(ctx.admin, t.topics.CUSTOMERS.name));
@@ -110,6 +110,11 @@ describe('exposure service, a corporate group across partitions', () => {
     }
     expect(published.at(-1)!.payload).toEqual(lastModel.snapshot);
     expect(published.at(-1)!.customerId).toBe(parentId);
+
+    // The hop, counted: the 20 orders routed, each member's join notice and the hand-over of its (empty) state.
+    const metrics = await (await fetch(`http://127.0.0.1:${service.httpPort}/metrics`)).text();
+    const groupRecords = (kind: string) => Number(new RegExp(`^o2c_exposure_group_records_total\\{kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(metrics)?.[1]);
+    expect([groupRecords('routed'), groupRecords('joining'), groupRecords('handed_over')]).toEqual([20, 2, 2]);
 
     // Through the reporting sink's writer into a fresh reporting database.
     const rdb = await reportingDatabase();
