@@ -68,7 +68,7 @@ export interface OrderCreditApproved {
   exposure: ExposureBreakdown;
 }
 
-export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE' | 'MAX_DOCUMENT_VALUE' | 'OLDEST_ITEM_OVERDUE';
+export type HoldReason = 'OVER_LIMIT' | 'OVERDUE' | 'MANUAL' | 'RISK_CLASS' | 'NO_CREDIT_PROFILE' | 'STATE_INCOMPLETE' | 'MAX_DOCUMENT_VALUE' | 'OLDEST_ITEM_OVERDUE' | 'GROUP_OVER_LIMIT';
 
 export interface OrderCreditHeld {
   orderId: string;
@@ -309,6 +309,39 @@ export interface DunningStageReached {
   currency: string;
 }
 
+export interface MemberInputRouted {
+  memberId: string;
+  /** The member's input event, as JSON. */
+  input: string;
+  originTopic: string;
+  originPartition: number;
+  originOffset: number;
+  originSeq: number;
+}
+
+export interface MemberJoining {
+  memberId: string;
+  /** Event id of the profile that moved the member. */
+  moveId: string;
+  originTopic: string;
+  originPartition: number;
+  originOffset: number;
+  originSeq: number;
+}
+
+export interface MemberHandedOver {
+  memberId: string;
+  moveId: string;
+  /** The member's customer state, as JSON; null if it had none. */
+  state: null | string;
+  /** The profile that moved it, as JSON. */
+  profile: string;
+  originTopic: string;
+  originPartition: number;
+  originOffset: number;
+  originSeq: number;
+}
+
 export interface ExposureSnapshot {
   currency: string;
   openOrders: number;
@@ -335,6 +368,26 @@ export interface FxRatePublished {
   rateDate: number;
   /** Units of quote per one unit of base, a positive decimal with at most 10 fractional digits, e.g. 1.0876. */
   rate: string;
+}
+
+export interface GroupExposureSnapshot {
+  /** The group head's credit currency. */
+  currency: string;
+  /** Sum over the members, the parent included. */
+  openOrders: number;
+  openReceivables: number;
+  unappliedCash: number;
+  exposure: number;
+  heldOrders: number;
+  heldOrderCount: number;
+  /** The parent's effective limit; 0 without a parent profile. */
+  groupLimit: number;
+  /** exposure * 10000 / groupLimit; 0 when the limit is 0. */
+  utilizationBasisPoints: number;
+  /** Customers of the group with a state, the parent included. */
+  memberCount: number;
+  /** exposure > groupLimit with a parent profile. */
+  overLimit: boolean;
 }
 
 export interface InvoiceIssued {
@@ -560,6 +613,13 @@ export type DelinquencyEvent =
   | Envelope<'DunningStageReached', DunningStageReached>;
 export const DelinquencyEventTypes = ['InvoiceOverdue', 'InvoiceAgingBucketChanged', 'InvoiceCured', 'CustomerDelinquencyChanged', 'DunningStageReached'] as const;
 
+/** exposure-repartition.avsc: one envelope per payload type, discriminated by eventType. */
+export type ExposureRepartitionEvent =
+  | Envelope<'MemberInputRouted', MemberInputRouted>
+  | Envelope<'MemberJoining', MemberJoining>
+  | Envelope<'MemberHandedOver', MemberHandedOver>;
+export const ExposureRepartitionEventTypes = ['MemberInputRouted', 'MemberJoining', 'MemberHandedOver'] as const;
+
 /** exposure.avsc: one envelope per payload type, discriminated by eventType. */
 export type ExposureEvent =
   | Envelope<'ExposureSnapshot', ExposureSnapshot>;
@@ -569,6 +629,11 @@ export const ExposureEventTypes = ['ExposureSnapshot'] as const;
 export type FxRateEvent =
   | Envelope<'FxRatePublished', FxRatePublished>;
 export const FxRateEventTypes = ['FxRatePublished'] as const;
+
+/** group-exposure.avsc: one envelope per payload type, discriminated by eventType. */
+export type GroupExposureEvent =
+  | Envelope<'GroupExposureSnapshot', GroupExposureSnapshot>;
+export const GroupExposureEventTypes = ['GroupExposureSnapshot'] as const;
 
 /** invoices.avsc: one envelope per payload type, discriminated by eventType. */
 export type InvoiceEvent =

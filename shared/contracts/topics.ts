@@ -23,6 +23,8 @@ import {
   DelinquencyEventTypes,
   ExposureEventTypes,
   FxRateEventTypes,
+  ExposureRepartitionEventTypes,
+  GroupExposureEventTypes,
   InvoiceEventTypes,
   NotificationEventTypes,
   OrderEventTypes,
@@ -38,6 +40,8 @@ import {
   type DelinquencyEvent,
   type ExposureEvent,
   type FxRateEvent,
+  type ExposureRepartitionEvent,
+  type GroupExposureEvent,
   type InvoiceEvent,
   type NotificationEvent,
   type OrderEvent,
@@ -60,6 +64,8 @@ export type AnyEvent =
   | CreditHoldEvent
   | DelinquencyEvent
   | ExposureEvent
+  | GroupExposureEvent
+  | ExposureRepartitionEvent
   | CreditScoreEvent
   | CreditReviewEvent
   | NotificationEvent
@@ -161,6 +167,13 @@ export function topicRegistry(prefix: string) {
       prefix, 'o2c.delinquency.v1', 'delinquency.avsc', 'o2c.DelinquencyEvent', DelinquencyEventTypes),
     EXPOSURE: avroTopic<ExposureEvent>(
       prefix, 'o2c.exposure.v1', 'exposure.avsc', 'o2c.ExposureEvent', ExposureEventTypes, 'compact'),
+    // Keyed by the group id (the parent's customerId), so it lands on the parent's partition.
+    GROUP_EXPOSURE: avroTopic<GroupExposureEvent>(
+      prefix, 'o2c.group-exposure.v1', 'group-exposure.avsc', 'o2c.GroupExposureEvent', GroupExposureEventTypes, 'compact'),
+    // Internal to services/exposure: members' inputs re-keyed by their group, so one task owns a whole group.
+    EXPOSURE_REPARTITION: avroTopic<ExposureRepartitionEvent>(
+      prefix, 'o2c.exposure-repartition.v1', 'exposure-repartition.avsc', 'o2c.ExposureRepartitionEvent',
+      ExposureRepartitionEventTypes),
     CREDIT_SCORES: avroTopic<CreditScoreEvent>(
       prefix, 'o2c.credit-scores.v1', 'credit-scores.avsc', 'o2c.CreditScoreEvent', CreditScoreEventTypes, 'compact'),
     CREDIT_REVIEWS: avroTopic<CreditReviewEvent>(

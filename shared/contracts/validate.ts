@@ -244,6 +244,29 @@ const payloadRules: { [T in EventType]: (p: PayloadOf<T>, c: Check) => void } = 
     c.nonEmpty('payload.delinquencyStatus', p.delinquencyStatus);
   },
 
+  GroupExposureSnapshot: (p, c) => {
+    c.currency('payload.currency', p.currency);
+    c.atLeast('payload.heldOrders', p.heldOrders, 0);
+    c.atLeast('payload.heldOrderCount', p.heldOrderCount, 0);
+    c.atLeast('payload.groupLimit', p.groupLimit, 0);
+    c.atLeast('payload.memberCount', p.memberCount, 0);
+  },
+
+  MemberInputRouted: (p, c) => {
+    c.nonEmpty('payload.memberId', p.memberId);
+    c.nonEmpty('payload.input', p.input);
+    c.atLeast('payload.originOffset', p.originOffset, 0);
+  },
+  MemberJoining: (p, c) => {
+    c.nonEmpty('payload.memberId', p.memberId);
+    c.nonEmpty('payload.moveId', p.moveId);
+  },
+  MemberHandedOver: (p, c) => {
+    c.nonEmpty('payload.memberId', p.memberId);
+    c.nonEmpty('payload.moveId', p.moveId);
+    c.nonEmpty('payload.profile', p.profile);
+  },
+
   CreditScoreUpdated: (p, c) => {
     if (p.score !== null && !(p.score >= 0 && p.score <= 100)) c.fail('payload.score', 'must be null or 0..100', p.score);
     if (!(p.probabilityBp >= 0 && p.probabilityBp <= 10_000)) c.fail('payload.probabilityBp', 'must be 0..10000', p.probabilityBp);

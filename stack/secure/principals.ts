@@ -33,7 +33,8 @@ export const PRINCIPALS: readonly Principal[] = [
   {
     name: 'exposure',
     reads: exposureInputs(T),
-    writes: [T.CREDIT_HOLDS, T.EXPOSURE, T.DLQ],
+    // Its repartition topic too: group members' inputs re-keyed by their group.
+    writes: [T.CREDIT_HOLDS, T.EXPOSURE, T.GROUP_EXPOSURE, T.EXPOSURE_REPARTITION, T.DLQ],
     groups: ['exposure'],
   },
   {

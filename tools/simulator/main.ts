@@ -50,6 +50,7 @@ runMain(async () => {
       raceRate: options.raceRate,
       creditActions: options.creditActions,
       foreignShare: options.foreignShare,
+      groups: options.groups,
     });
     const done = await pump(
       records,

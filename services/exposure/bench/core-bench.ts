@@ -20,7 +20,7 @@ import type { OutboxPublisher } from '../../../shared/redis/outbox-publisher.ts'
 import type { BatchCommit, Committed, LoadedPartition, PartitionStore } from '../../../shared/redis/partition-store.ts';
 import { BatchProcessor, type SourceRecord } from '../../../shared/stateful/batch-processor.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
-import { exposureEntityCodec, type ExposureEntity } from '../src/adapters/fx-table.ts';
+import { exposureEntityCodec, type ExposureEntity } from '../src/adapters/account-entities.ts';
 import { creditPolicy, type ExposureInput } from '../src/domain/index.ts';
 import { inputTopics } from '../src/service.ts';
 import { loadExposureConfig, policyOf } from '../src/config.ts';

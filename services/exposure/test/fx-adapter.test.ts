@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
-import { FX_TABLE_ID, type ExposureEntity, type FxTable } from '../src/adapters/fx-table.ts';
+import type { ExposureEntity } from '../src/adapters/account-entities.ts';
+import { FX_TABLE_ID, type FxTable } from '../src/adapters/fx-table.ts';
 import { creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
 import { customer, envelope, T0 } from './inputs.ts';
 

@@ -4,11 +4,19 @@
 // depend on processing order by nature, so it replays the inputs in order, with its own plain logic. Its clock is
 // the latest event time of a customer's accepted inputs: every decision and snapshot is stamped with it, and the
 // oldest-item check counts days past due at it.
+//
+// With `groups`, a customer's credit account is its latest profile's parentCustomerId (the latest it was sent, as the
+// router sees it, even one it rejects), and a move is instantaneous: the model has no hand-over, no repartition
+// topic and no parking, only the rule. An order also needs the group's room (the parent's effective limit against the
+// exposure of every member, computed from sums); after a member's input the other members' held orders are re-checked
+// (members by their oldest hold, a group-blocked one stops the round); the group's snapshot follows every change.
+// One currency per group is assumed: members' exposures are summed as they are, in their own credit currencies.
 import type {
   CreditHoldEvent,
   DelinquencyStatus,
   ExposureSnapshot,
   FxRatePublished,
+  GroupExposureSnapshot,
   HoldReason,
   ReleaseType,
 } from '../../../shared/contracts/events.generated.ts';
@@ -74,6 +82,22 @@ export interface ModelResult {
   rejectedEventIds: string[];
   /** Per customer, the inputs still waiting for an FX rate, in arrival order. */
   waiting: Record<string, string[]>;
+  /** With `groups`: in emission order per group. */
+  groupSnapshots: ModelGroupSnapshot[];
+  /** With `groups`: each customer's credit account at the end. */
+  accounts: Record<string, string>;
+}
+
+export interface ModelGroupSnapshot {
+  groupId: string;
+  causationId: string;
+  occurredAt: number;
+  snapshot: GroupExposureSnapshot;
+}
+
+export interface ModelOptions {
+  /** Corporate groups (profiles' parentCustomerId): GROUP_OVER_LIMIT and the group snapshots. */
+  groups?: boolean;
 }
 
 type Action = Extract<ExposureInput, { eventType: 'CreditActionTaken' }>;
@@ -203,7 +227,7 @@ function openDueDates(book: Book): number[] {
   return due;
 }
 
-const REASON_ORDER: HoldReason[] = ['OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'MAX_DOCUMENT_VALUE', 'OLDEST_ITEM_OVERDUE'];
+const REASON_ORDER: HoldReason[] = ['OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'MAX_DOCUMENT_VALUE', 'OLDEST_ITEM_OVERDUE', 'GROUP_OVER_LIMIT'];
 
 /** An order above its class's maximum single order value (its amount, amendments included). */
 function aboveMaxDocument(book: Book, policy: CreditPolicy, amount: number): boolean {
@@ -333,7 +357,7 @@ export function modelConverter(rates: readonly FxRatePublished[], from: string, 
   return (minor) => nearestEven(BigInt(minor) * num, den);
 }
 
-export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy): ModelResult {
+export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy, options: ModelOptions = {}): ModelResult {
   const books = new Map<string, Book>();
   const rates: FxRatePublished[] = [];
   const converterOf = (b: Book, e: ExposureInput) => {
@@ -431,16 +455,41 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
         const exposure = componentsOf(b).exposure;
         const limit = limitOf(b, now, policy);
         if (limit !== null && exposure + orderValue(b, id) > limit) break;
+        if (aboveMaxDocument(b, policy, orderAmount(b, id))) break;
+        const room = roomOf(accountOf(customerId), customerId, rate.occurredAt);
+        if (room !== null && room.others + exposure + orderValue(b, id) > room.limit) break;
         b.queue.shift();
         b.status.set(id, 'APPROVED');
         decisions.push({ customerId, eventType: 'OrderCreditReleased', causationId: rate.eventId, occurredAt: now, orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', heldMs: now - b.heldAt.get(id)!, exposure });
       }
     }
     signals(b, customerId, rate.eventId);
+    afterGroupInput(customerId, rate);
   };
   const decisions: ModelDecision[] = [];
   const snapshots: ModelSnapshot[] = [];
   const rejectedEventIds: string[] = [];
+  const groupSnapshots: ModelGroupSnapshot[] = [];
+  const accounts = new Map<string, string>();
+  const groupBooks = new Map<string, { clock: number; last: GroupExposureSnapshot | null }>();
+  const accountOf = (id: string) => accounts.get(id) ?? id;
+  const members = (g: string) => [...books].filter(([id, b]) => b.accepted.length > 0 && accountOf(id) === g).map(([id]) => id).sort();
+  const isGroup = (g: string) => members(g).some((id) => id !== g);
+  const headOf = (g: string) => (members(g).includes(g) ? books.get(g)! : null);
+  // The parent's own limit (its profile's, temporary limit included); a class's default limit is not a group limit.
+  const groupLimitAt = (g: string, at: number): number | null => {
+    const head = headOf(g);
+    return head === null || profileOf(head) === null ? null : limitOf(head, Math.max(head.clock, at), policy);
+  };
+  /** The group's room for an input of `id` at `at`; null when there is no group or no parent profile. */
+  const roomOf = (g: string, id: string, at: number): { limit: number; others: number } | null => {
+    if (!options.groups) return null;
+    const others = members(g).filter((x) => x !== id);
+    if (id === g && others.length === 0) return null;
+    const limit = groupLimitAt(g, at);
+    if (limit === null) return null;
+    return { limit, others: sum(others.map((x) => componentsOf(books.get(x)!).exposure)) };
+  };
 
   type Extra = Omit<ModelDecision, 'customerId' | 'eventType' | 'causationId' | 'occurredAt'>;
   // The customer-level outputs at the customer's clock: hold, bands, snapshot; `cause` null for a limit's expiry.
@@ -491,6 +540,86 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     }
   };
 
+  const groupBook = (g: string) => {
+    let gb = groupBooks.get(g);
+    if (!gb) groupBooks.set(g, (gb = { clock: 0, last: null }));
+    return gb;
+  };
+  // The other members' held orders after an input of `skip` (or a member leaving): members by their oldest hold.
+  const groupRound = (g: string, cause: ExposureInput, skip: string | null) => {
+    if (!isGroup(g)) return;
+    const oldest = (id: string) => books.get(id)!.heldAt.get(books.get(id)!.queue[0]!)!;
+    const waiting = members(g)
+      .filter((id) => id !== skip && books.get(id)!.queue.length > 0)
+      .sort((a, b) => oldest(a) - oldest(b) || (a < b ? -1 : 1));
+    for (const id of waiting) {
+      const room = roomOf(g, id, cause.occurredAt);
+      if (room === null) return;
+      const x = books.get(id)!;
+      const now = Math.max(x.clock, cause.occurredAt);
+      let released = false;
+      let blocked = false;
+      if (standing(x, policy).length === 0) {
+        while (x.queue.length > 0) {
+          const orderId = x.queue[0]!;
+          const exposure = componentsOf(x).exposure;
+          const value = orderValue(x, orderId);
+          const limit = limitOf(x, now, policy);
+          if (limit !== null && exposure + value > limit) break;
+          if (aboveMaxDocument(x, policy, orderAmount(x, orderId))) break; // its own rule, not the group's
+          if (room.others + exposure + value > room.limit) { blocked = true; break; }
+          x.queue.shift();
+          x.status.set(orderId, 'APPROVED');
+          decisions.push({
+            customerId: id, eventType: 'OrderCreditReleased', causationId: cause.eventId, occurredAt: now,
+            orderId, amount: orderAmount(x, orderId), release: 'AUTOMATIC', heldMs: now - x.heldAt.get(orderId)!, exposure,
+          });
+          released = true;
+        }
+      }
+      if (released) {
+        x.clock = now;
+        signals(x, id, cause.eventId);
+      }
+      if (blocked) return;
+    }
+  };
+  const groupSnap = (g: string, cause: ExposureInput) => {
+    const gb = groupBook(g);
+    if (!isGroup(g) && gb.last === null) return;
+    const head = headOf(g);
+    const currency = (head ? currencyOf(head) : null) ?? gb.last?.currency ?? null;
+    if (currency === null) return;
+    const parts = members(g).map((id) => componentsOf(books.get(id)!));
+    const exposure = sum(parts.map((c) => c.exposure));
+    const limit = groupLimitAt(g, cause.occurredAt);
+    const snapshot: GroupExposureSnapshot = {
+      currency,
+      openOrders: sum(parts.map((c) => c.openOrders)),
+      openReceivables: sum(parts.map((c) => c.openReceivables)),
+      unappliedCash: sum(parts.map((c) => c.unappliedCash)),
+      heldOrders: sum(parts.map((c) => c.heldOrders)),
+      heldOrderCount: sum(parts.map((c) => c.heldOrderCount)),
+      exposure,
+      groupLimit: limit ?? 0,
+      utilizationBasisPoints: limit ? Math.trunc((exposure * 10_000) / limit) : 0,
+      memberCount: parts.length,
+      overLimit: limit !== null && exposure > limit,
+    };
+    if (JSON.stringify(snapshot) === JSON.stringify(gb.last)) return;
+    gb.last = snapshot;
+    groupSnapshots.push({ groupId: g, causationId: cause.eventId, occurredAt: gb.clock, snapshot });
+  };
+  // After an accepted input of a customer (or a rate that changed it): its group's other members, then the group's snapshot.
+  const afterGroupInput = (customerId: string, e: ExposureInput) => {
+    if (!options.groups) return;
+    const g = accountOf(customerId);
+    const gb = groupBook(g);
+    gb.clock = Math.max(gb.clock, e.occurredAt);
+    groupRound(g, e, customerId);
+    groupSnap(g, e);
+  };
+
   // One input accepted or rejected now, in the credit currency (converted, when it came in another).
   const applyNow = (b: Book, e: ExposureInput) => {
     const v = verdict(b, e, policy);
@@ -510,6 +639,8 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       const reasons = standing(b, policy);
       if (limit !== null && exposure + value > limit) reasons.push('OVER_LIMIT');
       if (aboveMaxDocument(b, policy, amount)) reasons.push('MAX_DOCUMENT_VALUE');
+      const room = roomOf(accountOf(e.customerId), e.customerId, e.occurredAt);
+      if (room !== null && room.others + exposure + value > room.limit) reasons.push('GROUP_OVER_LIMIT');
       reasons.sort((x, y) => REASON_ORDER.indexOf(x) - REASON_ORDER.indexOf(y));
       if (reasons.length === 0) {
         b.status.set(orderId, 'APPROVED');
@@ -586,6 +717,8 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
         const limit = limitOf(b, now, policy);
         if (limit !== null && exposure + orderValue(b, id) > limit) break;
         if (aboveMaxDocument(b, policy, orderAmount(b, id))) break; // waits for an action or an amendment, no overtaking
+        const room = roomOf(accountOf(e.customerId), e.customerId, e.occurredAt);
+        if (room !== null && room.others + exposure + orderValue(b, id) > room.limit) break;
         b.queue.shift();
         b.status.set(id, 'APPROVED');
         decide('OrderCreditReleased', { orderId: id, amount: orderAmount(b, id), release: 'AUTOMATIC', heldMs: now - b.heldAt.get(id)!, exposure });
@@ -593,6 +726,7 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     }
 
     signals(b, e.customerId, e.eventId);
+    afterGroupInput(e.customerId, e);
   };
 
   for (const e of inputs) {
@@ -622,6 +756,19 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
       continue;
     }
     if (e.customerId === '') continue;
+    if (options.groups && e.eventType === 'CustomerCreditProfile') {
+      // The move happens whether or not the profile is accepted: the old group re-checks without the member.
+      const before = accountOf(e.customerId);
+      const parent = e.payload.parentCustomerId;
+      const next = parent && parent !== e.customerId ? parent : e.customerId;
+      if (next !== before) {
+        accounts.set(e.customerId, next);
+        const gb = groupBook(before);
+        gb.clock = Math.max(gb.clock, e.occurredAt);
+        groupRound(before, e, null);
+        groupSnap(before, e);
+      }
+    }
     let book = books.get(e.customerId);
     if (!book) {
       book = { accepted: [], waiting: [], originals: new Map(), valuedOn: new Map(), clock: 0, status: new Map(), heldAt: new Map(), queue: [], parked: new Map(), actionOf: new Map(), customerHeldAt: null, band: 0, snapshot: null };
@@ -639,5 +786,8 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy)
     statuses[customerId] = Object.fromEntries(b.status);
     waiting[customerId] = b.waiting.map((e) => e.eventId);
   }
-  return { components, statuses, decisions, snapshots, rejectedEventIds, waiting };
+  return {
+    components, statuses, decisions, snapshots, rejectedEventIds, waiting, groupSnapshots,
+    accounts: Object.fromEntries([...books.keys()].map((id) => [id, accountOf(id)])),
+  };
 }

@@ -110,7 +110,7 @@ describe('RISK_CLASS_SOURCE', () => {
     expect(policyOf(loadExposureConfig({ ...env, RISK_CLASS_SOURCE: 'scoring' })).riskClassSource).toBe('scoring');
     const t = topicRegistry('x.');
     expect(inputTopics(t, 'profile').map((s) => s.name)).not.toContain(t.CREDIT_SCORES.name);
-    expect(inputTopics(t, 'scoring').map((s) => s.name)).toEqual([...inputTopics(t, 'profile').map((s) => s.name), t.CREDIT_SCORES.name]);
+    expect(inputTopics(t, 'scoring').map((s) => s.name).sort()).toEqual([...inputTopics(t, 'profile').map((s) => s.name), t.CREDIT_SCORES.name].sort());
   });
 
   it('stops start-up naming the variable when it is neither', () => {

@@ -9,7 +9,7 @@ import { WorkingSet } from '../../../shared/stateful/working-set.ts';
 import { applyEntityChange } from '../../../test/entity-change.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
 import { customerStateCodec } from '../src/adapters/state-parts.ts';
-import type { ExposureEntity } from '../src/adapters/fx-table.ts';
+import type { ExposureEntity } from '../src/adapters/account-entities.ts';
 import { applyEvent, creditPolicy, type CustomerState, type ExposureInput } from '../src/domain/index.ts';
 import { historyArb, mergeTopics } from './histories.ts';
 import { customer, T0 } from './inputs.ts';

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { deriveEventId } from '../../../shared/ids.ts';
 import { topicRegistry } from '../../../shared/contracts/topics.ts';
 import { WorkingSet } from '../../../shared/stateful/working-set.ts';
+import type { ExposureEntity } from '../src/adapters/account-entities.ts';
 import { ExposureDomain, type InputRecord } from '../src/adapters/exposure-domain.ts';
-import { FX_TABLE_ID, type ExposureEntity } from '../src/adapters/fx-table.ts';
+import { FX_TABLE_ID } from '../src/adapters/fx-table.ts';
 import {
   SOURCE,
   applyEvent,

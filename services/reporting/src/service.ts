@@ -61,6 +61,7 @@ export const reportingInputs = (topics: TopicRegistry) =>
     topics.CREDIT_HOLDS,
     topics.DELINQUENCY,
     topics.EXPOSURE,
+    topics.GROUP_EXPOSURE,
     topics.CREDIT_SCORES,
     topics.CREDIT_REVIEWS,
     topics.COLLECTIONS,

@@ -109,6 +109,8 @@ export const REPORTING_TABLES = [
   'promises_to_pay',
   'notices',
   'notice_deliveries',
+  'group_exposure',
+  'group_exposure_history',
 ] as const;
 
 /** Every row of every reporting table, in key order, as text: what "the same rows" means. */

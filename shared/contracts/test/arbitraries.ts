@@ -18,7 +18,7 @@ const day = fc.integer({ min: 1, max: 40_000 });
 const days = fc.integer({ min: 0, max: 3_650 });
 const count = fc.integer({ min: 0, max: 2 ** 31 - 1 });
 const epochMs = fc.integer({ min: 1, max: 4_102_444_800_000 });
-const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'MAX_DOCUMENT_VALUE', 'OLDEST_ITEM_OVERDUE'), {
+const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MANUAL', 'RISK_CLASS', 'NO_CREDIT_PROFILE', 'STATE_INCOMPLETE', 'MAX_DOCUMENT_VALUE', 'OLDEST_ITEM_OVERDUE', 'GROUP_OVER_LIMIT'), {
   minLength: 1,
 });
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
@@ -163,6 +163,22 @@ const payloads: { [T in EventType]: fc.Arbitrary<PayloadOf<T>> } = {
     onHold: fc.boolean(),
     delinquencyStatus: fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'),
   }),
+  GroupExposureSnapshot: fc.record({
+    currency,
+    openOrders: money,
+    openReceivables: signed,
+    unappliedCash: money,
+    exposure: signed,
+    heldOrders: money,
+    heldOrderCount: count,
+    groupLimit: money,
+    utilizationBasisPoints: signed,
+    memberCount: fc.integer({ min: 1, max: 50 }),
+    overLimit: fc.boolean(),
+  }),
+  MemberInputRouted: fc.record({ memberId: id, input: fc.constant('{"eventType":"OrderPlaced"}'), originTopic: id, originPartition: fc.nat(11), originOffset: fc.nat(), originSeq: fc.nat(3) }),
+  MemberJoining: fc.record({ memberId: id, moveId: id, originTopic: id, originPartition: fc.nat(11), originOffset: fc.nat(), originSeq: fc.nat(3) }),
+  MemberHandedOver: fc.record({ memberId: id, moveId: id, state: fc.option(fc.constant('{}'), { nil: null }), profile: fc.constant('{"eventType":"CustomerCreditProfile"}'), originTopic: id, originPartition: fc.nat(11), originOffset: fc.nat(), originSeq: fc.nat(3) }),
   CreditScoreUpdated: fc.record({
     asOfDate: day,
     score: fc.option(fc.integer({ min: 20, max: 100 }), { nil: null }),

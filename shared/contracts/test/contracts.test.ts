@@ -40,6 +40,7 @@ describe('topic registry', () => {
       'o2c.customers.v1',
       'o2c.exposure.v1',
       'o2c.fx-rates.v1',
+      'o2c.group-exposure.v1',
     ]);
     expect(Topics.DLQ).toMatchObject({ name: 'o2c.dlq.v1', raw: true });
     expect(Topics.CREDIT_ACTIONS.name).toBe('o2c.credit-actions.v1');

@@ -6,7 +6,7 @@ export const STEPS = ['consumer-perf', 'raw', 'exposure', 'delinquency', 'report
 export type Step = (typeof STEPS)[number];
 
 export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--seed N] [--rate N] [--latency-seconds N]
-       [--latency-clock ${LATENCY_CLOCKS.join(',')}] [--only ${STEPS.join(',')}]
+       [--latency-clock ${LATENCY_CLOCKS.join(',')}] [--only ${STEPS.join(',')}] [--groups]
 
   --events           simulator events pre-loaded into the run's input topics (default 1,000,000)
   --customers        simulated customers (default: one per 100 events, at least 200; a customer's state grows
@@ -16,7 +16,10 @@ export const USAGE = `usage: npm run bench -- [--events N] [--customers N] [--se
   --latency-seconds  how long the latency step sends (default 20)
   --latency-clock    the orders' event time, comma-separated, one latency step each in this order: event (the
                      history's clock continued, the default) or wall (this machine's clock, years after the history)
-  --only             the steps to run, comma-separated (default: all)`;
+  --only             the steps to run, comma-separated (default: all)
+  --groups           the simulator's corporate groups (every 50th customer the parent of the next two): their
+                     members' inputs take the exposure service's repartition hop, which the determinism check does
+                     not replay (their decisions count as extra)`;
 
 export interface BenchOptions {
   readonly events: number;
@@ -26,6 +29,7 @@ export interface BenchOptions {
   readonly latencySeconds: number;
   readonly latencyClocks: readonly LatencyClock[];
   readonly steps: ReadonlySet<Step>;
+  readonly groups: boolean;
 }
 
 const usageError = (message: string): UsageError => new UsageError(message, USAGE);
@@ -72,6 +76,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       'latency-seconds': { type: 'string' },
       'latency-clock': { type: 'string' },
       only: { type: 'string' },
+      groups: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -88,6 +93,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedArgs {
       latencySeconds: whole('latency-seconds', values['latency-seconds'], 20, 1),
       latencyClocks: clocks(values['latency-clock']),
       steps: steps(values.only),
+      groups: values.groups ?? false,
     }),
   };
 }

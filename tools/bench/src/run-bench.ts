@@ -75,7 +75,7 @@ export async function runBench(options: BenchOptions, ctx: BenchContext): Promis
     if (only.has('reporting')) await createDatabase(ns, endpoints.DATABASE_URL);
     const events = new EventProducer(producer, serde, topics);
 
-    const simulation = { seed: options.seed, customers: options.customers, startDay: START_DAY, partitions: PARTITIONS };
+    const simulation = { seed: options.seed, customers: options.customers, startDay: START_DAY, partitions: PARTITIONS, groups: options.groups };
     // The latest event time pre-loaded: the event clock of the latency step continues from it.
     let historyEnd = -Infinity;
     const send = (batch: OutRecord[]) => {

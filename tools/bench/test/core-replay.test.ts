@@ -52,6 +52,23 @@ describe('eventTimeOrder', () => {
   });
 });
 
+describe('replayExposure with a corporate group', () => {
+  it("replays customers of their own account and leaves a group member's decisions, made after the repartition hop, out", async () => {
+    const member = { ...profile('g2', 'm', 2, 1000) } as Extract<ExposureInput, { eventType: 'CustomerCreditProfile' }>;
+    member.payload = { ...member.payload, parentCustomerId: 'p' };
+    const log = logOf([
+      ['customers', 0, profile('g1', 'p', 1, 1000)],
+      ['customers', 1, member],
+      ['orders', 1, placed('g3', 'm', 3, 'M1', 100)], // routed to p's partition: decided there, not in this replay
+      ['orders', 0, placed('g4', 'p', 4, 'P1', 100)],
+    ]);
+    const expected = await replayExposure(log, TOPICS, policy, content);
+    const decisions = [...expected.events.values()].map((text) => JSON.parse(text) as CreditHoldEvent);
+    expect(decisions.map((e) => [e.customerId, e.eventType])).toEqual([['p', 'OrderCreditApproved']]);
+    expect([...expected.snapshots.keys()]).toEqual(['p']);
+  });
+});
+
 describe('replayExposure', () => {
   // The order is fetched before the profile that precedes it in event time.
   const log = logOf([

@@ -23,6 +23,8 @@ export interface PopulationOptions {
   readonly idPrefix: string;
   readonly currency: string;
   readonly ordersPerCustomerPerDay: number;
+  /** Form corporate groups (formGroups); default none. */
+  readonly groups?: boolean;
 }
 
 const PARETO_SHAPE = 1.3;
@@ -43,6 +45,27 @@ function customerId(prefix: string, index: number): string {
   return `${prefix}-C${String(index).padStart(6, '0')}`;
 }
 
+/**
+ * Corporate groups: in every block of GROUP_EVERY customers the first is a parent and the next GROUP_MEMBERS name it
+ * (parentCustomerId). The parent's limit is its group's limit: a fraction of what the three would have alone, so the
+ * group limit binds before the members' own now and then. Set without drawing from `rng`, so every other customer's
+ * history is what it was.
+ */
+export const GROUP_EVERY = 50;
+export const GROUP_MEMBERS = 2;
+const GROUP_LIMIT_SHARE = 0.8;
+
+function formGroups(customers: SimCustomer[]): SimCustomer[] {
+  for (let parent = 0; parent + GROUP_MEMBERS < customers.length; parent += GROUP_EVERY) {
+    const head = customers[parent]!;
+    const members = customers.slice(parent + 1, parent + 1 + GROUP_MEMBERS);
+    const alone = members.reduce((sum, m) => sum + m.profile.creditLimit, head.profile.creditLimit);
+    head.profile = { ...head.profile, creditLimit: roundLimit(alone * GROUP_LIMIT_SHARE) };
+    for (const m of members) m.profile = { ...m.profile, parentCustomerId: head.id };
+  }
+  return customers;
+}
+
 export function population(rng: Random, opts: PopulationOptions): SimCustomer[] {
   const n = opts.customers;
   const weights = Array.from({ length: n }, () => rng.pareto(PARETO_SHAPE, PARETO_MAX));
@@ -58,7 +81,7 @@ export function population(rng: Random, opts: PopulationOptions): SimCustomer[] 
     bySize.slice(start, start + SEGMENT_BLOCK).forEach(([, i], k) => (segmentOf[i] = block[k]!));
   }
 
-  return weights.map((w, index) => {
+  const customers = weights.map((w, index) => {
     const segment = segmentOf[index]!;
     const ordersPerDay = (opts.ordersPerCustomerPerDay * w) / meanWeight;
     const medianOrder = Math.round(rng.logNormal(MEDIAN_ORDER_MINOR * w ** 0.25, 0.5));
@@ -87,4 +110,5 @@ export function population(rng: Random, opts: PopulationOptions): SimCustomer[] 
       },
     };
   });
+  return opts.groups ? formGroups(customers) : customers;
 }

@@ -5,7 +5,7 @@ import { toolEnvironmentUsage } from '../../lib/tool-config.ts';
 
 export const USAGE = `usage: npm run simulate -- [--seed N] [--customers N] [--events N | --days N | --forever] [--rate N]
        [--days-per-second X] [--start-date YYYY-MM-DD] [--orders-per-customer-day X] [--race-rate X]
-       [--no-credit-actions] [--foreign-share X] [--partitions N] [--batch-size N] [--json]
+       [--no-credit-actions] [--foreign-share X] [--groups] [--partitions N] [--batch-size N] [--json]
 
 Produces simulated order-to-cash traffic, deterministic by seed, until --events or --days is reached or until
 interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
@@ -25,6 +25,8 @@ interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
   --foreign-share            share of orders (with their invoices and payments) in USD or GBP rather than the
                              customers' EUR, 0..1 (default 0; e.g. 0.1); above 0 it also publishes the EUR reference
                              rates of USD and GBP each weekday at 14:00 UTC to every partition of ${Topics.FX_RATES.name}
+  --groups                   corporate groups: every 50th customer the parent of the next two (parentCustomerId),
+                             its limit the group's
   --partitions               partitions of the topics it creates and of the ticks it sends (default
                              KAFKA_PARTITIONS)
   --batch-size               records per send at most (default 500)
@@ -61,6 +63,7 @@ export interface SimulatorOptions {
   readonly creditActions: boolean;
   /** Share of orders in another currency, 0..1 (0: none, and no FX rates). */
   readonly foreignShare: number;
+  readonly groups: boolean;
   /** Undefined: KAFKA_PARTITIONS. */
   readonly partitions: number | undefined;
   readonly batchSize: number;
@@ -87,6 +90,7 @@ export function parseSimulatorArgs(argv: readonly string[]): ParsedArgs {
       'race-rate': { type: 'string' },
       'no-credit-actions': { type: 'boolean' },
       'foreign-share': { type: 'string' },
+      groups: { type: 'boolean' },
       partitions: { type: 'string' },
       'batch-size': { type: 'string' },
       json: { type: 'boolean' },
@@ -113,6 +117,7 @@ export function parseSimulatorArgs(argv: readonly string[]): ParsedArgs {
       raceRate: numberFlag('race-rate', values['race-rate'], { min: 0, max: 1 }, USAGE) ?? 0.005,
       creditActions: !values['no-credit-actions'],
       foreignShare: numberFlag('foreign-share', values['foreign-share'], { min: 0, max: 1 }, USAGE) ?? 0,
+      groups: values.groups ?? false,
       partitions: integerFlag('partitions', values.partitions, 1, USAGE),
       batchSize: integerFlag('batch-size', values['batch-size'], 1, USAGE) ?? 500,
       json: values.json ?? false,

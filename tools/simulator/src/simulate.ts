@@ -34,6 +34,8 @@ export interface SimulationOptions {
    * Orders held for other reasons depend on the exposure service's state, which the simulator cannot see.
    */
   readonly creditActions?: boolean;
+  /** Corporate groups: every 50th customer a parent of the next two (customers.ts, formGroups). Default none. */
+  readonly groups?: boolean;
   /** Share of orders whose payment reaches the payments topic just before the invoice reaches its topic. */
   readonly raceRate?: number;
   /** Prefix of every business id (customers, orders, invoices, payments); default `S<seed>`. */
@@ -128,6 +130,7 @@ class World {
       idPrefix: this.prefix,
       currency: this.currency,
       ordersPerCustomerPerDay: options.ordersPerCustomerPerDay ?? 0.5,
+      groups: options.groups ?? false,
     });
   }
 

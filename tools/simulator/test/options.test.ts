@@ -22,6 +22,7 @@ describe('parseSimulatorArgs', () => {
       raceRate: 0.005,
       creditActions: true,
       foreignShare: 0,
+      groups: false,
       partitions: undefined,
       batchSize: 500,
       json: false,
@@ -34,7 +35,7 @@ describe('parseSimulatorArgs', () => {
       options([
         '--seed', '0', '--customers', '1,000', '--days', '30', '--rate', '0', '--days-per-second', '0.25',
         '--start-date', '2024-02-29', '--orders-per-customer-day', '2', '--race-rate', '1', '--no-credit-actions',
-        '--foreign-share', '0.1', '--partitions', '4', '--batch-size', '100', '--json',
+        '--foreign-share', '0.1', '--groups', '--partitions', '4', '--batch-size', '100', '--json',
       ]),
     ).toEqual({
       seed: 0,
@@ -48,6 +49,7 @@ describe('parseSimulatorArgs', () => {
       raceRate: 1,
       creditActions: false,
       foreignShare: 0.1,
+      groups: true,
       partitions: 4,
       batchSize: 100,
       json: true,
@@ -90,7 +92,7 @@ describe('the simulator usage', () => {
   it('lists every flag with its default, the environment it reads and the topics it writes', () => {
     for (const flag of [
       'seed', 'customers', 'events', 'days', 'forever', 'rate', 'days-per-second', 'start-date',
-      'orders-per-customer-day', 'race-rate', 'no-credit-actions', 'partitions', 'batch-size', 'json', 'help',
+      'orders-per-customer-day', 'race-rate', 'no-credit-actions', 'groups', 'partitions', 'batch-size', 'json', 'help',
     ]) {
       expect(USAGE).toMatch(new RegExp(`^  --${flag}[ ,]`, 'm'));
     }

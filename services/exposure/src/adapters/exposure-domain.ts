@@ -1,4 +1,5 @@
-// The exposure core as a PartitionDomain: one entity per customer (its CustomerState as JSON), each input applied
+// The exposure core as a PartitionDomain: one entity per customer (its CustomerState), besides the partition's FX rate
+// table, group tasks and routes (account-entities.ts); each input applied
 // with the core's applyEvent under the configured policy; decisions and customer events go to the credit-holds
 // topic, snapshots to the exposure topic (a customer's last of the batch), rejected inputs to the DLQ. Business-date
 // ticks carry no customer: as delinquency's due index, each customer's index score is the time its temporary limit
@@ -18,24 +19,45 @@
 // dropped with the partition's cache when the batch fails or goes stale, so nothing else relies on their previous
 // contents. A state is stored a field per document (state-parts.ts): each input names the documents it wrote, and
 // the commit writes those.
+//
+// Corporate groups (src/domain/group.ts) run on the same partitions, the Kafka way: a customer whose account is its
+// own (no parent) is applied here as before, the fast path, unless its account has a group task (`~g:<id>`, made once a
+// member's record arrives); a member's inputs go through o2c.exposure-repartition.v1 keyed by the group id, so they
+// land on the group's partition (the parent's, by the same key hashing), where this domain applies them to the
+// group task, as it does hand-overs and join notices. A repartition record republished by an outbox after a crash is
+// recognised by its origin (the position of the record that produced it) and ignored. A group task's members convert with the rate table of the group's partition (every partition has every rate): it is
+// indexed at the earliest score of its members, so a tick or a rate reaches it as it reaches a customer.
+
+import type { ExposureRepartitionEvent } from '../../../../shared/contracts/events.generated.ts';
 import type { TopicRegistry, TopicSpec } from '../../../../shared/contracts/topics.ts';
+import { deriveEventId } from '../../../../shared/ids.ts';
 import type { ConsumedRecord } from '../../../../shared/kafka/runner.ts';
 import type { Applied, DerivedRecord, PartitionDomain } from '../../../../shared/stateful/batch-processor.ts';
 import type { WorkingSet } from '../../../../shared/stateful/working-set.ts';
 import { startOfDay } from '../../../../shared/time.ts';
+import { exposureEntityCodec, groupEntityId, isCustomerState, routeEntityId, type ExposureEntity, type GroupEntity, type RouteEntity } from './account-entities.ts';
+import { emptyFxTable, FX_TABLE_ID, isFxTable, PARKED_FIELD, rateField, type FxTable } from './fx-table.ts';
 import { changedFields } from './state-parts.ts';
-import { emptyFxTable, exposureEntityCodec, FX_TABLE_ID, isFxTable, PARKED_FIELD, rateField, type ExposureEntity, type FxTable } from './fx-table.ts';
 import {
   applyEvent,
+  applyGroupRecord,
+  creditAccountOf,
   earliestParkedDay,
+  emptyGroup,
   hasRevaluable,
   pendingExpiry,
   pendingOldestItemOverdue,
+  routeInput,
+  SOURCE,
   withRate,
   type ApplyResult,
   type CreditPolicy,
   type CustomerState,
   type ExposureInput,
+  type FxRates,
+  type GroupEvent,
+  type GroupRecord,
+  type GroupState,
   type Rejection,
 } from '../domain/index.ts';
 
@@ -43,10 +65,10 @@ import {
  * The runner's record is the domain's event: the batch outcome hands each decision back with it, and the decision
  * latency runs from its Kafka timestamp (metrics.ts).
  */
-export type InputRecord = ConsumedRecord<ExposureInput>;
+export type InputRecord = ConsumedRecord<ExposureInput | ExposureRepartitionEvent>;
 
 export interface ExposureDomainSettings {
-  topics: Pick<TopicRegistry, 'CREDIT_HOLDS' | 'EXPOSURE' | 'ORDERS' | 'INVOICES' | 'PAYMENTS' | 'CREDIT_ACTIONS' | 'DLQ'>;
+  topics: Pick<TopicRegistry, 'CREDIT_HOLDS' | 'EXPOSURE' | 'GROUP_EXPOSURE' | 'EXPOSURE_REPARTITION' | 'ORDERS' | 'INVOICES' | 'PAYMENTS' | 'CREDIT_ACTIONS' | 'DLQ'>;
   policy: CreditPolicy;
   service?: string;
 }
@@ -63,6 +85,76 @@ export interface FxWaiting {
 
 const IN_PLACE = { inPlace: true } as const;
 
+const isRepartition = (e: ExposureInput | ExposureRepartitionEvent): e is ExposureRepartitionEvent =>
+  e.eventType === 'MemberInputRouted' || e.eventType === 'MemberJoining' || e.eventType === 'MemberHandedOver';
+
+/** Where a repartition record comes from: the record that produced it, and its place among that record's outputs. */
+interface Origin {
+  topic: string;
+  partition: number;
+  offset: number;
+  seq: number;
+}
+
+/** The group record a repartition event carries. */
+function groupRecordOf(e: ExposureRepartitionEvent): GroupRecord {
+  switch (e.eventType) {
+    case 'MemberInputRouted': return { kind: 'input', input: JSON.parse(e.payload.input) as ExposureInput };
+    case 'MemberJoining': return { kind: 'join', memberId: e.payload.memberId, moveId: e.payload.moveId };
+    case 'MemberHandedOver': return {
+      kind: 'handover',
+      memberId: e.payload.memberId,
+      moveId: e.payload.moveId,
+      state: e.payload.state === null ? null : (JSON.parse(e.payload.state) as CustomerState),
+      profile: JSON.parse(e.payload.profile) as Extract<GroupRecord, { kind: 'handover' }>['profile'],
+    };
+  }
+}
+
+/** The repartition event for a group record bound to `account`; its id is fixed by its origin (a join is stamped `joinAt`, its profile's time). */
+function repartitionEvent(account: string, record: GroupRecord, origin: Origin, joinAt = 0): ExposureRepartitionEvent {
+  const at = { originTopic: origin.topic, originPartition: origin.partition, originOffset: origin.offset, originSeq: origin.seq };
+  const envelope = (occurredAt: number, causationId: string) => ({
+    eventId: deriveEventId(`${origin.topic}:${origin.partition}:${origin.offset}`, 'ExposureRepartition', account, origin.seq),
+    occurredAt,
+    customerId: account,
+    source: SOURCE,
+    causationId,
+  });
+  switch (record.kind) {
+    case 'input':
+      return { ...envelope(record.input.occurredAt, record.input.eventId), eventType: 'MemberInputRouted',
+        payload: { memberId: record.input.customerId, input: JSON.stringify(record.input), ...at } };
+    case 'join':
+      return { ...envelope(joinAt, record.moveId), eventType: 'MemberJoining', payload: { memberId: record.memberId, moveId: record.moveId, ...at } };
+    case 'handover':
+      return { ...envelope(record.profile.occurredAt, record.moveId), eventType: 'MemberHandedOver',
+        payload: { memberId: record.memberId, moveId: record.moveId, state: record.state === null ? null : JSON.stringify(record.state),
+          profile: JSON.stringify(record.profile), ...at } };
+  }
+}
+
+/** Nothing left to keep: no member, nothing waiting, never published. */
+const vacant = (g: GroupState): boolean =>
+  Object.keys(g.members).length === 0 && g.parked.length === 0 && Object.keys(g.joined).length === 0 && g.lastSnapshot === null;
+
+/** A group task's index score: the earliest of its members' (scoreOf). */
+function groupScore(g: GroupState, policy: CreditPolicy): number | null {
+  let min: number | null = null;
+  for (const m of Object.values(g.members)) {
+    const at = scoreOf(m, policy);
+    if (at !== null && (min === null || at < min)) min = at;
+  }
+  return min;
+}
+
+/** Inputs of a group's members waiting for a rate. */
+const groupParked = (g: GroupState | undefined): number => {
+  let n = 0;
+  for (const m of Object.values(g?.members ?? {})) n += m.fxParked?.length ?? 0;
+  return n;
+};
+
 export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEntity> {
   /** The policy of a partition whose state is incomplete (shared/stateful): every new order is held STATE_INCOMPLETE. */
   private readonly incompletePolicy: CreditPolicy;
@@ -77,7 +169,10 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
 
   entityIds({ event }: InputRecord): string[] {
     // Every input may read the rate table (a foreign document) or change the waiting count; it stays in memory.
-    return event.customerId === '' ? [FX_TABLE_ID] : [event.customerId, FX_TABLE_ID];
+    if (event.customerId === '') return [FX_TABLE_ID];
+    // A repartition record is for the group's task, which may absorb the parent's own state.
+    if (isRepartition(event)) return [groupEntityId(event.customerId), event.customerId, FX_TABLE_ID];
+    return [event.customerId, routeEntityId(event.customerId), groupEntityId(event.customerId), FX_TABLE_ID];
   }
 
   dueUpTo({ event }: InputRecord): number | undefined {
@@ -86,13 +181,16 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
     return undefined;
   }
 
-  apply(ws: WorkingSet<ExposureEntity>, { event }: InputRecord, ctx: { partition: number; stateIncomplete?: boolean }): Applied {
+  apply(ws: WorkingSet<ExposureEntity>, record: InputRecord, ctx: { partition: number; stateIncomplete?: boolean }): Applied {
     // The core reads the condition from its policy like every other standing reason.
     const policy = ctx.stateIncomplete ? this.incompletePolicy : this.settings.policy;
+    const { event } = record;
+    const out: DerivedRecord[] = [];
     if (event.eventType === 'BusinessDateTick') {
-      const out: DerivedRecord[] = [];
       for (const id of ws.dueBy(event.occurredAt)) {
-        if (id !== FX_TABLE_ID) out.push(...this.applyTo(ws, id, { ...event, customerId: id }, policy, ctx.partition).out);
+        if (id === FX_TABLE_ID) continue;
+        if (id.startsWith('~g:')) this.applyToGroup(ws, id.slice(3), { kind: 'input', input: event }, policy, record, out, ctx.partition);
+        else out.push(...this.applyTo(ws, id, { ...event, customerId: id }, policy, ctx.partition).out);
       }
       return { out };
     }
@@ -101,14 +199,43 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
       const next = withRate(table.rates, event.payload);
       if (!next.ok) return { out: [], rejected: { errorClass: 'InvalidEvent', message: next.refused } };
       ws.set(FX_TABLE_ID, { ...table, rates: next.rates }, [rateField(event.payload.quote)]);
-      const out: DerivedRecord[] = [];
       for (const id of ws.dueBy(startOfDay(event.payload.rateDate))) {
-        if (id !== FX_TABLE_ID) out.push(...this.applyTo(ws, id, { ...event, customerId: id }, policy, ctx.partition).out);
+        if (id === FX_TABLE_ID) continue;
+        // A group task hands the rate to its members waiting for one (group.ts); a customer gets it addressed to it.
+        if (id.startsWith('~g:')) this.applyToGroup(ws, id.slice(3), { kind: 'input', input: { ...event, customerId: id.slice(3) } }, policy, record, out, ctx.partition);
+        else out.push(...this.applyTo(ws, id, { ...event, customerId: id }, policy, ctx.partition).out);
       }
       return { out };
     }
-    if (event.customerId === '') return { out: [] };
-    return this.applyTo(ws, event.customerId, event, policy, ctx.partition);
+    if (event.customerId === '') return { out };
+    if (isRepartition(event)) {
+      const origin = { topic: event.payload.originTopic, partition: event.payload.originPartition, offset: event.payload.originOffset, seq: event.payload.originSeq };
+      const rejected = this.applyToGroup(ws, event.customerId, groupRecordOf(event), policy, record, out, ctx.partition, origin);
+      return rejected ? { out, rejected } : { out };
+    }
+
+    const customerId = event.customerId;
+    const route = ws.get(routeEntityId(customerId)) as RouteEntity | undefined;
+    const account = route?.account ?? customerId;
+    const hasGroup = ws.get(groupEntityId(customerId)) !== undefined;
+    // The fast path: a customer of its own account without a group task, and no move.
+    const moves = event.eventType === 'CustomerCreditProfile' && creditAccountOf(customerId, event.payload.parentCustomerId) !== account;
+    if (account === customerId && !hasGroup && !moves) return this.applyTo(ws, customerId, event, policy, ctx.partition);
+
+    const accounts = new Map([[customerId, account]]);
+    const routed = routeInput(accounts, event);
+    const next = accounts.get(customerId)!;
+    if (next !== account) ws.set(routeEntityId(customerId), next === customerId ? undefined : { kind: 'route', account: next });
+    let rejected: Applied['rejected'];
+    routed.forEach((r, seq) => {
+      if (r.account === customerId) {
+        rejected = this.applyToGroup(ws, customerId, r.record, policy, record, out, ctx.partition) ?? rejected;
+      } else {
+        const origin = { topic: record.topic, partition: record.partition, offset: Number(record.offset), seq };
+        out.push({ spec: this.settings.topics.EXPOSURE_REPARTITION, event: repartitionEvent(r.account, r.record, origin, event.occurredAt) });
+      }
+    });
+    return rejected ? { out, rejected } : { out };
   }
 
   private table(ws: WorkingSet<ExposureEntity>): FxTable {
@@ -116,11 +243,81 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
     return isFxTable(t) ? t : emptyFxTable();
   }
 
+  private rates(ws: WorkingSet<ExposureEntity>): FxRates {
+    return this.table(ws).rates;
+  }
+
+  /**
+   * A record for the group task of `groupId` (made on first use, taking in the parent's own state). Returns the
+   * rejection of the record's own input; inputs that waited (behind a join notice, or for a rate) and are rejected
+   * now go to the DLQ as their repartition record.
+   */
+  private applyToGroup(
+    ws: WorkingSet<ExposureEntity>,
+    groupId: string,
+    groupRecord: GroupRecord,
+    policy: CreditPolicy,
+    source: InputRecord,
+    out: DerivedRecord[],
+    partition: number,
+    origin?: Origin,
+  ): Applied['rejected'] {
+    const id = groupEntityId(groupId);
+    let entity = ws.get(id) as GroupEntity | undefined;
+    if (origin) {
+      const key = `${origin.topic}:${origin.partition}`;
+      const last = entity?.seen[key];
+      if (last && (origin.offset < last[0] || (origin.offset === last[0] && origin.seq <= last[1]))) return undefined;
+    }
+    const own = ws.get(groupId);
+    const parent = isCustomerState(own) ? own : undefined;
+    const group = entity?.group ?? { ...emptyGroup(groupId), ...(parent ? { members: { [groupId]: parent } } : {}) };
+    if (!entity && parent) {
+      // The parent's state now lives in the group task, and so does its index score.
+      ws.set(groupId, undefined);
+      ws.setScore(groupId, null);
+    }
+    const parkedBefore = groupParked(entity?.group) + (!entity && parent ? (parent.fxParked?.length ?? 0) : 0);
+    const result = applyGroupRecord(group, groupRecord, policy, this.rates(ws));
+    const seen = { ...(entity?.seen ?? {}) };
+    if (origin) seen[`${origin.topic}:${origin.partition}`] = [origin.offset, origin.seq];
+    entity = { kind: 'group', group: result.state, seen };
+    if (vacant(result.state) && Object.keys(seen).length === 0) ws.set(id, undefined);
+    else ws.set(id, entity);
+    ws.setScore(id, groupScore(result.state, policy));
+    // The partition's waiting count covers the members a group task keeps (a parent's taken in; none sent away).
+    const parkedAfter = groupParked(result.state) + result.handovers.reduce((n, h) => n + (h.record.state?.fxParked?.length ?? 0), 0);
+    if (parkedAfter !== parkedBefore) this.countParked(ws, partition, parkedAfter - parkedBefore);
+    out.push(...this.toRecords(result.events));
+    result.handovers.forEach((h, i) => {
+      const from = { topic: source.topic, partition: source.partition, offset: Number(source.offset), seq: 100 + i };
+      out.push({ spec: this.settings.topics.EXPOSURE_REPARTITION, event: repartitionEvent(h.to, h.record, from) });
+    });
+    const ownId = groupRecord.kind === 'input' ? groupRecord.input.eventId : undefined;
+    let rejected: Applied['rejected'];
+    for (const r of result.rejected) {
+      if (r.input.eventId === ownId && origin === undefined) {
+        rejected = r.rejection;
+        continue;
+      }
+      // A waited input (or a routed one): its repartition record, re-encoded, with the reason.
+      const waited = repartitionEvent(groupId, { kind: 'input', input: r.input }, origin ?? { topic: source.topic, partition: source.partition, offset: Number(source.offset), seq: 200 });
+      out.push({
+        spec: this.settings.topics.EXPOSURE_REPARTITION,
+        topic: this.settings.topics.DLQ.name,
+        event: waited,
+        headers: { 'o2c-service': this.settings.service ?? 'exposure', 'o2c-error-class': r.rejection.errorClass, 'o2c-error-message': r.rejection.message, 'o2c-source-topic': this.settings.topics.EXPOSURE_REPARTITION.name },
+      });
+    }
+    return rejected;
+  }
+
   private applyTo(ws: WorkingSet<ExposureEntity>, id: string, event: ExposureInput, policy: CreditPolicy, partition: number): Applied {
-    const given = ws.get(id) as CustomerState | undefined;
-        const scoreBefore = given ? scoreOf(given, policy) : null;
+    const stored = ws.get(id);
+    const given = isCustomerState(stored) ? stored : undefined;
+    const scoreBefore = given ? scoreOf(given, policy) : null;
     const parkedBefore = given?.fxParked?.length ?? 0;
-    const result = applyEvent(given, event, policy, { ...IN_PLACE, rates: this.table(ws).rates });
+    const result = applyEvent(given, event, policy, { ...IN_PLACE, rates: this.rates(ws) });
     if (result.rejected) return { out: [], rejected: result.rejected };
     if (result.changed) {
       ws.set(id, result.state, changedFields(result.writtenDocs));
@@ -136,7 +333,7 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
         this.waiting.set(partition, list);
       }
     }
-    return { out: [...this.toRecords(result), ...this.letters(result, partition)] };
+    return { out: [...this.toRecords(result.events), ...this.letters(result, partition)] };
   }
 
   private countParked(ws: WorkingSet<ExposureEntity>, partition: number, delta: number): void {
@@ -146,12 +343,14 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
     this.parkedCounts.set(partition, parked);
   }
 
-  private toRecords(result: ApplyResult): DerivedRecord[] {
-    const { CREDIT_HOLDS, EXPOSURE } = this.settings.topics;
-    return result.events.map((e): DerivedRecord =>
-      // The exposure topic is compacted: a batch publishes only a customer's last snapshot.
-      e.eventType === 'ExposureSnapshot' ? { spec: EXPOSURE, event: e, latestPerKey: true } : { spec: CREDIT_HOLDS, event: e },
-    );
+  private toRecords(events: ApplyResult['events'] | GroupEvent[]): DerivedRecord[] {
+    const { CREDIT_HOLDS, EXPOSURE, GROUP_EXPOSURE } = this.settings.topics;
+    return events.map((e): DerivedRecord => {
+      // The exposure topics are compacted: a batch publishes only a customer's (a group's) last snapshot.
+      if (e.eventType === 'ExposureSnapshot') return { spec: EXPOSURE, event: e, latestPerKey: true };
+      if (e.eventType === 'GroupExposureSnapshot') return { spec: GROUP_EXPOSURE, event: e, latestPerKey: true };
+      return { spec: CREDIT_HOLDS, event: e };
+    });
   }
 
   /** Dead letters of waiting inputs rejected once a rate let them through: re-encoded, to the customer's DLQ partition. */
@@ -180,7 +379,7 @@ export class ExposureDomain implements PartitionDomain<InputRecord, ExposureEnti
  * too old under its class, the start of the earliest day it waits for a rate; under FX_REVALUE 0 while it has an
  * open foreign document (every rate may revalue it, so every rate reaches it). Null when nothing is to come.
  */
-function scoreOf(s: CustomerState, policy: CreditPolicy): number | null {
+export function scoreOf(s: CustomerState, policy: CreditPolicy): number | null {
   const day = policy.fxRevalue === true && hasRevaluable(s) ? 0 : earliestParkedDay(s);
   const due = [pendingExpiry(s.profile, s.watermark), pendingOldestItemOverdue(s, policy), day === null ? null : startOfDay(day)];
   const set = due.filter((t): t is number => t !== null);

@@ -4,8 +4,7 @@
 // partition-wide events, which no customer has. Stored a field per currency (`r:<currency>`: its rates by day) and
 // one, `n`, for the number of the partition's inputs waiting for a rate (o2c_exposure_fx_parked_documents).
 import type { StateCodec } from '../../../../shared/stateful/state-codec.ts';
-import { NO_RATES, type CustomerState, type FxRates } from '../domain/index.ts';
-import { customerStateCodec } from './state-parts.ts';
+import { NO_RATES, type FxRates } from '../domain/index.ts';
 
 export const FX_TABLE_ID = '';
 
@@ -16,10 +15,9 @@ export interface FxTable {
   parked: number;
 }
 
-/** What the exposure service keeps per partition: its customers and its rate table. */
-export type ExposureEntity = CustomerState | FxTable;
+// The partition's entities as a whole (customers, this table, group tasks, routes) and their codec: account-entities.ts.
 
-export const isFxTable = (e: ExposureEntity | undefined): e is FxTable => e !== undefined && 'kind' in e && e.kind === 'fx-rates';
+export const isFxTable = (e: object | undefined): e is FxTable => e !== undefined && 'kind' in e && e.kind === 'fx-rates';
 
 export const emptyFxTable = (): FxTable => ({ kind: 'fx-rates', rates: NO_RATES, parked: 0 });
 
@@ -27,7 +25,7 @@ const COUNT = 'n';
 export const rateField = (currency: string): string => `r:${currency}`;
 export const PARKED_FIELD = COUNT;
 
-const fxTableCodec: StateCodec<FxTable> = {
+export const fxTableCodec: StateCodec<FxTable> = {
   encode(t) {
     const fields = new Map<string, string>([[COUNT, String(t.parked)]]);
     for (const currency of Object.keys(t.rates)) fields.set(rateField(currency), JSON.stringify(t.rates[currency]));
@@ -43,10 +41,4 @@ const fxTableCodec: StateCodec<FxTable> = {
     for (const [field, text] of fields) if (field.startsWith('r:')) rates[field.slice(2)] = JSON.parse(text) as FxRates[string];
     return { kind: 'fx-rates', rates, parked: Number(fields.get(COUNT) ?? 0) };
   },
-};
-
-export const exposureEntityCodec: StateCodec<ExposureEntity> = {
-  encode: (e) => (isFxTable(e) ? fxTableCodec.encode(e) : customerStateCodec.encode(e)),
-  part: (e, field) => (isFxTable(e) ? fxTableCodec.part(e, field) : customerStateCodec.part(e, field)),
-  decode: (fields, id) => (id === FX_TABLE_ID ? fxTableCodec.decode(fields, id) : customerStateCodec.decode(fields, id)),
 };

@@ -17,8 +17,16 @@ const OUTCOMES: Partial<Record<EventType, DecisionOutcome>> = {
   CreditActionRefused: 'refused',
 };
 
+/** What a repartition record is, as the metric labels it. */
+const GROUP_RECORDS: Partial<Record<EventType, string>> = {
+  MemberInputRouted: 'routed',
+  MemberJoining: 'joining',
+  MemberHandedOver: 'handed_over',
+};
+
 export interface ExposureMetrics {
   decisions: Counter<'outcome'>;
+  groupRecords: Counter<'kind'>;
   releases: Counter<'release'>;
   decisionLatency: Histogram;
   outboxBacklog: Gauge<'partition'>;
@@ -37,6 +45,12 @@ export function createExposureMetrics(
       name: `${p}decisions_total`,
       help: 'Order decisions published, by outcome (approved, held, released, rejected; refused: a credit action beyond authority).',
       labelNames: ['outcome'],
+      registers,
+    }),
+    groupRecords: new Counter({
+      name: `${p}group_records_total`,
+      help: 'Records published to the repartition topic (corporate groups), by kind (routed: a member input; joining, handed_over: a member moving).',
+      labelNames: ['kind'],
       registers,
     }),
     releases: new Counter({
@@ -78,6 +92,8 @@ export function createExposureMetrics(
 export function observeDecisions(metrics: ExposureMetrics, derived: ReadonlyArray<Derived<InputRecord>>, publishedAt: number): void {
   for (const { record, source } of derived) {
     const e = record.event;
+    const kind = record.topic === undefined ? GROUP_RECORDS[e.eventType] : undefined;
+    if (kind !== undefined) metrics.groupRecords.inc({ kind });
     const outcome = OUTCOMES[e.eventType];
     if (outcome === undefined) continue;
     metrics.decisions.inc({ outcome });

@@ -36,3 +36,16 @@ export { pendingOldestItemOverdue } from './oldest-item.ts';
 export { converterAt, documentDay, FX_PIVOT, legRate, minorUnitExponent, NO_RATES, roundHalfEven, withRate, type Converter, type FxRates } from './fx.ts';
 export { earliestParkedDay, hasRevaluable } from './fx-parking.ts';
 export { SOURCE, type DerivedEvent, type ExposureInput, type Rejection } from './types.ts';
+export {
+  applyGroupRecord,
+  creditAccountOf,
+  emptyGroup,
+  groupSnapshotOf,
+  routeInput,
+  type GroupEvent,
+  type GroupRecord,
+  type GroupResult,
+  type GroupState,
+  type Routed,
+} from './group.ts';
+export type { GroupRoom } from './policy.ts';

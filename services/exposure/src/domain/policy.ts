@@ -96,6 +96,19 @@ export interface CreditPolicy {
    * `revalueDocuments`); absent or false, a document keeps the rate of its own day.
    */
   readonly fxRevalue?: boolean;
+  /**
+   * Not configured: set by the group core (group.ts) for an input of a corporate group's customer. An order is held
+   * GROUP_OVER_LIMIT, and not released, unless the group's exposure with it stays within the group limit.
+   */
+  readonly groupRoom?: GroupRoom;
+}
+
+/** A corporate group as one member's decision sees it: the group limit and the exposure of every other member. */
+export interface GroupRoom {
+  /** The parent's effective limit. */
+  readonly limit: number;
+  /** The sum of the other members' exposures (the parent included when it is not this customer). */
+  readonly others: number;
 }
 
 export const DEFAULT_RETENTION_MS = 90 * 86_400_000;

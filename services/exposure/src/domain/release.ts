@@ -6,8 +6,8 @@ import { releasable, standingReasons } from './reasons.ts';
 /**
  * Runs after every accepted input. Only an input that lowers exposure, raises the limit or clears a reason can
  * release anything, but running it always keeps the invariant simple: after any input, the oldest held order
- * does not fit (or is above its class's maximum order value) or a standing reason remains. The first order that
- * does not stops the round (no overtaking).
+ * does not fit (its own limit, or its group's) or is above its class's maximum order value, or a standing reason
+ * remains. The first order that does not stops the round (no overtaking).
  */
 export function releaseRound(d: Draft): void {
   if (d.s.heldQueue.length === 0 || standingReasons(d).length > 0) return;

@@ -82,8 +82,8 @@ const STAGES: Record<Language, Record<string, string>> = {
 };
 
 const REASONS: Record<Language, Record<string, string>> = {
-  en: { OVER_LIMIT: 'credit limit exceeded', OVERDUE: 'overdue invoices', MANUAL: 'manual hold', RISK_CLASS: 'risk assessment', NO_CREDIT_PROFILE: 'no credit profile yet', STATE_INCOMPLETE: 'account under review', MAX_DOCUMENT_VALUE: 'order value above the single-order maximum', OLDEST_ITEM_OVERDUE: 'an invoice long past due' },
-  de: { OVER_LIMIT: 'Kreditlimit überschritten', OVERDUE: 'überfällige Rechnungen', MANUAL: 'manuelle Sperre', RISK_CLASS: 'Risikobewertung', NO_CREDIT_PROFILE: 'noch kein Kreditprofil', STATE_INCOMPLETE: 'Konto in Prüfung', MAX_DOCUMENT_VALUE: 'Auftragswert über dem Höchstbetrag je Auftrag', OLDEST_ITEM_OVERDUE: 'eine seit Langem überfällige Rechnung' },
+  en: { OVER_LIMIT: 'credit limit exceeded', OVERDUE: 'overdue invoices', MANUAL: 'manual hold', RISK_CLASS: 'risk assessment', NO_CREDIT_PROFILE: 'no credit profile yet', STATE_INCOMPLETE: 'account under review', MAX_DOCUMENT_VALUE: 'order value above the single-order maximum', OLDEST_ITEM_OVERDUE: 'an invoice long past due', GROUP_OVER_LIMIT: 'group credit limit exceeded' },
+  de: { OVER_LIMIT: 'Kreditlimit überschritten', OVERDUE: 'überfällige Rechnungen', MANUAL: 'manuelle Sperre', RISK_CLASS: 'Risikobewertung', NO_CREDIT_PROFILE: 'noch kein Kreditprofil', STATE_INCOMPLETE: 'Konto in Prüfung', MAX_DOCUMENT_VALUE: 'Auftragswert über dem Höchstbetrag je Auftrag', OLDEST_ITEM_OVERDUE: 'eine seit Langem überfällige Rechnung', GROUP_OVER_LIMIT: 'Konzernkreditlimit überschritten' },
 };
 
 function letter(language: Language, customerId: string, paragraphs: readonly string[]): string {

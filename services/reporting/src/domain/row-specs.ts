@@ -120,6 +120,12 @@ export const ROW_SPECS = {
   exposureHistory: history('reporting.exposure_history', ['event_id'],
     ['customer_id', 'at', 'currency', 'exposure_minor', 'limit_minor', 'credit_limit_minor', 'open_orders_minor',
       'open_ar_minor', 'unapplied_cash_minor', 'held_orders_minor', 'utilization', 'on_hold']),
+  groupExposure: upsert('reporting.group_exposure', ['group_id'], 'exposure_at',
+    ['currency', 'exposure_minor', 'open_orders_minor', 'open_ar_minor', 'unapplied_cash_minor', 'held_orders_minor',
+      'held_order_count', 'group_limit_minor', 'utilization', 'member_count', 'over_limit'], []),
+  groupExposureHistory: history('reporting.group_exposure_history', ['event_id'],
+    ['group_id', 'at', 'currency', 'exposure_minor', 'group_limit_minor', 'held_orders_minor', 'utilization',
+      'member_count', 'over_limit']),
 } as const satisfies Record<string, RowSpec>;
 
 export type RowKind = keyof typeof ROW_SPECS;

@@ -12,6 +12,7 @@ import type {
   DelinquencyEvent,
   ExposureBreakdown,
   ExposureEvent,
+  GroupExposureEvent,
   InvoiceEvent,
   NotificationEvent,
   OrderEvent,
@@ -35,6 +36,7 @@ export type SinkEvent =
   | CreditHoldEvent
   | DelinquencyEvent
   | ExposureEvent
+  | GroupExposureEvent
   | CreditScoreEvent
   | CreditReviewEvent
   | CollectionsEvent
@@ -262,6 +264,21 @@ function addEvent(out: Collector, e: SinkEvent): void {
         event_id: e.eventId, customer_id, at, currency: s.currency, exposure_minor: s.exposure,
         limit_minor: s.effectiveLimit, credit_limit_minor: s.creditLimit, ...figures,
       });
+      return;
+    }
+
+    case 'GroupExposureSnapshot': {
+      // customerId is the group id (the parent's customerId).
+      const s = e.payload;
+      const figures = {
+        currency: s.currency, exposure_minor: s.exposure, group_limit_minor: s.groupLimit, held_orders_minor: s.heldOrders,
+        utilization: utilization(s.utilizationBasisPoints), member_count: s.memberCount, over_limit: s.overLimit,
+      };
+      out.add('groupExposure', {
+        group_id: customer_id, ...figures, open_orders_minor: s.openOrders, open_ar_minor: s.openReceivables,
+        unapplied_cash_minor: s.unappliedCash, held_order_count: s.heldOrderCount, exposure_at: at,
+      });
+      out.add('groupExposureHistory', { event_id: e.eventId, group_id: customer_id, at, ...figures });
       return;
     }
 
