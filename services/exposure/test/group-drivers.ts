@@ -2,13 +2,17 @@
 // per credit account (the repartition topic's partition of that account, FIFO). Synchronous: each routed record and
 // each hand-over is delivered at once (what the model's instantaneous move means). Scheduled: a seeded choice, at every
 // step, between routing the next input and delivering the head of any inbox, so hand-overs overtake join notices or
-// trail the new group's inputs, as two tasks' outputs to one partition may.
+// trail the new group's inputs, as two tasks' outputs to one partition may. An FX rate goes into the rate table and
+// then to every group's task at once, as the adapter hands a partition's rate to the group tasks it indexes.
 import fc from 'fast-check';
 import {
   applyGroupRecord,
   emptyGroup,
   groupSnapshotOf,
+  NO_RATES,
   routeInput,
+  withRate,
+  type FxRates,
   type CreditPolicy,
   type ExposureInput,
   type GroupEvent,
@@ -30,15 +34,16 @@ export function runGroups(inputs: readonly ExposureInput[], policy: CreditPolicy
   const groups = new Map<string, GroupState>();
   const inboxes = new Map<string, GroupRecord[]>();
   const run: GroupRun = { groups, events: [], rejectedEventIds: [], overLimitApprovals: [] };
+  let rates: FxRates = NO_RATES;
   const post = (account: string, record: GroupRecord) => {
     let inbox = inboxes.get(account);
     if (!inbox) inboxes.set(account, (inbox = []));
     inbox.push(record);
   };
-  const deliver = (account: string) => {
-    const record = inboxes.get(account)!.shift()!;
+  const deliver = (account: string, given?: GroupRecord) => {
+    const record = given ?? inboxes.get(account)!.shift()!;
     const before = groups.get(account) ?? emptyGroup(account);
-    const result = applyGroupRecord(before, record, policy);
+    const result = applyGroupRecord(before, record, policy, rates);
     groups.set(account, result.state);
     run.events.push(...result.events);
     run.rejectedEventIds.push(...result.rejected.map((r) => r.input.eventId));
@@ -48,6 +53,16 @@ export function runGroups(inputs: readonly ExposureInput[], policy: CreditPolicy
       e.eventType === 'OrderCreditApproved' || (e.eventType === 'OrderCreditReleased' && e.payload.release === 'AUTOMATIC'));
     if (direct && approves && groupSnapshotOf(result.state, record.input)?.overLimit) run.overLimitApprovals.push(record.input.eventId);
   };
+  const route = (input: ExposureInput) => {
+    if (input.eventType !== 'FxRatePublished') {
+      for (const r of routeInput(accounts, input)) post(r.account, r.record);
+      return;
+    }
+    const table = withRate(rates, input.payload);
+    if (!table.ok) return void run.rejectedEventIds.push(input.eventId);
+    rates = table.rates;
+    for (const account of [...groups.keys()].sort()) deliver(account, { kind: 'input', input: { ...input, customerId: account } });
+  };
   let next = 0;
   for (;;) {
     const ready = [...inboxes].filter(([, inbox]) => inbox.length > 0).map(([account]) => account).sort();
@@ -55,12 +70,12 @@ export function runGroups(inputs: readonly ExposureInput[], policy: CreditPolicy
     if (!sourceLeft && ready.length === 0) return run;
     if (!choose) {
       if (ready.length > 0) deliver(ready[0]!);
-      else for (const r of routeInput(accounts, inputs[next++]!)) post(r.account, r.record);
+      else route(inputs[next++]!);
       continue;
     }
     const pick = choose(ready.length + (sourceLeft ? 1 : 0));
     if (pick < ready.length) deliver(ready[pick]!);
-    else for (const r of routeInput(accounts, inputs[next++]!)) post(r.account, r.record);
+    else route(inputs[next++]!);
   }
 }
 
@@ -84,11 +99,11 @@ const money = (max: number) => fc.integer({ min: 1, max: max / 50 }).map((n) => 
 
 type Op =
   | { op: 'profile'; limit: number; parent: string | null }
-  | { op: 'place'; amount: number }
+  | { op: 'place'; amount: number; currency?: string }
   | { op: 'amend'; ref: number; amount: number }
   | { op: 'cancel'; ref: number }
   | { op: 'invoice'; amount: number; ref: number | null }
-  | { op: 'pay'; amount: number; ref: number | null }
+  | { op: 'pay'; amount: number; ref: number | null; currency?: string }
   | { op: 'reverse'; ref: number }
   | { op: 'action'; ref: number; action: 'RELEASE' | 'REJECT' };
 
@@ -96,7 +111,7 @@ type Op =
  * One customer's operations: a profile first (a head mostly without a parent, a member naming P, Q or none), then
  * orders, invoices, payments, later profiles that may move it, and credit actions when asked.
  */
-function opsArb(head: boolean, ample: boolean, withActions: boolean): fc.Arbitrary<Op[]> {
+function opsArb(head: boolean, ample: boolean, withActions: boolean, fx: boolean): fc.Arbitrary<Op[]> {
   const limit = ample ? fc.constant(1_000_000_000) : money(head ? 6000 : 3000);
   const parent = head
     ? fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom('P', 'Q') })
@@ -113,6 +128,11 @@ function opsArb(head: boolean, ample: boolean, withActions: boolean): fc.Arbitra
     fc.record({ op: fc.constant('pay' as const), amount: money(1500), ref: fc.option(ref, { nil: null }) }),
     fc.record({ op: fc.constant('reverse' as const), ref }),
   ];
+  if (fx) {
+    // Orders and unallocated payments in USD: converted (or waiting for the rate of their day) into the EUR account.
+    ops.push(fc.record({ op: fc.constant('place' as const), amount: money(1500), currency: fc.constant('USD') }));
+    ops.push(fc.record({ op: fc.constant('pay' as const), amount: money(1500), ref: fc.constant(null), currency: fc.constant('USD') }));
+  }
   if (withActions) ops.push(fc.record({ op: fc.constant('action' as const), ref, action: fc.constantFrom('RELEASE' as const, 'REJECT' as const) }));
   return fc.tuple(profile, fc.array(fc.oneof(...ops), { maxLength: 14 })).map(([first, rest]) => [first, ...rest]);
 }
@@ -136,7 +156,7 @@ function inputsOf(customerId: string, ops: Op[]): ExposureInput[] {
       case 'place': {
         const orderId = `${customerId}-o${orders.length}`;
         orders.push(orderId);
-        out.push(envelope('OrderPlaced', { orderId, amount: o.amount, currency: 'EUR' }, meta()));
+        out.push(envelope('OrderPlaced', { orderId, amount: o.amount, currency: o.currency ?? 'EUR' }, meta()));
         break;
       }
       case 'amend':
@@ -156,7 +176,7 @@ function inputsOf(customerId: string, ops: Op[]): ExposureInput[] {
         const paymentId = `${customerId}-p${payments.length}`;
         payments.push(paymentId);
         const allocations = o.ref === null || invoices.length === 0 ? [] : [{ invoiceId: at(invoices, o.ref), amount: o.amount }];
-        out.push(envelope('PaymentReceived', { paymentId, amount: o.amount, currency: 'EUR', receivedDate: 20_510, allocations }, meta()));
+        out.push(envelope('PaymentReceived', { paymentId, amount: o.amount, currency: o.currency ?? 'EUR', receivedDate: 20_510, allocations }, meta()));
         break;
       }
       case 'reverse':
@@ -179,9 +199,17 @@ export interface GroupHistory {
   perCustomer: ExposureInput[][];
 }
 
-export const groupHistoryArb = (o: { ample: boolean; withActions: boolean }): fc.Arbitrary<GroupHistory> =>
-  fc.tuple(...CUSTOMERS.map((id) => opsArb((HEADS as readonly string[]).includes(id), o.ample, o.withActions)))
-    .map((all) => ({ perCustomer: all.map((ops, i) => inputsOf(CUSTOMERS[i]!, ops)) }));
+/** With `fx`: USD orders and payments, and a stream of EUR -> USD rates of the histories' day (corrections included). */
+export const groupHistoryArb = (o: { ample: boolean; withActions: boolean; fx?: boolean }): fc.Arbitrary<GroupHistory> =>
+  fc.tuple(
+    fc.tuple(...CUSTOMERS.map((id) => opsArb((HEADS as readonly string[]).includes(id), o.ample, o.withActions, o.fx === true))),
+    o.fx ? fc.array(fc.constantFrom('1.25', '1.1', '0.8'), { maxLength: 3 }) : fc.constant([] as string[]),
+  ).map(([all, rates]) => ({
+    perCustomer: [
+      ...all.map((ops, i) => inputsOf(CUSTOMERS[i]!, ops)),
+      ...(rates.length > 0 ? [rates.map((rate, i) => envelope('FxRatePublished', { base: 'EUR', quote: 'USD', rateDate: Math.floor(T0 / 86_400_000), rate }, { eventId: `rate-${i}`, customerId: '', occurredAt: 0 }))] : []),
+    ],
+  }));
 
 /** Event times in merged order, one minute apart: every customer's own inputs stay in order and in time. */
 export function stamp(merged: readonly ExposureInput[]): ExposureInput[] {

@@ -7,6 +7,8 @@
 //       and with limits that hold nothing, every customer's exposure the model's; nothing waits at the end and every
 //       customer's state is in exactly one group (no double counting after a move);
 //   (c) no record that approves or releases an order automatically leaves its group over the group limit.
+//   (a) with FX: the same with members' USD orders and payments and EUR -> USD rates among the inputs (a rate to every
+//       group task at once), with and without FX_REVALUE, waiting inputs included.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { creditPolicy, exposureOf, type CreditPolicy, type GroupState } from '../src/domain/index.ts';
@@ -78,6 +80,33 @@ describe('corporate groups: the core against the model', () => {
         }
         for (const g of run.groups.values()) expect(waitingNothing(g)).toBe(true);
         expect(run.overLimitApprovals).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('(a) with FX: members\' USD documents waiting for their rate in the group task, the same as the model', () => {
+    fc.assert(
+      fc.property(groupHistoryArb({ ample: false, withActions: true, fx: true }), fc.integer(), fc.boolean(), (h, seed, revalue) => {
+        const policy = revalue ? creditPolicy({ ...POLICY, fxRevalue: true }) : POLICY;
+        const inputs = stamp(interleave(h.perCustomer, seed));
+        const model = runModel(inputs, policy, { groups: true });
+        const run = runGroups(inputs, policy);
+
+        const holds = run.events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot' && e.eventType !== 'GroupExposureSnapshot');
+        expect(byCustomer(holds.map(decisionOf))).toEqual(byCustomer(model.decisions));
+        const snaps = run.events.flatMap((e) => (e.eventType === 'ExposureSnapshot'
+          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
+        expect(byCustomer(snaps)).toEqual(byCustomer(model.snapshots));
+        const groupSnaps = run.events.flatMap((e) => (e.eventType === 'GroupExposureSnapshot'
+          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
+        expect(byCustomer(groupSnaps)).toEqual(byCustomer(model.groupSnapshots.map(({ groupId, ...s }) => ({ customerId: groupId, ...s }))));
+        expect([...run.rejectedEventIds].sort()).toEqual([...model.rejectedEventIds].sort());
+        const states = statesOf(run);
+        for (const [id, c] of Object.entries(model.components)) {
+          expect(states.get(id)?.components ?? { openOrders: 0, heldOrders: 0, heldOrderCount: 0, openReceivables: 0, unappliedCash: 0, exposure: 0 }).toEqual(c);
+          expect((states.get(id) ? run.groups.get(states.get(id)!.group)!.members[id]!.fxParked ?? [] : []).map((p) => p.input.eventId)).toEqual(model.waiting[id] ?? []);
+        }
       }),
       RUNS,
     );

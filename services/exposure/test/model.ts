@@ -610,9 +610,13 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy,
     gb.last = snapshot;
     groupSnapshots.push({ groupId: g, causationId: cause.eventId, occurredAt: gb.clock, snapshot });
   };
+  // While a rate is handed to a customer, the customers it changed: its group's round waits until all its waiting
+  // inputs are through (as the group core hands a member the rate in one go, then re-checks the other members).
+  let rateChanged: Set<string> | null = null;
   // After an accepted input of a customer (or a rate that changed it): its group's other members, then the group's snapshot.
   const afterGroupInput = (customerId: string, e: ExposureInput) => {
     if (!options.groups) return;
+    if (rateChanged !== null) { rateChanged.add(customerId); return; }
     const g = accountOf(customerId);
     const gb = groupBook(g);
     gb.clock = Math.max(gb.clock, e.occurredAt);
@@ -731,11 +735,26 @@ export function runModel(inputs: readonly ExposureInput[], policy: CreditPolicy,
 
   for (const e of inputs) {
     if (e.eventType === 'FxRatePublished') {
-      // A rate: every customer's waiting inputs it lets through, in customer id order, each in arrival order.
+      // A rate: every customer's waiting inputs it lets through, in customer id order, each in arrival order. With
+      // groups, a customer it changed is then followed by the other members' held orders, and each group it touched
+      // by one group snapshot once every customer has had the rate.
       rates.push(e.payload);
+      const touched = new Set<string>();
       for (const [customerId, b] of [...books].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) {
+        rateChanged = new Set();
         releaseWaiting(b);
         if (policy.fxRevalue) revalue(b, customerId, e);
+        const changed = rateChanged.size > 0;
+        rateChanged = null;
+        if (!changed || !options.groups) continue;
+        const g = accountOf(customerId);
+        groupRound(g, e, customerId);
+        touched.add(g);
+      }
+      for (const g of [...touched].sort()) {
+        const gb = groupBook(g);
+        gb.clock = Math.max(gb.clock, e.occurredAt);
+        groupSnap(g, e);
       }
       continue;
     }
