@@ -8,10 +8,10 @@
 //       customer's state is in exactly one group (no double counting after a move);
 //   (c) no record that approves or releases an order automatically leaves its group over the group limit.
 //   (a) with FX: the same with members' USD orders and payments and EUR -> USD rates among the inputs (a rate to every
-//       group task at once), with and without FX_REVALUE, waiting inputs included.
+//       group task at once), with and without FX_REVALUE and a class maximum order value, waiting inputs included.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { creditPolicy, exposureOf, type CreditPolicy, type GroupState } from '../src/domain/index.ts';
+import { creditPolicy, exposureOf, NO_CLASS_POLICY, type ClassPolicy, type CreditPolicy, type GroupState } from '../src/domain/index.ts';
 import { chooser, groupHistoryArb, runGroups, stamp, type GroupRun } from './group-drivers.ts';
 import { interleave } from './histories.ts';
 import { decisionOf, runModel, type ModelComponents, type ModelResult } from './model.ts';
@@ -85,10 +85,13 @@ describe('corporate groups: the core against the model', () => {
     );
   });
 
-  it('(a) with FX: members\' USD documents waiting for their rate in the group task, the same as the model', () => {
+  it('(a) with FX and a class maximum order value: members\' USD documents waiting for their rate in the group task, the same as the model', () => {
     fc.assert(
-      fc.property(groupHistoryArb({ ample: false, withActions: true, fx: true }), fc.integer(), fc.boolean(), (h, seed, revalue) => {
-        const policy = revalue ? creditPolicy({ ...POLICY, fxRevalue: true }) : POLICY;
+      fc.property(groupHistoryArb({ ample: false, withActions: true, fx: true }), fc.integer(), fc.boolean(), fc.boolean(), (h, seed, revalue, maxOrder) => {
+        // The class policy's maximum order value too (every generated profile is of class B): held MAX_DOCUMENT_VALUE
+        // beside GROUP_OVER_LIMIT, and an order above it stops its own release round but does not block its group's.
+        const classes: Record<string, ClassPolicy> = maxOrder ? { B: { ...NO_CLASS_POLICY, maxDocumentValue: 1000 } } : {};
+        const policy = creditPolicy({ ...POLICY, classes, ...(revalue ? { fxRevalue: true } : {}) });
         const inputs = stamp(interleave(h.perCustomer, seed));
         const model = runModel(inputs, policy, { groups: true });
         const run = runGroups(inputs, policy);
