@@ -21,7 +21,9 @@ interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
   --orders-per-customer-day  orders per customer and business day on average (default 0.5)
   --race-rate                share of orders whose payment reaches its topic just before the invoice, 0..1
                              (default 0.005)
-  --no-credit-actions        send no release or reject for orders placed on manual hold
+  --no-credit-actions        send no release or reject for orders placed on manual hold, and no promise to
+                             pay (both are people's decisions: on the secure broker only the console may write
+                             them)
   --partitions               partitions of the topics it creates and of the ticks it sends (default
                              KAFKA_PARTITIONS)
   --batch-size               records per send at most (default 500)
@@ -34,7 +36,7 @@ ${toolEnvironmentUsage('simulator')}
 topics written (created with their schemas when missing), each name behind O2C_TOPIC_PREFIX:
   ${Topics.CUSTOMERS.name} and each change's history ${Topics.CUSTOMER_CHANGES.name}, ${Topics.ORDERS.name},
   ${Topics.INVOICES.name}, ${Topics.PAYMENTS.name},
-  ${Topics.CREDIT_ACTIONS.name} (not with --no-credit-actions); business-date ticks go to every partition of
+  ${Topics.CREDIT_ACTIONS.name} and ${Topics.COLLECTIONS.name} (not with --no-credit-actions); business-date ticks go to every partition of
   ${Topics.ORDERS.name}, ${Topics.INVOICES.name} and ${Topics.PAYMENTS.name}
 
 exit 0 when done or interrupted, 1 on a failure, 2 on a bad flag`;

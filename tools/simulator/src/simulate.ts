@@ -2,8 +2,9 @@
 // deterministic by seed. Each customer places orders as a Poisson process; an order is amended, cancelled or held
 // and decided by a credit controller, then invoiced; an invoice's fate (on time or late, disputed, credited, paid
 // in instalments, paid by a payment that bounces or arrives unidentified) is drawn from the customer's segment.
-// Profiles change over time (limit reviews, temporary limits, manual holds). Business-date ticks go to every
-// partition of the ticked topics when the simulated day changes.
+// Profiles change over time (limit reviews, temporary limits, manual holds). Some customers have a contact address
+// and a language for their notices; collectors record promises to pay for some overdue invoices (some kept, some
+// broken). Business-date ticks go to every partition of the ticked topics when the simulated day changes.
 import { deriveEventId } from '../../../shared/ids.ts';
 import { dayOf, MS_PER_DAY, startOfDay } from '../../../shared/time.ts';
 import type { CreditTerms } from '../../../shared/contracts/events.generated.ts';
@@ -32,6 +33,11 @@ export interface SimulationOptions {
    * Orders held for other reasons depend on the exposure service's state, which the simulator cannot see.
    */
   readonly creditActions?: boolean;
+  /**
+   * Emit PromiseToPay (o2c.collections.v1) for some overdue invoices, as a collector would record it in the console.
+   * Default: as creditActions, since both are people's decisions that the secure broker lets only the console write.
+   */
+  readonly promises?: boolean;
   /** Share of orders whose payment reaches the payments topic just before the invoice reaches its topic. */
   readonly raceRate?: number;
   /** Prefix of every business id (customers, orders, invoices, payments); default `S<seed>`. */
@@ -39,6 +45,13 @@ export interface SimulationOptions {
 }
 
 export const SIMULATOR_SOURCE = 'simulator';
+
+/** Share of customers whose profile has a contactEmail and a language (en or de) for their notices. */
+export const CONTACT_SHARE = 0.6;
+/** Share of the addressed customers whose notices are in German. */
+export const GERMAN_SHARE = 0.3;
+/** Share of late invoices (late by 4 days or more, or never paid) for which a collector takes a promise to pay. */
+export const PROMISE_SHARE = 0.35;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -88,12 +101,19 @@ class World {
   private readonly partitions: number;
   private readonly currency: string;
   private readonly creditActions: boolean;
+  private readonly promises: boolean;
+  /**
+   * The contacts' and collectors' draws: a second generator seeded from the seed, so the seed still fixes the world
+   * and adding them left every other draw, and so the traffic of each seed, as it was.
+   */
+  private readonly people: Random;
   private readonly raceRate: number;
   private eventSeq = 0;
   private orderSeq = 0;
   private paymentSeq = 0;
   private adjustmentSeq = 0;
   private disputeSeq = 0;
+  private promiseSeq = 0;
 
   constructor(private readonly options: SimulationOptions) {
     if (!(options.customers >= 1)) throw new RangeError(`customers must be >= 1, got ${options.customers}`);
@@ -103,6 +123,8 @@ class World {
     this.partitions = options.partitions ?? 12;
     this.currency = options.currency ?? 'EUR';
     this.creditActions = options.creditActions ?? true;
+    this.promises = options.promises ?? this.creditActions;
+    this.people = new Random((options.seed ^ 0x5eed_c011) >>> 0);
     this.raceRate = options.raceRate ?? 0.005;
     this.population = population(this.rng, {
       customers: options.customers,
@@ -110,6 +132,11 @@ class World {
       currency: this.currency,
       ordersPerCustomerPerDay: options.ordersPerCustomerPerDay ?? 0.5,
     });
+    for (const c of this.population) {
+      if (!this.people.chance(CONTACT_SHARE)) continue;
+      // The reserved .example domain: a demo's mail sink accepts it, a real server never delivers it.
+      c.profile = { ...c.profile, contactEmail: `ap@${c.id.toLowerCase()}.example`, language: this.people.chance(GERMAN_SHARE) ? 'de' : 'en' };
+    }
   }
 
   *run(): Generator<OutRecord> {
@@ -378,6 +405,27 @@ class World {
       for (let k = rng.int(1, 2); k > 0; k--) {
         steps.push({ day: rng.int(I + 1, horizon - 1), rank: 3, run: (at) => this.instalment(inv, at) });
       }
+    }
+    if (late && this.promises && this.people.chance(PROMISE_SHARE) && (never || settle - inv.dueDay >= 4)) {
+      // A collector calls a few days after the due date and takes a promise of the open amount within a week or two;
+      // it is kept when the payment (drawn above) comes by then, broken otherwise.
+      const called = inv.dueDay + this.people.int(1, 3);
+      const by = called + this.people.int(3, 14);
+      const promiseId = this.id('PTP', ++this.promiseSeq);
+      const collector = `collector-${this.people.int(1, 4)}`;
+      // Queued on its own, not as a step: a step's time is drawn from the traffic's generator. Before the settlement,
+      // which comes on a later day.
+      const at = startOfDay(called) + Math.floor(this.people.uniform(8 * HOUR, 18 * HOUR));
+      this.queue.schedule(at, () => {
+        if (inv.open <= 0) return;
+        this.emit('COLLECTIONS', inv.customer.id, at, {
+          eventType: 'PromiseToPay',
+          payload: {
+            promiseId, amount: inv.open, currency: this.currency, promisedDate: by, recordedBy: collector,
+            recordedByRole: 'CREDIT_CONTROLLER', note: `invoice ${inv.id}`,
+          },
+        });
+      });
     }
     if (never) return steps;
 
