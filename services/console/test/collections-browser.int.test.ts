@@ -159,6 +159,14 @@ describe('the collections page in a browser, on the real stack with the reportin
     await carl.locator('form.promise input[name=promisedDate]').evaluate((e) => e.removeAttribute('min'));
     await carl.click('button:has-text("Record promise")');
     expect(await carl.locator('.error').innerText()).toBe('promised date: today or later');
+    // No promise for a customer reporting does not know, and no page for it.
+    const csrf = await carl.locator('form[action="/signout"] input[name=_csrf]').inputValue();
+    const unknown = await carl.request.post(`${base}/collections/NOBODY/promises`, {
+      form: { _csrf: csrf, promiseId: id('nobody'), amount: '10', currency: 'EUR', promisedDate: isoFromDay(dayOf(Date.now()) + 3) },
+    });
+    expect(unknown.status()).toBe(400);
+    expect(await unknown.text()).toContain('No customer NOBODY in reporting.');
+    expect((await carl.goto(`${base}/collections/NOBODY`))!.status()).toBe(404);
   });
 
   it('a viewer sees the worklist and the account but no form, and a hand-made post is refused', async () => {

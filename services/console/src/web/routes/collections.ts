@@ -65,7 +65,8 @@ export function collectionRoutes(c: RouteContext, reader: CollectionsReader): vo
   app.get('/collections/:customerId', { preHandler: guard('view') }, async (req, reply) => {
     const viewer = req.viewer!;
     const { customerId } = req.params as { customerId: string };
-    const [accounts, history] = await Promise.all([reader.account(customerId), reader.promises(customerId)]);
+    const [accounts, history, customer] = await Promise.all([reader.account(customerId), reader.promises(customerId), c.reporting.customer(customerId)]);
+    if (!customer) return reply.code(404).type('text/html').send(page('Not found', viewer, html`<p>No customer ${customerId} in reporting.</p>`));
     const asOf = accounts[0]?.asOfDate ?? (await reader.asOfDate());
     const q = queryOf(req);
     // A promise sent and not yet in reporting: the page refreshes until the sink has it.
@@ -102,7 +103,8 @@ export function collectionRoutes(c: RouteContext, reader: CollectionsReader): vo
     const viewer = req.viewer!;
     const { customerId } = req.params as { customerId: string };
     const today = dayFromIso(await reader.asOfDate());
-    const { promise, errors } = validatePromise(bodyOf(req), today);
+    const known = await c.reporting.customer(customerId);
+    const { promise, errors } = known ? validatePromise(bodyOf(req), today) : { promise: undefined, errors: [`No customer ${customerId} in reporting.`] };
     if (!promise) {
       return reply.code(400).type('text/html').send(page('Not recorded', viewer, html`<p class="error">${errors.join('; ')}</p>
         <p><a href="/collections/${encodeURIComponent(customerId)}">back to the account</a></p>`));
