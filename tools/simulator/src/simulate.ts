@@ -235,8 +235,9 @@ class World {
       changeReason,
     };
     const profileId = this.emit('CUSTOMERS', c.id, at, { eventType: 'CustomerCreditProfile', payload: c.profile });
-    // The change history beside the compacted snapshot: before and after, who and why, kept forever.
-    const { changedBy: by, changeReason: why, ...after } = c.profile;
+    // The change history beside the compacted snapshot: before and after, who and why, kept forever. The credit terms
+    // only: the contact and notice settings are not part of CreditTerms.
+    const { changedBy: by, changeReason: why, contactEmail: _email, language: _language, noticeOptOuts: _optOuts, ...after } = c.profile;
     const before = this.published.get(c.id) ?? null;
     this.published.set(c.id, after);
     this.emit('CUSTOMER_CHANGES', c.id, at, {

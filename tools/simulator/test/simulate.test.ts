@@ -160,7 +160,7 @@ describe('simulate', () => {
     profiles.forEach((profile, i) => {
       const change = changes[i]!.event;
       if (profile.event.eventType !== 'CustomerCreditProfile' || change.eventType !== 'CustomerProfileChanged') throw new Error('unexpected type');
-      const { changedBy, changeReason, ...terms } = profile.event.payload;
+      const { changedBy, changeReason, contactEmail: _e, language: _l, noticeOptOuts: _o, ...terms } = profile.event.payload;
       expect(change).toMatchObject({ customerId: profile.event.customerId, occurredAt: profile.event.occurredAt, causationId: profile.event.eventId });
       expect(change.payload).toEqual({ before: last.get(profile.event.customerId) ?? null, after: terms, changedBy, changeReason });
       if (change.payload.before && change.payload.before.creditLimit !== terms.creditLimit) limitChanges += 1;
