@@ -68,6 +68,7 @@ beforeAll(async () => {
   policyDir = mkdtempSync(join(tmpdir(), 'o2c-console-'));
   const policyFile = join(policyDir, 'policy.json');
   writeFileSync(policyFile, JSON.stringify({
+    version: 'console-it-1',
     authority: {
       CREDIT_CONTROLLER: { release: true, reject: true, maxOverLimit: 1000 },
       CREDIT_MANAGER: { release: true, reject: true, maxOverLimit: 100_000 },
