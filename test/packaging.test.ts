@@ -15,8 +15,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 };
 
 /** Code that ships or runs in production: everything but tests, their helpers and benchmarks. */
+// The demo runs from the repository with the dev dependencies (npm run demo, through tsx; its SMTP sink is the
+// notifications tests' smtp-server) and is not built: not shipped.
 const isRuntimeSource = (path: string): boolean =>
-  !/(^|\/)(test|bench)\//.test(path) && !/\.(test|bench)\.ts$/.test(path) && path !== 'shared/pg/testing.ts';
+  !/(^|\/)(test|bench)\//.test(path) && !/\.(test|bench)\.ts$/.test(path) && path !== 'shared/pg/testing.ts' && !path.startsWith('tools/demo/');
 const runtimeSources = sourcesUnder('services', 'shared', 'tools').filter(isRuntimeSource);
 
 /** The packages a module loads at run time: static and dynamic imports and re-exports, not `import type`. */

@@ -252,7 +252,7 @@ export interface CustomerCreditProfile {
   contactEmail?: null | string;
   /** Language of the customer's notices, e.g. en, de (BCP 47 primary tag); none: the notifications service's default. */
   language?: null | string;
-  /** Notice types the customer does not want (PAYMENT_REMINDER, OVERDUE_NOTICE, TERMS_CHANGED, LIMIT_CHANGED, CREDIT_HOLD), or ALL. */
+  /** Notice types the customer does not want (PAYMENT_REMINDER, OVERDUE_NOTICE, TERMS_CHANGED, LIMIT_CHANGED, CREDIT_HOLD, PROMISE_BROKEN), or ALL. */
   noticeOptOuts?: null | Array<string>;
 }
 
@@ -435,7 +435,7 @@ export interface BusinessDateTick {
   businessDate: number /* date */;
 }
 
-export type NoticeType = 'PAYMENT_REMINDER' | 'OVERDUE_NOTICE' | 'TERMS_CHANGED' | 'LIMIT_CHANGED' | 'CREDIT_HOLD';
+export type NoticeType = 'PAYMENT_REMINDER' | 'OVERDUE_NOTICE' | 'TERMS_CHANGED' | 'LIMIT_CHANGED' | 'CREDIT_HOLD' | 'PROMISE_BROKEN';
 
 export interface CustomerNoticeIssued {
   noticeType: NoticeType;
@@ -447,8 +447,9 @@ export interface CustomerNoticeIssued {
   stage: null | string;
   /** Business date the notice was decided on. */
   asOfDate: number /* date */;
+  /** Reminders and overdue notices: the invoice's due date; a broken promise: the promised date. */
   dueDate: null | number /* date */;
-  /** Minor units: open amount, order amount or new limit. */
+  /** Minor units: open amount, order amount, new limit or the amount promised. */
   amount: null | number;
   currency: null | string;
   /** Language the notice is rendered in (en, de). */

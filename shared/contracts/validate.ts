@@ -13,7 +13,7 @@ import type { AnyEvent, EventType } from './topics.ts';
 type PayloadOf<T extends EventType> = Extract<AnyEvent, { eventType: T }>['payload'];
 
 const CURRENCY = /^[A-Z]{3}$/;
-const NOTICE_OPT_OUTS = new Set(['ALL', 'PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD']);
+const NOTICE_OPT_OUTS = new Set(['ALL', 'PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD', 'PROMISE_BROKEN']);
 
 /** Checks on one event; each failure names the field, e.g. `payload.allocations[1].amount`. */
 class Check {

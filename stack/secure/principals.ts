@@ -76,7 +76,8 @@ export const PRINCIPALS: readonly Principal[] = [
   {
     name: 'simulator',
     reads: [],
-    // Not credit-actions: run it with --no-credit-actions against the secure broker. The FX rates it simulates.
+    // Not credit-actions nor collections (people's decisions, the console's): run it with --no-credit-actions, which
+    // leaves out both its releases and its promises to pay, against the secure broker. The FX rates it simulates.
     writes: [T.CUSTOMERS, T.CUSTOMER_CHANGES, T.ORDERS, T.INVOICES, T.PAYMENTS, T.FX_RATES],
     groups: [],
   },

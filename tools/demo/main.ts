@@ -1,8 +1,8 @@
 // npm run demo -- [--duration 60] [--rate 500] [--customers 200] [--days-per-second 1.5] [--seed 1]
 //                 [--start-date YYYY-MM-DD] [--days N] [--json] [--no-stack-up]
 // The whole pipeline with one command: the local stack (or the one KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL and
-// DATABASE_URL name), a fresh namespace, the exposure, delinquency and reporting services as child processes, the
-// simulator for --duration seconds with a live line, then a clean stop and a summary read back from Postgres.
+// DATABASE_URL name), a fresh namespace, a local SMTP sink, the five services as child processes, the simulator for
+// --duration seconds with a live line, then a clean stop and a summary read back from Postgres and the sink.
 // Exit 0 on success; 1 when a service died, never became healthy or did not stop cleanly (with its log's end);
 // 2 on a bad flag; 130 when interrupted.
 import { fileURLToPath } from 'node:url';

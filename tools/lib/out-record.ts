@@ -4,7 +4,7 @@ import type { EventOf, TopicRegistry } from '../../shared/contracts/topics.ts';
 import type { BusinessDateTick, Envelope } from '../../shared/contracts/events.generated.ts';
 import { startOfDay } from '../../shared/time.ts';
 
-export type InputTopic = 'CUSTOMERS' | 'CUSTOMER_CHANGES' | 'ORDERS' | 'INVOICES' | 'PAYMENTS' | 'CREDIT_ACTIONS' | 'FX_RATES';
+export type InputTopic = 'CUSTOMERS' | 'CUSTOMER_CHANGES' | 'ORDERS' | 'INVOICES' | 'PAYMENTS' | 'CREDIT_ACTIONS' | 'COLLECTIONS' | 'FX_RATES';
 
 /**
  * One record to produce. `partition` is set only on business-date ticks and FX rates, which must reach every

@@ -43,7 +43,8 @@ try {
 
   const app = await buildApp({
     pool, registry: createRegistry('console'), logger: createLogger('console-bench', { level: 'warn' }),
-    publisher: { creditAction: () => Promise.reject(new Error('the bench sends no action')), profileChange: () => Promise.reject(new Error('the bench changes no profile')) },
+    publisher: { creditAction: () => Promise.reject(new Error('the bench sends no action')), profileChange: () => Promise.reject(new Error('the bench changes no profile')),
+      promiseToPay: () => Promise.reject(new Error('the bench records no promise')) },
     profiles: { ready: true, get: () => undefined },
     sessions: { idleMs: 3_600_000, maxMs: 3_600_000 }, signIn: { maxFailures: 5, windowMs: 60_000 }, secureCookies: false, pageSize: 50, ready: () => true,
   });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   app = await buildApp({
     pool, registry: createRegistry('console'), logger: createLogger('console-test', { level: 'silent' }),
     // A broker that never acknowledges: what a page does when Kafka is away.
-    publisher: { creditAction: () => new Promise(() => undefined), profileChange: () => new Promise(() => undefined) },
+    publisher: { creditAction: () => new Promise(() => undefined), promiseToPay: () => new Promise(() => undefined), profileChange: () => new Promise(() => undefined) },
     profiles: { ready: true, get: () => undefined },
     sessions: { idleMs: 30 * MINUTE, maxMs: 12 * 60 * MINUTE }, signIn: { maxFailures: 3, windowMs: 15 * MINUTE },
     secureCookies: true, pageSize: 50, ready: () => true, now: () => clock, publishTimeoutMs: 300,

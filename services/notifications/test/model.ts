@@ -34,6 +34,10 @@ interface Customer {
 export type ModelNotice = string;
 
 export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): ModelNotice[] {
+  // A broken promise tells the customer at the event that broke it (a tick, or the promise recorded too late), with
+  // the profile the customer has then.
+  const broken = new Map<number, Judgement[]>();
+  for (const j of modelPromiseJudgements(events)) if (j.kind === 'PromiseBroken') broken.set(j.at, [...(broken.get(j.at) ?? []), j]);
   const customers = new Map<string, Customer>();
   const out: ModelNotice[] = [];
   let clock: number | null = null;
@@ -68,12 +72,16 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
       notice(cid, c, 'PAYMENT_REMINDER', `R|${id}`, day, amount);
     }
   };
-  for (const e of events) {
+  const tellBroken = (at: number) => {
+    for (const j of broken.get(at) ?? []) notice(j.cid, customer(j.cid), 'PROMISE_BROKEN', `B|${j.id}`, j.day, j.amount);
+  };
+  for (const [at, e] of events.entries()) {
     if (e.eventType === 'BusinessDateTick') {
       const day = e.payload.businessDate;
       if (clock !== null && day <= clock) continue;
       clock = day;
       for (const [cid, c] of [...customers].sort(([a], [b]) => (a < b ? -1 : 1))) remindAll(cid, c, day);
+      tellBroken(at);
       continue;
     }
     const c = customer(e.customerId);
@@ -124,6 +132,9 @@ export function modelNotices(events: readonly StreamEvent[], p: ModelPolicy): Mo
       case 'OrderCreditHeld':
         notice(e.customerId, c, 'CREDIT_HOLD', `H|${e.payload.orderId}`, eventDay, e.payload.amount);
         break;
+      case 'PromiseToPay':
+        tellBroken(at);
+        break;
       default:
         break;
     }
@@ -140,7 +151,22 @@ export type ModelOutcome = string;
  * since; every tick looks at every customer's open promises.
  */
 export function modelPromiseOutcomes(events: readonly StreamEvent[]): ModelOutcome[] {
-  const out: ModelOutcome[] = [];
+  return modelPromiseJudgements(events).map((j) => [j.cid, j.kind, j.id, j.day, j.paid].join(' '));
+}
+
+interface Judgement {
+  /** Index of the event that judged it. */
+  at: number;
+  cid: string;
+  kind: 'PromiseKept' | 'PromiseBroken';
+  id: string;
+  day: number;
+  paid: number;
+  amount: number;
+}
+
+function modelPromiseJudgements(events: readonly StreamEvent[]): Judgement[] {
+  const out: Judgement[] = [];
   const judged = new Set<string>();
   const open = new Map<string, { cid: string; id: string; at: number; amount: number; currency: string; date: number }>();
   let clock: number | null = null;
@@ -163,7 +189,7 @@ export function modelPromiseOutcomes(events: readonly StreamEvent[]): ModelOutco
       for (const [k, pr] of [...open].sort(([a], [b]) => (a < b ? -1 : 1))) {
         if (pr.date >= day) continue;
         open.delete(k);
-        out.push([pr.cid, 'PromiseBroken', pr.id, day, counted(pr, i)].join(' '));
+        out.push({ at: i, cid: pr.cid, kind: 'PromiseBroken', id: pr.id, day, paid: counted(pr, i), amount: pr.amount });
       }
       return;
     }
@@ -172,7 +198,7 @@ export function modelPromiseOutcomes(events: readonly StreamEvent[]): ModelOutco
       if (open.has(k) || judged.has(k)) return;
       judged.add(k);
       const pr = { cid: e.customerId, id: e.payload.promiseId, at: i, amount: e.payload.amount, currency: e.payload.currency, date: e.payload.promisedDate };
-      if (clock !== null && clock > pr.date) out.push([pr.cid, 'PromiseBroken', pr.id, clock, 0].join(' '));
+      if (clock !== null && clock > pr.date) out.push({ at: i, cid: pr.cid, kind: 'PromiseBroken', id: pr.id, day: clock, paid: 0, amount: pr.amount });
       else open.set(k, pr);
       return;
     }
@@ -182,7 +208,7 @@ export function modelPromiseOutcomes(events: readonly StreamEvent[]): ModelOutco
       const paid = counted(pr, i);
       if (paid < pr.amount) continue;
       open.delete(k);
-      out.push([pr.cid, 'PromiseKept', pr.id, e.payload.receivedDate, paid].join(' '));
+      out.push({ at: i, cid: pr.cid, kind: 'PromiseKept', id: pr.id, day: e.payload.receivedDate, paid, amount: pr.amount });
     }
   });
   return out;

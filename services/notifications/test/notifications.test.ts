@@ -3,14 +3,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { startOfDay } from '../../../shared/time.ts';
 import { defaultPolicy, formatDate, formatMoney, noticeIdOf, NotificationReplay, validatePolicy, type Notice, type StreamEvent } from '../src/domain/index.ts';
-import { adjusted, d, disputed, dunning, held, issued, overdue, paid, profile, resetIds, resolved, reversed, score, tick, ticks, voided } from './fixtures.ts';
+import { adjusted, cash, d, disputed, dunning, held, issued, overdue, paid, profile, promised, resetIds, resolved, reversed, score, tick, ticks, voided } from './fixtures.ts';
 
 const run = (events: StreamEvent[], policy = defaultPolicy) => new NotificationReplay(policy).pushAll(events);
 /** A notice in one line: type, what it is about, the business date, recipient and language. */
 const row = (n: Notice) => {
   const f = n.facts;
   const about = f.type === 'PAYMENT_REMINDER' ? f.invoiceId : f.type === 'OVERDUE_NOTICE' ? `${f.invoiceId} ${f.stage}` : f.type === 'CREDIT_HOLD' ? f.orderId
-    : f.type === 'TERMS_CHANGED' ? `${f.fromDays}->${f.toDays}` : `${f.from}->${f.to}`;
+    : f.type === 'TERMS_CHANGED' ? `${f.fromDays}->${f.toDays}` : f.type === 'PROMISE_BROKEN' ? `${f.promiseId} ${f.paid}/${f.amount}` : `${f.from}->${f.to}`;
   return `${n.customerId} ${f.type} ${about} on ${new Date(n.asOfDate * 86_400_000).toISOString().slice(0, 10)} to ${n.recipient ?? '-'} (${n.language})`;
 };
 
@@ -190,6 +190,47 @@ describe('opt-outs', () => {
     resetIds();
     const noReminders = validatePolicy({ ...defaultPolicy, enabledTypes: new Set(['CREDIT_HOLD', 'OVERDUE_NOTICE']) });
     expect(run(history, noReminders).map(row)).toEqual(['C3 CREDIT_HOLD O-C3 on 2026-01-02 to ap@c3.example (en)']);
+  });
+});
+
+describe('broken promises', () => {
+  it('a broken promise tells the customer once, on the date that broke it; a kept one and an opted-out customer get none', () => {
+    const out = run([
+      profile('C1', '2026-03-01'),
+      profile('C2', '2026-03-01', { language: 'de' }),
+      profile('C3', '2026-03-01', { optOuts: ['PROMISE_BROKEN'] }),
+      tick('2026-03-02'),
+      promised('C1', 'PTP-1', '2026-03-02', '2026-03-06', 500_00), // C1: 500 by 6 March, 200 paid: broken on 7 March
+      promised('C2', 'PTP-2', '2026-03-02', '2026-03-08', 300_00), // C2: 300 by 8 March, paid in full: kept, no notice
+      promised('C3', 'PTP-3', '2026-03-02', '2026-03-05', 100_00), // C3: broken, but it opted out of these notices
+      cash('C1', 'P-1', '2026-03-04', 200_00),
+      cash('C2', 'P-2', '2026-03-05', 300_00),
+      ...ticks('2026-03-03', '2026-03-12'),
+      promised('C1', 'PTP-1', '2026-03-12', '2026-03-20', 500_00), // the same promise id again: judged already, no second notice
+      promised('C2', 'PTP-4', '2026-03-12', '2026-03-11', 50_00), // recorded after its date: broken at once, told at once
+    ]);
+    expect(out.map(row)).toEqual([
+      'C1 PROMISE_BROKEN PTP-1 20000/50000 on 2026-03-07 to ap@c1.example (en)',
+      'C2 PROMISE_BROKEN PTP-4 0/5000 on 2026-03-12 to ap@c2.example (de)',
+    ]);
+    const [c1, c2] = out;
+    expect(c1!.noticeId).toBe(noticeIdOf('C1', 'B|PTP-1'));
+    expect(c1!.causationId).toBeNull(); // a business date broke it
+    expect(c2!.causationId).not.toBeNull(); // the promise recorded too late
+    expect(c1!.subject).toBe('Your promised payment of €500.00 has not arrived');
+    expect(c1!.body).toBe(
+      'Dear customer,\n\nYou promised us a payment of €500.00 by 6 March 2026. By that date we received €200.00 towards it.\n\n' +
+        'Please pay the open amount without delay, or call our credit team today to agree how it will be settled.\n\n' +
+        'Kind regards\nCredit control\n\nCustomer number: C1\n',
+    );
+    expect(c2!.subject).toBe('Ihre zugesagte Zahlung über 50,00\u00a0€ ist nicht eingegangen');
+    expect(c2!.body).toContain('bis zum 11. März 2026 zugesagt. Bis zu diesem Tag ist keine Zahlung dafür eingegangen.');
+  });
+
+  it('off for everyone when NOTIFY_TYPES leaves it out', () => {
+    const policy = validatePolicy({ ...defaultPolicy, enabledTypes: new Set(['OVERDUE_NOTICE']) });
+    const out = run([profile('C1', '2026-03-01'), tick('2026-03-02'), promised('C1', 'PTP-1', '2026-03-02', '2026-03-03', 1_00), ...ticks('2026-03-03', '2026-03-05')], policy);
+    expect(out).toEqual([]);
   });
 });
 

@@ -84,10 +84,12 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
       return m;
     };
     expect(byCustomer(published)).toEqual(byCustomer(expected));
-    // What the history must give, named: 7 for C-EN, the reminder for C-DE (its hold opted out), one each for the others.
+    // What the history must give, named: 7 for C-EN, the reminder and the broken promise for C-DE (its hold opted out),
+    // one each for the others.
     expect(expected.map((e) => `${e.customerId} ${e.payload.noticeType} ${e.payload.invoiceId ?? e.payload.orderId ?? ''}${e.payload.stage ? ` ${e.payload.stage}` : ''}`).sort()).toEqual([
       'C-BOUNCE CREDIT_HOLD O-5',
       'C-DE PAYMENT_REMINDER INV-D',
+      'C-DE PROMISE_BROKEN ',
       'C-EN CREDIT_HOLD O-0',
       'C-EN CREDIT_HOLD O-1',
       'C-EN LIMIT_CHANGED ',
@@ -151,7 +153,7 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     // The outcomes reporting sinks: one NoticeDelivered per mailed notice, one NoticeDeliveryRetrying per 451.
     const outcomes = await readNotifications(box);
     const delivered = outcomes.filter((e): e is Extract<NotificationEvent, { eventType: 'NoticeDelivered' }> => e.eventType === 'NoticeDelivered');
-    expect(delivered).toHaveLength(8);
+    expect(delivered).toHaveLength(9);
     expect(new Set(delivered.map((e) => e.payload.noticeId))).toEqual(new Set(smtp.received.map((r) => r.header('x-o2c-notice-id'))));
     const flakyNotice = expected.find((e) => e.payload.recipient === FLAKY)!;
     expect(delivered.find((e) => e.payload.noticeId === flakyNotice.eventId)!.payload.attempts).toBe(3);
@@ -163,7 +165,7 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     for (const e of [...delivered, ...retrying]) expect(e.causationId).toBe(e.payload.noticeId);
     const text = await metrics(service);
     const m = (name: string, labels: Record<string, string>) => metricValue(text, name, { service: 'notifications', ...labels });
-    expect(m('o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(8);
+    expect(m('o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(9);
     expect(m('o2c_notifications_deliveries_total', { outcome: 'dead' })).toBe(1);
     expect(m('o2c_notifications_deliveries_total', { outcome: 'unaddressed' })).toBe(1);
     expect(m('o2c_notifications_deliveries_total', { outcome: 'stale' })).toBe(1);
@@ -184,7 +186,7 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
       return { state: fields.state, attempts: fields.attempts, ttlMs: await box.redis.pttl(key) };
     };
     const states = await Promise.all(expected.map(async (e) => (await entryOf(e.eventId)).state));
-    expect(states.sort()).toEqual([...Array(8).fill('sent'), 'dead', 'stale', 'unaddressed'].sort());
+    expect(states.sort()).toEqual([...Array(9).fill('sent'), 'dead', 'stale', 'unaddressed'].sort());
     const flaky = await entryOf(expected.find((e) => e.payload.recipient === FLAKY)!.eventId);
     expect(flaky).toMatchObject({ state: 'sent', attempts: '3' });
     expect(flaky.ttlMs).toBeGreaterThan((MAX_AGE_DAYS + 29) * 86_400_000);
@@ -199,11 +201,11 @@ describe('the notifications service through Kafka, Redis and SMTP', () => {
     await box.redis.hset(unreportedKey!, 'reported', '0');
     service = await start(`${box.groupId}-again`);
     await waitUntil(async () => (metricValue(await metrics(service), 'o2c_notifications_deliveries_total', { outcome: 'duplicate' }) ?? 0) >= expected.length, 'the second delivery to see every notice', 120_000);
-    expect(smtp.received).toHaveLength(8);
+    expect(smtp.received).toHaveLength(9);
     expect(metricValue(await metrics(service), 'o2c_notifications_deliveries_total', { outcome: 'sent' })).toBe(0);
     // Nothing mailed again; only the unreported notice's NoticeDelivered published again, identical (same id, same time).
     const delivered = (await readNotifications(box)).filter((e) => e.eventType === 'NoticeDelivered');
-    expect(delivered).toHaveLength(9);
+    expect(delivered).toHaveLength(10);
     const twice = delivered.filter((e) => e.causationId === unreported);
     expect(twice).toHaveLength(2);
     expect(twice[1]).toEqual(twice[0]);

@@ -24,7 +24,7 @@ const holdReasons = fc.uniqueArray(fc.constantFrom('OVER_LIMIT', 'OVERDUE', 'MAN
 const bucket = fc.constantFrom('CURRENT', 'D1_30', 'D31_60', 'D61_90', 'D90_PLUS');
 const status = fc.constantFrom('CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE');
 const riskClass = fc.constantFrom('A', 'B', 'C', 'D', 'E');
-const noticeType = fc.constantFrom('PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD');
+const noticeType = fc.constantFrom('PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD', 'PROMISE_BROKEN');
 
 const creditAction = fc.constantFrom('RELEASE', 'REJECT');
 const actorRole = fc.constantFrom('VIEWER', 'CREDIT_CONTROLLER', 'CREDIT_MANAGER', 'ADMIN');

@@ -39,6 +39,12 @@ export async function noticeCounts(db: Queryable): Promise<Record<string, number
   return counted(rows);
 }
 
+/** Notices with a recipient, as reporting sank them: what the delivery mails (the demo mails every one, none stale). */
+export async function addressedNotices(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM reporting.notices WHERE recipient IS NOT NULL');
+  return Number(rows[0]!.n);
+}
+
 /** Customers at DELINQUENT or worse, for the progress line. */
 export async function delinquentCustomers(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: string }>(

@@ -1,7 +1,7 @@
-// The demo from start to finish: stack, a fresh namespace, the five services as child processes (notifications
-// without SMTP: the simulated profiles have no address to mail), the simulator in
-// this process for the given time with a live line, a wait until the services have caught up, a clean stop, and the
-// summary read back from Postgres.
+// The demo from start to finish: stack, a fresh namespace, a local SMTP sink, the five services as child processes
+// (notifications mailing the simulated customers that have an address to the sink), the simulator in this process for
+// the given time with a live line, a wait until the services have caught up and every addressed notice is mailed, a
+// clean stop, and the summary read back from Postgres and the sink.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import kafkajs, { type Admin } from 'kafkajs';
@@ -31,7 +31,8 @@ import { defaultStartDay, type DemoOptions } from './options.ts';
 import { caughtUp, readService, type ServiceReading } from './pipeline-state.ts';
 import { progressText } from './progress.ts';
 import { parsePromText } from './prom-text.ts';
-import { agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, noticeCounts, riskClassCounts, topHeldCustomers } from './reporting-queries.ts';
+import { startMailSink, type MailSink } from './mail-sink.ts';
+import { addressedNotices, agingAt, decisionCounts, delinquencyCounts, delinquentCustomers, noticeCounts, riskClassCounts, topHeldCustomers } from './reporting-queries.ts';
 import { describeExit, freePort, SERVICE_NAMES, ServiceProcess, tailOf, type Exit } from './service-process.ts';
 import { resolveStack, type StackEndpoints } from './stack-endpoints.ts';
 import type { DemoSummary } from './summary.ts';
@@ -42,6 +43,18 @@ const CATCH_UP_WITHIN_MS = 60_000;
 const STOP_GRACE_MS = 40_000;
 const TOP_HELD = 5;
 const PARTITIONS = 12;
+/** The simulated history is dated in the past (up to years with --days): the demo mails every notice to its sink. */
+const DEMO_MAX_NOTICE_AGE_DAYS = 36_500;
+
+/** What the notifications service needs to mail to the demo's sink (no credentials: it listens on loopback only). */
+export function demoSmtpEnv(port: number): Record<string, string> {
+  return {
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(port),
+    SMTP_FROM: 'Credit control <credit-control@demo.o2c.invalid>',
+    SMTP_MAX_NOTICE_AGE_DAYS: String(DEMO_MAX_NOTICE_AGE_DAYS),
+  };
+}
 
 export interface DemoResult {
   summary: DemoSummary | undefined;
@@ -105,8 +118,10 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
     logLevel: kafkajs.logLevel.NOTHING,
   }).admin();
   let sink: EventSink | undefined;
+  let mails: MailSink | undefined;
   const services: ServiceProcess[] = [];
   try {
+    mails = await startMailSink(join(runDir, 'mails.jsonl'));
     // Migrations before any service starts, so the summary never races the reporting service's own migration.
     await migrate(pool, { component: 'reporting', dir: join(ctx.repoRoot, 'services', 'reporting', 'migrations') });
     sink = await openEventSink(
@@ -121,7 +136,7 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
       topicsOf(ns),
     );
     await admin.connect();
-    ctx.say(`run ${ns.runId}: topics ${ns.topicPrefix}*, database ${ns.database}, logs in ${runDir}`);
+    ctx.say(`run ${ns.runId}: topics ${ns.topicPrefix}*, database ${ns.database}, logs in ${runDir}, mails to smtp://127.0.0.1:${mails.port}`);
 
     for (const name of SERVICE_NAMES) {
       services.push(
@@ -130,21 +145,25 @@ export async function runDemo(options: DemoOptions, ctx: DemoContext): Promise<D
           repoRoot: ctx.repoRoot,
           logDir: runDir,
           port: await freePort(),
-          env: { ...ctx.env, LOG_LEVEL: 'info', KAFKA_PARTITIONS: String(PARTITIONS), ...serviceEnv(ns, endpoints, name) },
+          env: {
+            ...ctx.env, LOG_LEVEL: 'info', KAFKA_PARTITIONS: String(PARTITIONS), ...serviceEnv(ns, endpoints, name),
+            ...(name === 'notifications' ? demoSmtpEnv(mails.port) : {}),
+          },
         }),
       );
     }
     ctx.say(`starting ${SERVICE_NAMES.join(', ')} and waiting for their /healthz...`);
     await Promise.all(services.map((s) => s.waitHealthy(HEALTHY_WITHIN_MS)));
 
-    const run = await simulateWithProgress(options, ctx, ns, sink, services, pool, admin);
+    const run = await simulateWithProgress(options, ctx, ns, sink, services, pool, admin, mails);
     const failures = await stopAll(services);
     if (run.serviceDied) return { summary: undefined, failures };
-    return { summary: await summarize(options, ns, endpoints, pool, admin, run, services), failures };
+    return { summary: await summarize(options, ns, endpoints, pool, admin, run, services, mails, join(runDir, 'mails.jsonl')), failures };
   } catch (error) {
     return { summary: undefined, failures: [(error as Error).message, ...(await stopAll(services))] };
   } finally {
     await sink?.close().catch(() => undefined);
+    await mails?.close().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
     await pool.end().catch(() => undefined);
   }
@@ -171,6 +190,7 @@ async function simulateWithProgress(
   services: readonly ServiceProcess[],
   pool: Pool,
   admin: Admin,
+  mails: MailSink,
 ): Promise<SimulationRun> {
   const firstDay = options.startDay ?? defaultStartDay(options, dayOf(Date.now()));
   const byType = new Map<string, number>();
@@ -269,7 +289,8 @@ async function simulateWithProgress(
     const readings = (last = await readAll(services));
     const ends = await endOffsetSums(admin, topics);
     await show(readings);
-    if (readings.length === services.length && caughtUp(previous, readings, ends)) {
+    // And the delivery done: every notice with a recipient accepted by the sink (its outcome then is on the topic).
+    if (readings.length === services.length && caughtUp(previous, readings, ends) && mails.accepted.length >= (await addressedNotices(pool))) {
       isCaughtUp = true;
       break;
     }
@@ -306,6 +327,8 @@ async function summarize(
   admin: Admin,
   run: SimulationRun,
   services: readonly ServiceProcess[],
+  mails: MailSink,
+  mailsFile: string,
 ): Promise<DemoSummary> {
   const lastDay = run.produced.sent > 0 ? dayOf(run.produced.lastOccurredAt) : run.firstDay;
   const dlq = topicsOf(ns).DLQ.name;
@@ -326,6 +349,7 @@ async function summarize(
     delinquency: await delinquencyCounts(pool),
     riskClasses: await riskClassCounts(pool),
     notices: await noticeCounts(pool),
+    mails: { accepted: mails.accepted.length, byType: mails.byType(), file: mailsFile },
     dlqRecords: (await endOffsetSums(admin, [dlq])).get(dlq) ?? 0,
     caughtUp: run.caughtUp,
     topHeld: await topHeldCustomers(pool, TOP_HELD),

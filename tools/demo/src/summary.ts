@@ -51,11 +51,13 @@ export interface DemoSummary {
   readonly delinquency: Readonly<Record<string, number>>;
   /** Customers by the risk class of their latest score in reporting.customers (the scoring service's). */
   readonly riskClasses: Readonly<Record<string, number>>;
-  /**
-   * Customer notices by type in reporting.notices (the notifications service's, published only: the demo runs it
-   * without SMTP, the simulated profiles have no contactEmail to mail).
-   */
+  /** Customer notices by type in reporting.notices (the notifications service's, published). */
   readonly notices: Readonly<Record<string, number>>;
+  /**
+   * Mails the demo's SMTP sink accepted, by the notice type their X-O2C-Notice-Type header names: one per notice
+   * with a recipient (the simulated customers that have a contactEmail). `file`: one JSON line per mail.
+   */
+  readonly mails: { readonly accepted: number; readonly byType: Readonly<Record<string, number>>; readonly file: string };
   /** Records in the run's DLQ topic. */
   readonly dlqRecords: number;
   readonly caughtUp: boolean;
@@ -69,7 +71,7 @@ export const DECISIONS = ['APPROVED', 'HELD', 'RELEASED', 'REJECTED'] as const;
 const OUTCOMES = DECISIONS.map((d) => d.toLowerCase());
 export const STATUSES = ['CURRENT', 'OVERDUE', 'DELINQUENT', 'SEVERE'] as const;
 export const RISK_CLASSES = ['A', 'B', 'C', 'D', 'E'] as const;
-export const NOTICE_TYPES = ['PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'CREDIT_HOLD', 'LIMIT_CHANGED', 'TERMS_CHANGED'] as const;
+export const NOTICE_TYPES = ['PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'CREDIT_HOLD', 'PROMISE_BROKEN', 'LIMIT_CHANGED', 'TERMS_CHANGED'] as const;
 
 /** Minor units as major with two decimals and thousands separators (every simulated currency has two). */
 export function formatMoney(minor: number, currency: string | null): string {
@@ -101,7 +103,8 @@ export function formatSummary(s: DemoSummary): string {
   out.push(`orders by latest decision: ${counts(s.ordersByDecision, DECISIONS)}`);
   out.push(`customers by delinquency status: ${counts(s.delinquency, STATUSES)}`);
   out.push(`customers by risk class (scoring): ${counts(s.riskClasses, RISK_CLASSES)}`);
-  out.push(`customer notices (notifications, published, not mailed): ${counts(s.notices, NOTICE_TYPES)}`);
+  out.push(`customer notices (notifications, published): ${counts(s.notices, NOTICE_TYPES)}`);
+  out.push(`mails accepted by the demo's SMTP sink: ${formatCount(s.mails.accepted)} (${counts(s.mails.byType, NOTICE_TYPES)}), in ${s.mails.file}`);
   out.push(`DLQ records: ${formatCount(s.dlqRecords)}`);
 
   out.push('', 'top held customers');

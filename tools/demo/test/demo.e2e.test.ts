@@ -1,7 +1,7 @@
 // `npm run demo` end to end: the demo as its own process against the test stack, with a short run, then its JSON
 // summary held against what Postgres and Kafka hold in the run's namespace.
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
@@ -158,16 +158,37 @@ describe('npm run demo', () => {
     expect(summary.notices.CREDIT_HOLD ?? 0).toBe(Number(held.rows[0]!.n));
     expect(summary.notices.CREDIT_HOLD).toBeGreaterThan(0);
     expect(summary.notices.PAYMENT_REMINDER).toBeGreaterThan(0);
-    // Without SMTP the topic holds the notices only: as many as reporting sank.
+    // The topic holds the notices and one delivery outcome (NoticeDelivered) per mailed notice, nothing else.
     const stack = await getStack();
     const admin = new kafkajs.Kafka({ brokers: [...stack.kafkaBrokers], logLevel: kafkajs.logLevel.NOTHING }).admin();
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(topicsOf(namespaceOf(summary.runId)).NOTIFICATIONS.name);
-      expect(offsets.reduce((sum, o) => sum + Number(o.high), 0)).toBe(Object.values(summary.notices).reduce((a, b) => a + b, 0));
+      expect(offsets.reduce((sum, o) => sum + Number(o.high), 0)).toBe(Object.values(summary.notices).reduce((a, b) => a + b, 0) + summary.mails.accepted);
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it("mails every notice with a recipient to the demo's SMTP sink once, its Message-ID the notice id, and counts them by type", async () => {
+    const { rows } = await db.query<{ notice_id: string; notice_type: string; customer_id: string; recipient: string }>(
+      'SELECT notice_id, notice_type, customer_id, recipient FROM reporting.notices WHERE recipient IS NOT NULL');
+    // The simulator gives a share of its customers an address: some notices are mailed, some not.
+    expect(rows.length).toBeGreaterThan(0);
+    const { rows: unaddressed } = await db.query<{ n: string }>('SELECT count(*) AS n FROM reporting.notices WHERE recipient IS NULL');
+    expect(Number(unaddressed[0]!.n)).toBeGreaterThan(0);
+    const mails = (await readFile(summary.mails.file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as {
+      messageId: string; noticeType: string; customerId: string; to: string[];
+    });
+    expect(mails).toHaveLength(summary.mails.accepted);
+    const expected = rows.map((r) => [`${r.notice_id}@notifications.o2c.invalid`, r.notice_type, r.customer_id, r.recipient].join(' ')).sort();
+    expect(mails.map((m) => [m.messageId, m.noticeType, m.customerId, m.to.join(',')].join(' ')).sort()).toEqual(expected);
+    const byType: Record<string, number> = {};
+    for (const r of rows) byType[r.notice_type] = (byType[r.notice_type] ?? 0) + 1;
+    expect(summary.mails.byType).toEqual(byType);
+    // Reporting's delivery view agrees: each of them SENT.
+    const { rows: sent } = await db.query<{ n: string }>("SELECT count(*) AS n FROM reporting.notice_delivery_status WHERE outcome = 'SENT'");
+    expect(Number(sent[0]!.n)).toBe(rows.length);
   });
 
   it("counts the records of the run's DLQ topic", async () => {

@@ -11,7 +11,8 @@ const SUMMARY: DemoSummary = {
   ordersByDecision: { REJECTED: 2, APPROVED: 1_039, HELD: 12, RELEASED: 14 },
   delinquency: { OVERDUE: 13, CURRENT: 3 },
   riskClasses: { C: 4, A: 9, E: 1 },
-  notices: { CREDIT_HOLD: 29, PAYMENT_REMINDER: 120, OVERDUE_NOTICE: 31 },
+  notices: { CREDIT_HOLD: 29, PAYMENT_REMINDER: 120, OVERDUE_NOTICE: 31, PROMISE_BROKEN: 4 },
+  mails: { accepted: 110, byType: { PAYMENT_REMINDER: 72, OVERDUE_NOTICE: 19, CREDIT_HOLD: 17, PROMISE_BROKEN: 2 }, file: '/r/mails.jsonl' },
   dlqRecords: 7,
   caughtUp: true,
   topHeld: [
@@ -52,7 +53,8 @@ describe('formatSummary', () => {
     expect(text).toContain('orders by latest decision: approved 1,039, held 12, released 14, rejected 2\n');
     expect(text).toContain('customers by delinquency status: current 3, overdue 13\n');
     expect(text).toContain('customers by risk class (scoring): a 9, c 4, e 1\n'); // best class first
-    expect(text).toContain('customer notices (notifications, published, not mailed): payment_reminder 120, overdue_notice 31, credit_hold 29\n');
+    expect(text).toContain('customer notices (notifications, published): payment_reminder 120, overdue_notice 31, credit_hold 29, promise_broken 4\n');
+    expect(text).toContain("mails accepted by the demo's SMTP sink: 110 (payment_reminder 72, overdue_notice 19, credit_hold 17, promise_broken 2), in /r/mails.jsonl\n");
     expect(text).toContain('DLQ records: 7\n');
     expect(text).not.toContain('WARNING');
   });

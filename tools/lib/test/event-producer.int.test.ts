@@ -16,7 +16,7 @@ import { pump } from '../pump.ts';
 const PARTITIONS = 3;
 const topics = topicRegistry(`${uniqueId('tools')}.`);
 const records: OutRecord[] = [
-  ...simulate({ seed: 5, customers: 30, startDay: dayFromIso('2024-03-01'), days: 6, partitions: PARTITIONS }),
+  ...simulate({ seed: 5, customers: 30, startDay: dayFromIso('2024-03-01'), days: 45, partitions: PARTITIONS }),
 ];
 
 describe('EventProducer against the real stack', () => {
@@ -39,13 +39,15 @@ describe('EventProducer against the real stack', () => {
       batchSize: 250, rate: Infinity, clock: Date.now, sleep,
     });
     expect(done.sent).toBe(records.length);
+    // Long enough for invoices to fall overdue: collectors' promises are among the records too.
+    expect(records.some((r) => r.topic === 'COLLECTIONS')).toBe(true);
 
     const serde = new EventSerde(new RegistryClient(stack.schemaRegistryUrl));
     const kafka = testKafka(stack);
     const byId = new Map(records.map((r) => [r.event.eventId, r]));
     const partitionOf = new Map<string, number>();
     let received = 0;
-    for (const name of ['CUSTOMERS', 'CUSTOMER_CHANGES', 'ORDERS', 'INVOICES', 'PAYMENTS', 'CREDIT_ACTIONS'] as const) {
+    for (const name of ['CUSTOMERS', 'CUSTOMER_CHANGES', 'ORDERS', 'INVOICES', 'PAYMENTS', 'CREDIT_ACTIONS', 'COLLECTIONS'] as const) {
       const spec = topics[name] as TopicSpec;
       const expected = records.filter((r) => r.topic === name).length;
       const collector = await collect(kafka, spec.name);

@@ -21,7 +21,9 @@ interrupted (Ctrl-C stops it once the batch in flight is acknowledged).
   --orders-per-customer-day  orders per customer and business day on average (default 0.5)
   --race-rate                share of orders whose payment reaches its topic just before the invoice, 0..1
                              (default 0.005)
-  --no-credit-actions        send no release or reject for orders placed on manual hold
+  --no-credit-actions        send no release or reject for orders placed on manual hold, and no promise to
+                             pay (both are people's decisions: on the secure broker only the console may write
+                             them)
   --foreign-share            share of orders (with their invoices and payments) in USD or GBP rather than the
                              customers' EUR, 0..1 (default 0; e.g. 0.1); above 0 it also publishes the EUR reference
                              rates of USD and GBP each weekday at 14:00 UTC to every partition of ${Topics.FX_RATES.name}
@@ -39,9 +41,9 @@ ${toolEnvironmentUsage('simulator')}
 topics written (created with their schemas when missing), each name behind O2C_TOPIC_PREFIX:
   ${Topics.CUSTOMERS.name} and each change's history ${Topics.CUSTOMER_CHANGES.name}, ${Topics.ORDERS.name},
   ${Topics.INVOICES.name}, ${Topics.PAYMENTS.name},
-  ${Topics.CREDIT_ACTIONS.name} (not with --no-credit-actions), ${Topics.FX_RATES.name} (with --foreign-share);
-  business-date ticks go to every partition of ${Topics.ORDERS.name}, ${Topics.INVOICES.name} and
-  ${Topics.PAYMENTS.name}
+  ${Topics.CREDIT_ACTIONS.name} and ${Topics.COLLECTIONS.name} (not with --no-credit-actions), ${Topics.FX_RATES.name}
+  (with --foreign-share); business-date ticks go to every partition of ${Topics.ORDERS.name}, ${Topics.INVOICES.name}
+  and ${Topics.PAYMENTS.name}
 
 exit 0 when done or interrupted, 1 on a failure, 2 on a bad flag`;
 

@@ -2,10 +2,12 @@
 // deterministic by seed. Each customer places orders as a Poisson process; an order is amended, cancelled or held
 // and decided by a credit controller, then invoiced; an invoice's fate (on time or late, disputed, credited, paid
 // in instalments, paid by a payment that bounces or arrives unidentified) is drawn from the customer's segment.
-// Profiles change over time (limit reviews, temporary limits, manual holds). Business-date ticks go to every
-// partition of the ticked topics when the simulated day changes. With a foreign share, that share of orders (and
-// their invoices, credit notes and payments) is in USD or GBP, and the EUR reference rates of those currencies are
-// published at 14:00 UTC each weekday, to every partition of o2c.fx-rates.v1 (none on weekends, as the ECB).
+// Profiles change over time (limit reviews, temporary limits, manual holds). Some customers have a contact address
+// and a language for their notices; collectors record promises to pay for some overdue invoices (some kept, some
+// broken). Business-date ticks go to every partition of the ticked topics when the simulated day changes. With a
+// foreign share, that share of orders (and their invoices, credit notes and payments) is in USD or GBP, and the EUR
+// reference rates of those currencies are published at 14:00 UTC each weekday, to every partition of
+// o2c.fx-rates.v1 (none on weekends, as the ECB).
 import { deriveEventId } from '../../../shared/ids.ts';
 import { dayOf, MS_PER_DAY, startOfDay } from '../../../shared/time.ts';
 import type { CreditTerms } from '../../../shared/contracts/events.generated.ts';
@@ -36,6 +38,11 @@ export interface SimulationOptions {
   readonly creditActions?: boolean;
   /** Corporate groups: every 50th customer a parent of the next two (customers.ts, formGroups). Default none. */
   readonly groups?: boolean;
+  /**
+   * Emit PromiseToPay (o2c.collections.v1) for some overdue invoices, as a collector would record it in the console.
+   * Default: as creditActions, since both are people's decisions that the secure broker lets only the console write.
+   */
+  readonly promises?: boolean;
   /** Share of orders whose payment reaches the payments topic just before the invoice reaches its topic. */
   readonly raceRate?: number;
   /** Prefix of every business id (customers, orders, invoices, payments); default `S<seed>`. */
@@ -51,6 +58,13 @@ export interface SimulationOptions {
 const FX_START: ReadonlyArray<readonly [currency: string, rate: number]> = [['USD', 1.08], ['GBP', 0.85]];
 
 export const SIMULATOR_SOURCE = 'simulator';
+
+/** Share of customers whose profile has a contactEmail and a language (en or de) for their notices. */
+export const CONTACT_SHARE = 0.6;
+/** Share of the addressed customers whose notices are in German. */
+export const GERMAN_SHARE = 0.3;
+/** Share of late invoices (late by 4 days or more, or never paid) for which a collector takes a promise to pay. */
+export const PROMISE_SHARE = 0.35;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -102,6 +116,12 @@ class World {
   private readonly partitions: number;
   private readonly currency: string;
   private readonly creditActions: boolean;
+  private readonly promises: boolean;
+  /**
+   * The contacts' and collectors' draws: a second generator seeded from the seed, so the seed still fixes the world
+   * and adding them left every other draw, and so the traffic of each seed, as it was.
+   */
+  private readonly people: Random;
   private readonly raceRate: number;
   private readonly foreignShare: number;
   /** Foreign currencies and their rates: a stream of its own, so the share changes nothing else. */
@@ -112,6 +132,7 @@ class World {
   private paymentSeq = 0;
   private adjustmentSeq = 0;
   private disputeSeq = 0;
+  private promiseSeq = 0;
 
   constructor(private readonly options: SimulationOptions) {
     if (!(options.customers >= 1)) throw new RangeError(`customers must be >= 1, got ${options.customers}`);
@@ -121,6 +142,8 @@ class World {
     this.partitions = options.partitions ?? 12;
     this.currency = options.currency ?? 'EUR';
     this.creditActions = options.creditActions ?? true;
+    this.promises = options.promises ?? this.creditActions;
+    this.people = new Random((options.seed ^ 0x5eed_c011) >>> 0);
     this.raceRate = options.raceRate ?? 0.005;
     this.foreignShare = options.foreignShare ?? 0;
     if (!(this.foreignShare >= 0 && this.foreignShare <= 1)) throw new RangeError(`foreignShare must be in 0..1, got ${this.foreignShare}`);
@@ -132,6 +155,11 @@ class World {
       ordersPerCustomerPerDay: options.ordersPerCustomerPerDay ?? 0.5,
       groups: options.groups ?? false,
     });
+    for (const c of this.population) {
+      if (!this.people.chance(CONTACT_SHARE)) continue;
+      // The reserved .example domain: a demo's mail sink accepts it, a real server never delivers it.
+      c.profile = { ...c.profile, contactEmail: `ap@${c.id.toLowerCase()}.example`, language: this.people.chance(GERMAN_SHARE) ? 'de' : 'en' };
+    }
   }
 
   *run(): Generator<OutRecord> {
@@ -257,8 +285,9 @@ class World {
       changeReason,
     };
     const profileId = this.emit('CUSTOMERS', c.id, at, { eventType: 'CustomerCreditProfile', payload: c.profile });
-    // The change history beside the compacted snapshot: before and after, who and why, kept forever.
-    const { changedBy: by, changeReason: why, ...after } = c.profile;
+    // The change history beside the compacted snapshot: before and after, who and why, kept forever. The credit terms
+    // only: the contact and notice settings are not part of CreditTerms.
+    const { changedBy: by, changeReason: why, contactEmail: _email, language: _language, noticeOptOuts: _optOuts, ...after } = c.profile;
     const before = this.published.get(c.id) ?? null;
     this.published.set(c.id, after);
     this.emit('CUSTOMER_CHANGES', c.id, at, {
@@ -427,6 +456,27 @@ class World {
       for (let k = rng.int(1, 2); k > 0; k--) {
         steps.push({ day: rng.int(I + 1, horizon - 1), rank: 3, run: (at) => this.instalment(inv, at) });
       }
+    }
+    if (late && this.promises && this.people.chance(PROMISE_SHARE) && (never || settle - inv.dueDay >= 4)) {
+      // A collector calls a few days after the due date and takes a promise of the open amount within a week or two;
+      // it is kept when the payment (drawn above) comes by then, broken otherwise.
+      const called = inv.dueDay + this.people.int(1, 3);
+      const by = called + this.people.int(3, 14);
+      const promiseId = this.id('PTP', ++this.promiseSeq);
+      const collector = `collector-${this.people.int(1, 4)}`;
+      // Queued on its own, not as a step: a step's time is drawn from the traffic's generator. Before the settlement,
+      // which comes on a later day.
+      const at = startOfDay(called) + Math.floor(this.people.uniform(8 * HOUR, 18 * HOUR));
+      this.queue.schedule(at, () => {
+        if (inv.open <= 0) return;
+        this.emit('COLLECTIONS', inv.customer.id, at, {
+          eventType: 'PromiseToPay',
+          payload: {
+            promiseId, amount: inv.open, currency: this.currency, promisedDate: by, recordedBy: collector,
+            recordedByRole: 'CREDIT_CONTROLLER', note: `invoice ${inv.id}`,
+          },
+        });
+      });
     }
     if (never) return steps;
 

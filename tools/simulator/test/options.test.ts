@@ -102,7 +102,7 @@ describe('the simulator usage', () => {
     expect(USAGE).toContain('KAFKA_BROKERS        brokers, comma-separated host:port (default 127.0.0.1:9092)');
     expect(USAGE).toContain('SCHEMA_REGISTRY_URL  schema registry (default http://127.0.0.1:8081/apis/ccompat/v7)');
     for (const v of ['KAFKA_PARTITIONS', 'O2C_TOPIC_PREFIX', 'KAFKA_CLIENT_ID', 'LOG_LEVEL']) expect(USAGE).toContain(v);
-    for (const t of ['o2c.customers.v1', 'o2c.orders.v1', 'o2c.invoices.v1', 'o2c.payments.v1', 'o2c.credit-actions.v1']) {
+    for (const t of ['o2c.customers.v1', 'o2c.orders.v1', 'o2c.invoices.v1', 'o2c.payments.v1', 'o2c.credit-actions.v1', 'o2c.collections.v1']) {
       expect(USAGE).toContain(t);
     }
     expect(USAGE).toContain('2 on a bad flag');

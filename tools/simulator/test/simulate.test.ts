@@ -5,7 +5,8 @@ import { validateEvent } from '../../../shared/contracts/validate.ts';
 import type { PaymentReceived } from '../../../shared/contracts/events.generated.ts';
 import { dayFromIso, dayOf } from '../../../shared/time.ts';
 import { TICKED_TOPICS, type OutRecord } from '../../lib/out-record.ts';
-import { simulate, simulatedCustomers, type SimulationOptions } from '../src/simulate.ts';
+import { defaultPolicy, NOTICE_INPUTS, NotificationReplay, type StreamEvent } from '../../../services/notifications/src/domain/index.ts';
+import { CONTACT_SHARE, GERMAN_SHARE, simulate, simulatedCustomers, type SimulationOptions } from '../src/simulate.ts';
 import { SEGMENTS, TARGET_LATE_SHARE } from '../src/segments.ts';
 
 const START = dayFromIso('2024-01-01');
@@ -159,7 +160,7 @@ describe('simulate', () => {
     profiles.forEach((profile, i) => {
       const change = changes[i]!.event;
       if (profile.event.eventType !== 'CustomerCreditProfile' || change.eventType !== 'CustomerProfileChanged') throw new Error('unexpected type');
-      const { changedBy, changeReason, ...terms } = profile.event.payload;
+      const { changedBy, changeReason, contactEmail: _e, language: _l, noticeOptOuts: _o, ...terms } = profile.event.payload;
       expect(change).toMatchObject({ customerId: profile.event.customerId, occurredAt: profile.event.occurredAt, causationId: profile.event.eventId });
       expect(change.payload).toEqual({ before: last.get(profile.event.customerId) ?? null, after: terms, changedBy, changeReason });
       if (change.payload.before && change.payload.before.creditLimit !== terms.creditLimit) limitChanges += 1;
@@ -183,6 +184,65 @@ describe('simulate', () => {
     }
     expect(actions).toBeGreaterThan(0);
     expect(run({ creditActions: false }).some((r) => r.event.eventType === 'CreditActionTaken')).toBe(false);
+  });
+
+  it('gives a share of the customers a contact address and a language, English or German', () => {
+    const latest = new Map<string, { contactEmail?: string | null; language?: string | null }>();
+    for (const e of ofType('CustomerCreditProfile')) latest.set(e.customerId, e.payload as { contactEmail?: string | null; language?: string | null });
+    const addressed = [...latest.entries()].filter(([, p]) => p.contactEmail);
+    expect(latest.size).toBe(200);
+    // 200 draws at 0.6 and, of about 120, at 0.3: well within these bounds for any seed.
+    expect(addressed.length / latest.size).toBeGreaterThan(CONTACT_SHARE - 0.15);
+    expect(addressed.length / latest.size).toBeLessThan(CONTACT_SHARE + 0.15);
+    const german = addressed.filter(([, p]) => p.language === 'de').length / addressed.length;
+    expect(german).toBeGreaterThan(GERMAN_SHARE - 0.15);
+    expect(german).toBeLessThan(GERMAN_SHARE + 0.15);
+    for (const [id, p] of addressed) {
+      expect(p.contactEmail).toBe(`ap@${id.toLowerCase()}.example`);
+      expect(['en', 'de']).toContain(p.language);
+    }
+    expect([...latest.values()].filter((p) => !p.contactEmail).every((p) => p.language === undefined)).toBe(true);
+  });
+
+  it('records promises to pay for overdue invoices, some kept and some broken as the notifications service judges them', () => {
+    const due = new Map<string, number>();
+    const promises: Array<{ id: string; day: number }> = [];
+    for (const e of events) {
+      if (e.eventType === 'InvoiceIssued') due.set(e.payload.invoiceId, e.payload.dueDate!);
+      if (e.eventType !== 'PromiseToPay') continue;
+      const day = dayOf(e.occurredAt);
+      const invoiceId = e.payload.note!.replace('invoice ', '');
+      // Taken after the invoice fell due, for a date after the call, for what is open, by a collector.
+      expect(due.get(invoiceId)).toBeLessThan(day);
+      expect(e.payload.promisedDate).toBeGreaterThan(day);
+      expect(e.payload.amount).toBeGreaterThan(0);
+      expect(e.payload).toMatchObject({ currency: 'EUR', recordedByRole: 'CREDIT_CONTROLLER' });
+      expect(e.payload.recordedBy).toMatch(/^collector-\d$/);
+      promises.push({ id: e.payload.promiseId, day });
+    }
+    expect(promises.length).toBeGreaterThan(20);
+    const replay = new NotificationReplay(defaultPolicy);
+    replay.pushAll(records.filter((r) => (r.event.eventType === 'BusinessDateTick' ? r.topic !== 'ORDERS' : NOTICE_INPUTS.has(r.event.eventType as never))).map((r) => r.event as StreamEvent));
+    const kept = replay.outcomes.filter((o) => o.kind === 'PromiseKept').length;
+    const broken = replay.outcomes.filter((o) => o.kind === 'PromiseBroken').length;
+    expect(kept).toBeGreaterThan(promises.length / 10);
+    expect(broken).toBeGreaterThan(promises.length / 10);
+    // Only promises whose date the run did not reach are still open.
+    const open = promises.length - kept - broken;
+    expect(open).toBeLessThan(promises.length / 5);
+    expect(run({ creditActions: false }).some((r) => r.topic === 'COLLECTIONS')).toBe(false);
+  });
+
+  it('the promises leave the rest of the traffic as it was: the collectors draw from a generator of their own', () => {
+    const shape = (rs: OutRecord[]) => rs.filter((r) => r.topic !== 'COLLECTIONS').map((r) => {
+      const { eventId: _id, causationId: _cause, ...rest } = r.event;
+      return JSON.stringify([r.topic, rest]);
+    });
+    const without = run({ promises: false });
+    expect(without.some((r) => r.topic === 'COLLECTIONS')).toBe(false);
+    const [a, b] = [shape(without), shape(records)];
+    expect(a.length).toBe(b.length);
+    expect(a.findIndex((x, i) => x !== b[i]), 'the first record that differs').toBe(-1);
   });
 
   it('skews volume: the largest tenth of customers places far more than a tenth of the orders', () => {

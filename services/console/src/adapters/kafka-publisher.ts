@@ -1,8 +1,9 @@
-// What the console writes to Kafka: credit actions (o2c.credit-actions.v1) and approved profiles with their change
-// history (o2c.customers.v1, then o2c.customer-changes.v1 caused by it), as the simulator and the importer do.
+// What the console writes to Kafka: credit actions (o2c.credit-actions.v1), collectors' promises to pay
+// (o2c.collections.v1) and approved profiles with their change history (o2c.customers.v1, then
+// o2c.customer-changes.v1 caused by it), as the simulator and the importer do.
 // Idempotent producer, acks from all in-sync replicas: a page reports success only once Kafka has the record.
 import type { Kafka, Producer } from 'kafkajs';
-import type { CreditActionTaken, CustomerCreditProfile } from '../../../../shared/contracts/events.generated.ts';
+import type { CreditActionTaken, CustomerCreditProfile, PromiseToPay } from '../../../../shared/contracts/events.generated.ts';
 import type { EventSerde } from '../../../../shared/contracts/serde.ts';
 import type { AnyEvent, TopicRegistry, TopicSpec } from '../../../../shared/contracts/topics.ts';
 import { createIdempotentProducer } from '../../../../shared/kafka/client.ts';
@@ -36,6 +37,13 @@ export class KafkaPublisher {
     await this.send([[this.topics.CREDIT_ACTIONS, {
       eventId: a.eventId, eventType: 'CreditActionTaken', occurredAt: a.at, customerId: a.customerId, source: SOURCE,
       causationId: null, payload: a.action,
+    }]]);
+  }
+
+  async promiseToPay(p: { eventId: string; customerId: string; at: number; promise: PromiseToPay }): Promise<void> {
+    await this.send([[this.topics.COLLECTIONS, {
+      eventId: p.eventId, eventType: 'PromiseToPay', occurredAt: p.at, customerId: p.customerId, source: SOURCE,
+      causationId: null, payload: p.promise,
     }]]);
   }
 

@@ -8,6 +8,7 @@ export function createConsoleMetrics(registry: Registry, service: string) {
   return {
     requests: new Counter({ name: `${p}http_requests_total`, help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     creditActions: new Counter({ name: `${p}credit_actions_total`, help: 'Credit actions published', labelNames: ['action'], registers: [registry] }),
+    promises: new Counter({ name: `${p}promises_to_pay_total`, help: 'Promises to pay published', registers: [registry] }),
     limitDecisions: new Counter({ name: `${p}limit_decisions_total`, help: 'Limit requests decided', labelNames: ['decision'], registers: [registry] }),
     signIns: new Counter({ name: `${p}signins_total`, help: 'Sign-in attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
     refusals: new Counter({ name: `${p}refused_requests_total`, help: 'Requests refused (csrf, permission, signed-out, limit-decision)', labelNames: ['why'], registers: [registry] }),

@@ -7,12 +7,12 @@ export type Role = ActorRole;
 export const ROLES: readonly Role[] = ['VIEWER', 'CREDIT_CONTROLLER', 'CREDIT_MANAGER', 'ADMIN'];
 export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
-export type Permission = 'view' | 'creditAction' | 'requestLimit' | 'approveLimit' | 'manageUsers';
+export type Permission = 'view' | 'creditAction' | 'recordPromise' | 'requestLimit' | 'approveLimit' | 'manageUsers';
 
 const GRANTS: Readonly<Record<Role, readonly Permission[]>> = {
   VIEWER: ['view'],
-  CREDIT_CONTROLLER: ['view', 'creditAction', 'requestLimit'],
-  CREDIT_MANAGER: ['view', 'creditAction', 'requestLimit', 'approveLimit'],
+  CREDIT_CONTROLLER: ['view', 'creditAction', 'recordPromise', 'requestLimit'],
+  CREDIT_MANAGER: ['view', 'creditAction', 'recordPromise', 'requestLimit', 'approveLimit'],
   // Administers users; credit decisions stay with the credit team.
   ADMIN: ['view', 'manageUsers'],
 };

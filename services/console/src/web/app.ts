@@ -1,13 +1,15 @@
 // The console's HTTP side (Fastify, pages rendered on the server): sessions, CSRF and permissions (the guard),
-// sign-in, /metrics, /healthz, /readyz, and the pages of routes/ (orders, customers, limit requests, audit, users).
+// sign-in, /metrics, /healthz, /readyz, and the pages of routes/ (orders, collections, customers, limit requests, audit,
+// users).
 // Every POST needs a signed-in session and its CSRF token; every page escapes what it shows (html.ts).
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { CustomerCreditProfile } from '../../../../shared/contracts/events.generated.ts';
+import type { CustomerCreditProfile, PromiseToPay } from '../../../../shared/contracts/events.generated.ts';
 import type { Logger } from '../../../../shared/logger.ts';
 import type { Pool } from '../../../../shared/pg/pool.ts';
+import { CollectionsReader } from '../adapters/collections-reader.ts';
 import { ConsoleStore } from '../adapters/console-store.ts';
 import { createConsoleMetrics } from '../adapters/metrics.ts';
 import { ReportingReader } from '../adapters/reporting-reader.ts';
@@ -18,6 +20,7 @@ import { html, type Html } from './html.ts';
 import { page, type Viewer } from './layout.ts';
 import { verifyPassword } from './passwords.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { collectionRoutes } from './routes/collections.ts';
 import { bodyOf, DEFAULT_PUBLISH_TIMEOUT_MS, NotAcknowledged, queryOf, type RouteContext } from './routes/context.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { limitRequestRoutes } from './routes/limit-requests.ts';
@@ -26,6 +29,7 @@ import { userRoutes } from './routes/users.ts';
 
 export interface Publisher {
   creditAction(a: { eventId: string; customerId: string; at: number; action: { orderId: string; action: 'RELEASE' | 'REJECT'; actor: string; actorRole: Viewer['role']; reason: string } }): Promise<void>;
+  promiseToPay(p: { eventId: string; customerId: string; at: number; promise: PromiseToPay }): Promise<void>;
   profileChange(c: { profileEventId: string; changeEventId: string; customerId: string; at: number; before: CustomerCreditProfile; after: CustomerCreditProfile }): Promise<void>;
 }
 
@@ -187,6 +191,7 @@ export async function buildApp(o: AppOptions): Promise<FastifyInstance> {
 
   const context: RouteContext = { app, o, store, reporting, now, guard, send, metrics, publishTimeoutMs };
   orderRoutes(context);
+  collectionRoutes(context, new CollectionsReader(o.pool));
   customerRoutes(context);
   limitRequestRoutes(context);
   auditRoutes(context);

@@ -23,7 +23,7 @@ button{cursor:pointer}label{margin-right:.6rem}`;
 
 export function page(title: string, viewer: Viewer | undefined, body: Html, opts: { refreshSeconds?: number } = {}): string {
   const nav = viewer
-    ? html`<a href="/worklist">Held orders</a><a href="/limit-requests">Limit requests</a><a href="/audit">Audit log</a>
+    ? html`<a href="/worklist">Held orders</a><a href="/collections">Collections</a><a href="/limit-requests">Limit requests</a><a href="/audit">Audit log</a>
         ${may(viewer.role, 'manageUsers') ? html`<a href="/admin/users">Users</a>` : ''}
         <span class="me">${viewer.username} (${ROLE_LABELS[viewer.role]})
         <form class="inline" method="post" action="/signout"><input type="hidden" name="_csrf" value="${viewer.csrfToken}">

@@ -4,7 +4,7 @@ import { deriveEventId } from '../../../../shared/ids.ts';
 
 export type { NoticeType } from '../../../../shared/contracts/events.generated.ts';
 
-export const NOTICE_TYPES = ['PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD'] as const satisfies readonly NoticeType[];
+export const NOTICE_TYPES = ['PAYMENT_REMINDER', 'OVERDUE_NOTICE', 'TERMS_CHANGED', 'LIMIT_CHANGED', 'CREDIT_HOLD', 'PROMISE_BROKEN'] as const satisfies readonly NoticeType[];
 /** Languages with templates. */
 export const LANGUAGES = ['en', 'de'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -14,7 +14,9 @@ export type NoticeFacts =
   | { type: 'OVERDUE_NOTICE'; invoiceId: string; stage: string; amount: number; currency: string; dueDate: number; daysPastDue: number }
   | { type: 'TERMS_CHANGED'; fromDays: number; toDays: number }
   | { type: 'LIMIT_CHANGED'; from: number; to: number; currency: string }
-  | { type: 'CREDIT_HOLD'; orderId: string; amount: number; currency: string; reasons: readonly string[] };
+  | { type: 'CREDIT_HOLD'; orderId: string; amount: number; currency: string; reasons: readonly string[] }
+  /** dueDate is the promised date, so the envelope carries it where the invoices' notices carry theirs. */
+  | { type: 'PROMISE_BROKEN'; promiseId: string; amount: number; paid: number; currency: string; dueDate: number };
 
 export interface Notice {
   noticeId: string;
@@ -33,7 +35,7 @@ export interface Notice {
 
 /**
  * The business key of a notice: one per invoice (reminder), per invoice and dunning stage (overdue), per order
- * (credit hold); a profile change's notices are keyed by the profile event. Whatever input makes it due, a replay or
+ * (credit hold), per promise (broken); a profile change's notices are keyed by the profile event. Whatever input makes it due, a replay or
  * a second event for the same stage gives the same key.
  */
 export function noticeKey(f: NoticeFacts, profileEventId?: string): string {
@@ -44,6 +46,8 @@ export function noticeKey(f: NoticeFacts, profileEventId?: string): string {
       return `O|${f.invoiceId}|${f.stage}`;
     case 'CREDIT_HOLD':
       return `H|${f.orderId}`;
+    case 'PROMISE_BROKEN':
+      return `B|${f.promiseId}`;
     case 'TERMS_CHANGED':
     case 'LIMIT_CHANGED':
       return `${f.type === 'TERMS_CHANGED' ? 'T' : 'L'}|${profileEventId}`;

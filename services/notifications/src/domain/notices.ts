@@ -9,7 +9,9 @@
 //   terms/limit  a profile whose paymentTermsDays (creditLimit) differs from the previous profile's gives one
 //                TERMS_CHANGED (LIMIT_CHANGED); the first profile gives none
 //   credit hold  an OrderCreditHeld gives one CREDIT_HOLD per order
-//   promises     PromiseToPay, kept or broken once (promises.ts): an outcome, not a notice
+//   promises     PromiseToPay, kept or broken once (promises.ts): an outcome on its own topic; a broken one also gives
+//                one PROMISE_BROKEN notice per promise, on the business date that broke it (or at once when recorded
+//                after its date)
 //   opt-out      a type not in the policy's enabledTypes, or in the profile's noticeOptOuts (or ALL), is decided but
 //                suppressed: nothing is issued, and it is not reconsidered
 // Every notice has a deterministic id (noticeIdOf: customer + business key) and is decided once (state.decided).
@@ -75,6 +77,16 @@ function decide(r: StepResult, customerId: string, facts: NoticeFacts, cause: Ca
     language,
     ...render(facts, language, customerId),
   });
+}
+
+/** Promise outcomes onto `r`; each broken one tells the customer, on the outcome's business date and cause. */
+function judged(r: StepResult, customerId: string, outcomes: readonly PromiseOutcome[], policy: NotificationPolicy): void {
+  for (const o of outcomes) {
+    r.outcomes.push(o);
+    if (o.kind !== 'PromiseBroken') continue;
+    decide(r, customerId, { type: 'PROMISE_BROKEN', promiseId: o.promiseId, amount: o.amount, paid: o.paid, currency: o.currency, dueDate: o.promisedDate },
+      { eventId: o.causationId, occurredAt: o.occurredAt, asOfDate: o.asOfDate }, policy);
+  }
 }
 
 /** The customer's reminder lead: by its class (the latest score's, else the profile's) and late-payment probability. */
@@ -200,7 +212,7 @@ export function onInput(prev: CustomerState | undefined, input: NotificationInpu
       break;
     }
     case 'PromiseToPay':
-      r.outcomes.push(...recordPromise(s, customerId, input.payload, input, today));
+      judged(r, customerId, recordPromise(s, customerId, input.payload, input, today), policy);
       break;
     default:
       // Not in NOTICE_INPUTS: other delinquency and hold events give no notice.
@@ -214,7 +226,7 @@ export function onDay(prev: CustomerState, customerId: string, day: number, poli
   const r: StepResult = { state: clone(prev), out: [], suppressed: [], outcomes: [] };
   remind(r, customerId, day, { eventId: null, occurredAt: startOfDay(day), asOfDate: day }, policy);
   forgetDue(r.state, day);
-  r.outcomes.push(...promisesOnDay(r.state, customerId, day));
+  judged(r, customerId, promisesOnDay(r.state, customerId, day), policy);
   return r;
 }
 

@@ -41,6 +41,13 @@ const en: Templates = {
       'It will be released as soon as the reason is cleared, for example by a payment of open invoices. Our credit team will be glad to help.',
     ]),
   }),
+  PROMISE_BROKEN: (f, c) => ({
+    subject: `Your promised payment of ${formatMoney(f.amount, f.currency, 'en')} has not arrived`,
+    body: letter('en', c, [
+      `You promised us a payment of ${formatMoney(f.amount, f.currency, 'en')} by ${formatDate(f.dueDate, 'en')}. ${f.paid > 0 ? `By that date we received ${formatMoney(f.paid, f.currency, 'en')} towards it.` : 'By that date we received no payment towards it.'}`,
+      'Please pay the open amount without delay, or call our credit team today to agree how it will be settled.',
+    ]),
+  }),
 };
 
 const de: Templates = {
@@ -71,6 +78,13 @@ const de: Templates = {
     body: letter('de', c, [
       `Ihr Auftrag ${f.orderId} über ${formatMoney(f.amount, f.currency, 'de')} ist aufgrund der Kreditprüfung gesperrt (${f.reasons.map((r) => REASONS.de[r] ?? r).join(', ')}).`,
       'Er wird freigegeben, sobald der Grund entfällt, zum Beispiel durch die Zahlung offener Rechnungen. Unser Kreditmanagement hilft Ihnen gern weiter.',
+    ]),
+  }),
+  PROMISE_BROKEN: (f, c) => ({
+    subject: `Ihre zugesagte Zahlung über ${formatMoney(f.amount, f.currency, 'de')} ist nicht eingegangen`,
+    body: letter('de', c, [
+      `Sie haben uns eine Zahlung über ${formatMoney(f.amount, f.currency, 'de')} bis zum ${formatDate(f.dueDate, 'de')} zugesagt. ${f.paid > 0 ? `Bis zu diesem Tag sind ${formatMoney(f.paid, f.currency, 'de')} davon eingegangen.` : 'Bis zu diesem Tag ist keine Zahlung dafür eingegangen.'}`,
+      'Bitte begleichen Sie den offenen Betrag umgehend oder rufen Sie noch heute unser Kreditmanagement an, um die Zahlung zu vereinbaren.',
     ]),
   }),
 };
