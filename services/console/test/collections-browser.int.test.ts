@@ -5,15 +5,14 @@
 //   BETA  invoice B-1 900.00, due 2026-03-18: overdue, a larger expected loss, so ranked before ACME
 // Saves docs/console/collections.png (the READMEs show it).
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Admin, Kafka } from 'kafkajs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { v5 as uuidv5 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
 import { createLogger } from '../../../shared/logger.ts';
-import { createPool, urlAs, type Pool } from '../../../shared/pg/pool.ts';
+import { createPool, type Pool } from '../../../shared/pg/pool.ts';
 import { createTempDatabase, type TempDatabase } from '../../../shared/pg/testing.ts';
 import { dayOf, isoFromDay } from '../../../shared/time.ts';
 import { contractsOf, HistoryProducer, testEnv, type TestEnv } from '../../exposure/test/harness.ts';
@@ -23,15 +22,10 @@ import { reportingDatabaseEnv } from '../../reporting/test/support.ts';
 import { startSink } from '../../reporting/test/sink-stack.ts';
 import { deleteTopics, waitUntil } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
-import { ConsoleStore } from '../src/adapters/console-store.ts';
-import { loadConsoleConfig } from '../src/config.ts';
-import { ConsoleService } from '../src/service.ts';
-import { hashPassword } from '../src/web/passwords.ts';
+import type { ConsoleService } from '../src/service.ts';
+import { addUsers, launchChromium, SHOTS, signIn as signInAs, startConsole } from './browser.ts';
 
 const WITHIN_MS = 120_000;
-const SHOTS = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PASSWORD = 'a long test password';
 const id = (label: string) => uuidv5(label, '3b7e8a10-5c2d-4f6e-8a9b-1c2d3e4f5a6b');
 
 let stack: Stack;
@@ -74,25 +68,10 @@ beforeAll(async () => {
   } finally {
     await producer.close();
   }
-  consoleService = new ConsoleService({
-    config: loadConsoleConfig({
-      ...stack.env, O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-console`, KAFKA_CLIENT_ID: `${t.name}-console`,
-      KAFKA_PARTITIONS: '3', DATABASE_URL: urlAs(db.url, 'o2c_console', 'o2c_console'), MIGRATION_DATABASE_URL: db.url,
-      O2C_DEV_ROLE_PASSWORDS: '1', HTTP_PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    }),
-    logger: createLogger('collections-it'),
-    onFatal: (error) => {
-      throw error;
-    },
-  });
-  await consoleService.start();
+  consoleService = await startConsole(stack, t, db);
   base = `http://127.0.0.1:${consoleService.httpPort}`;
-  const store = new ConsoleStore(owner);
-  const hash = await hashPassword(PASSWORD);
-  for (const [username, role] of [['vera', 'VIEWER'], ['carl', 'CREDIT_CONTROLLER']] as const) {
-    await store.createUser({ username, role, passwordHash: hash, createdBy: 'test' });
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  await addUsers(owner, [['vera', 'VIEWER'], ['carl', 'CREDIT_CONTROLLER']]);
+  browser = await launchChromium();
   await waitUntil(async () => (await owner.query(`SELECT 1 FROM reporting.collections_worklist`)).rowCount === 2, 'two overdue accounts in reporting', WITHIN_MS);
 });
 
@@ -106,16 +85,7 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
-async function signIn(username: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/collections`);
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/collections/);
-  return page;
-}
+const signIn = (username: string): Promise<Page> => signInAs(browser, base, username, '/collections');
 
 describe('the collections page in a browser, on the real stack with the reporting sink', () => {
   it('lists the overdue accounts as the view ranks them; a controller records a promise, which the worklist then shows', async () => {

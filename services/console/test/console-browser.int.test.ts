@@ -8,16 +8,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { v5 as uuidv5 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventSerde } from '../../../shared/contracts/serde.ts';
 import { createKafka } from '../../../shared/kafka/client.ts';
 import { createLogger } from '../../../shared/logger.ts';
-import { createPool, urlAs, type Pool } from '../../../shared/pg/pool.ts';
+import { createPool, type Pool } from '../../../shared/pg/pool.ts';
 import { createTempDatabase, type TempDatabase } from '../../../shared/pg/testing.ts';
 import type { ExposureService } from '../../exposure/src/service.ts';
 import { contractsOf, dropKeys, endOffsets, HistoryProducer, startInProcess, testEnv, waitApplied, type TestEnv } from '../../exposure/test/harness.ts';
@@ -27,15 +26,10 @@ import { reportingDatabaseEnv } from '../../reporting/test/support.ts';
 import { startSink } from '../../reporting/test/sink-stack.ts';
 import { deleteTopics, waitUntil } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
-import { ConsoleStore } from '../src/adapters/console-store.ts';
-import { loadConsoleConfig } from '../src/config.ts';
-import { ConsoleService } from '../src/service.ts';
-import { hashPassword } from '../src/web/passwords.ts';
+import type { ConsoleService } from '../src/service.ts';
+import { addUsers, launchChromium, PASSWORD, SHOTS, signIn as signInAs, startConsole } from './browser.ts';
 
 const WITHIN_MS = 120_000;
-const SHOTS = fileURLToPath(new URL('../../../docs/console/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const PASSWORD = 'a long test password';
 const id = (label: string) => uuidv5(label, '8c1d7e52-3f0a-4b6e-9d21-7a5c4e3b2f10');
 
 let stack: Stack;
@@ -113,26 +107,10 @@ beforeAll(async () => {
     await producer.close();
   }
 
-  consoleService = new ConsoleService({
-    config: loadConsoleConfig({
-      ...stack.env, O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-console`, KAFKA_CLIENT_ID: `${t.name}-console`,
-      KAFKA_PARTITIONS: '3', DATABASE_URL: urlAs(db.url, 'o2c_console', 'o2c_console'), MIGRATION_DATABASE_URL: db.url,
-      O2C_DEV_ROLE_PASSWORDS: '1', HTTP_PORT: '0', CONSOLE_ADMIN_USER: 'ada', CONSOLE_ADMIN_PASSWORD: PASSWORD,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-    }),
-    logger: createLogger('console-it'),
-    onFatal: (error) => {
-      throw error;
-    },
-  });
-  await consoleService.start();
+  consoleService = await startConsole(stack, t, db, { CONSOLE_ADMIN_USER: 'ada', CONSOLE_ADMIN_PASSWORD: PASSWORD });
   base = `http://127.0.0.1:${consoleService.httpPort}`;
-  const store = new ConsoleStore(owner);
-  const hash = await hashPassword(PASSWORD);
-  for (const [username, role] of [['vera', 'VIEWER'], ['carl', 'CREDIT_CONTROLLER'], ['mona', 'CREDIT_MANAGER'], ['max', 'CREDIT_MANAGER']] as const) {
-    await store.createUser({ username, role, passwordHash: hash, createdBy: 'test' });
-  }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  await addUsers(owner, [['vera', 'VIEWER'], ['carl', 'CREDIT_CONTROLLER'], ['mona', 'CREDIT_MANAGER'], ['max', 'CREDIT_MANAGER']]);
+  browser = await launchChromium();
   // The held orders reach Postgres through the sink.
   await waitUntil(async () => (await owner.query(`SELECT 1 FROM reporting.held_orders`)).rowCount === 2, 'two held orders in reporting', WITHIN_MS);
 });
@@ -153,17 +131,7 @@ afterAll(async () => {
   rmSync(policyDir, { recursive: true, force: true });
 });
 
-async function signIn(username: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/worklist`);
-  expect(page.url()).toContain('/signin');
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.click('button:has-text("Sign in")');
-  await page.waitForURL(/\/worklist/);
-  return page;
-}
+const signIn = (username: string): Promise<Page> => signInAs(browser, base, username, '/worklist');
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
