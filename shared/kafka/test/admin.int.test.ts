@@ -82,7 +82,7 @@ describe('ensureTopics', () => {
     expect(await brokerView(all.map((t) => t.name))).toEqual(
       all.map((t) => ({ name: t.name, partitions: 12, cleanupPolicy: t.cleanupPolicy })),
     );
-    expect(all.filter((t) => t.cleanupPolicy === 'compact')).toEqual([topics.CUSTOMERS, topics.EXPOSURE, topics.GROUP_EXPOSURE, topics.CREDIT_SCORES]);
+    expect(all.filter((t) => t.cleanupPolicy === 'compact')).toEqual([topics.CUSTOMERS, topics.EXPOSURE, topics.GROUP_EXPOSURE, topics.CREDIT_SCORES, topics.FX_RATES]);
   });
 
   it('is idempotent: a second run changes nothing and reports the same topics', async () => {
