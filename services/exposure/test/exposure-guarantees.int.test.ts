@@ -1,6 +1,6 @@
 // The exposure service's guarantees under failure, on the real stack (README.md, Guarantees): killed with SIGKILL, its
 // Redis restarted and its keys deleted, scaled out and in, a paused instance fenced; each drill on a stream history
-// of 1,000 customers (114,342 inputs; 300 customers and 34,000 for the Redis drill) with duplicates, unknown
+// of 1,000 customers (114,342 inputs; 300 customers and 34,000 for the Redis drill, 2,000 for the paused instance) with duplicates, unknown
 // references, foreign currencies, delinquency statuses and credit actions. What it left equals its core's replay of
 // the same topics (test/stateful-drills.ts) and the reference model (test/model.ts) fed the inputs in the order the
 // core applied them: exposure and order statuses in Redis, every decision with its id and content, every order's
@@ -9,7 +9,7 @@ import type { CreditHoldEvent } from '../../../shared/contracts/events.generated
 import { expect } from 'vitest';
 import type { TopicRegistry } from '../../../shared/contracts/topics.ts';
 import { readAll } from '../../../test/stateful-sandbox.ts';
-import { describeGuarantees, type Drill } from '../../../test/stateful-drills.ts';
+import { describeGuarantees, type Drill, type HistorySize } from '../../../test/stateful-drills.ts';
 import type { Reference } from '../../../tools/bench/src/determinism-check.ts';
 import type { ExposureInput } from '../src/domain/index.ts';
 import { loadExposureConfig, policyOf } from '../src/config.ts';
@@ -21,13 +21,15 @@ import { streamHistory, type StreamHistory } from './stream-history.ts';
 const PARTITIONS = 4;
 const histories = new Map<string, StreamHistory>();
 
-function historyOf(size: 'long' | 'short'): StreamHistory {
+const CUSTOMERS: Record<HistorySize, number> = { short: 300, long: 1000, longest: 2000 };
+
+function historyOf(size: HistorySize): StreamHistory {
   let h = histories.get(size);
-  if (!h) histories.set(size, (h = streamHistory({ seed: 20_260_106, customers: size === 'long' ? 1000 : 300, episodes: 5, segments: 4 })));
+  if (!h) histories.set(size, (h = streamHistory({ seed: 20_260_106, customers: CUSTOMERS[size], episodes: 5, segments: 4 })));
   return h;
 }
 
-const records = (topics: TopicRegistry, size: 'long' | 'short') =>
+const records = (topics: TopicRegistry, size: HistorySize) =>
   historyOf(size).rounds.flatMap((r) => r.events.map((event) => ({ spec: specOf({ topics }, r.topic), event })));
 
 /** Per order, the decisions published (a republished copy counted once, in partition order) are the model's, in its order. */
