@@ -51,6 +51,19 @@ function modelGroupTotals(model: ModelResult): Record<string, number> {
   return out;
 }
 
+/** What the group core published (decisions, customer and group snapshots) and rejected, against the model's. */
+function expectPublishedAsModel(run: ReturnType<typeof runGroups>, model: ReturnType<typeof runModel>): void {
+  const holds = run.events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot' && e.eventType !== 'GroupExposureSnapshot');
+  expect(byCustomer(holds.map(decisionOf))).toEqual(byCustomer(model.decisions));
+  const snaps = run.events.flatMap((e) => (e.eventType === 'ExposureSnapshot'
+    ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
+  expect(byCustomer(snaps)).toEqual(byCustomer(model.snapshots));
+  const groupSnaps = run.events.flatMap((e) => (e.eventType === 'GroupExposureSnapshot'
+    ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
+  expect(byCustomer(groupSnaps)).toEqual(byCustomer(model.groupSnapshots.map(({ groupId, ...s }) => ({ customerId: groupId, ...s }))));
+  expect([...run.rejectedEventIds].sort()).toEqual([...model.rejectedEventIds].sort());
+}
+
 describe('corporate groups: the core against the model', () => {
   it('(a) synchronous delivery: the model\'s decisions, snapshots, group snapshots, rejections and components', () => {
     fc.assert(
@@ -59,15 +72,7 @@ describe('corporate groups: the core against the model', () => {
         const model = runModel(inputs, POLICY, { groups: true });
         const run = runGroups(inputs, POLICY);
 
-        const holds = run.events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot' && e.eventType !== 'GroupExposureSnapshot');
-        expect(byCustomer(holds.map(decisionOf))).toEqual(byCustomer(model.decisions));
-        const snaps = run.events.flatMap((e) => (e.eventType === 'ExposureSnapshot'
-          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
-        expect(byCustomer(snaps)).toEqual(byCustomer(model.snapshots));
-        const groupSnaps = run.events.flatMap((e) => (e.eventType === 'GroupExposureSnapshot'
-          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
-        expect(byCustomer(groupSnaps)).toEqual(byCustomer(model.groupSnapshots.map(({ groupId, ...s }) => ({ customerId: groupId, ...s }))));
-        expect([...run.rejectedEventIds].sort()).toEqual([...model.rejectedEventIds].sort());
+        expectPublishedAsModel(run, model);
 
         const states = statesOf(run);
         for (const [id, c] of Object.entries(model.components)) {
@@ -96,15 +101,7 @@ describe('corporate groups: the core against the model', () => {
         const model = runModel(inputs, policy, { groups: true });
         const run = runGroups(inputs, policy);
 
-        const holds = run.events.filter((e): e is CreditHoldEvent => e.eventType !== 'ExposureSnapshot' && e.eventType !== 'GroupExposureSnapshot');
-        expect(byCustomer(holds.map(decisionOf))).toEqual(byCustomer(model.decisions));
-        const snaps = run.events.flatMap((e) => (e.eventType === 'ExposureSnapshot'
-          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
-        expect(byCustomer(snaps)).toEqual(byCustomer(model.snapshots));
-        const groupSnaps = run.events.flatMap((e) => (e.eventType === 'GroupExposureSnapshot'
-          ? [{ customerId: e.customerId, causationId: e.causationId, occurredAt: e.occurredAt, snapshot: e.payload }] : []));
-        expect(byCustomer(groupSnaps)).toEqual(byCustomer(model.groupSnapshots.map(({ groupId, ...s }) => ({ customerId: groupId, ...s }))));
-        expect([...run.rejectedEventIds].sort()).toEqual([...model.rejectedEventIds].sort());
+        expectPublishedAsModel(run, model);
         const states = statesOf(run);
         for (const [id, c] of Object.entries(model.components)) {
           expect(states.get(id)?.components ?? { openOrders: 0, heldOrders: 0, heldOrderCount: 0, openReceivables: 0, unappliedCash: 0, exposure: 0 }).toEqual(c);
