@@ -9,6 +9,9 @@ import { urlAs, type Pool } from '../../../shared/pg/pool.ts';
 import type { TempDatabase } from '../../../shared/pg/testing.ts';
 import type { Stack } from '../../../test/stack.ts';
 import type { TestEnv } from '../../exposure/test/harness.ts';
+import type { ReportingService } from '../../reporting/src/service.ts';
+import { reportingDatabaseEnv } from '../../reporting/test/support.ts';
+import { startSink } from '../../reporting/test/sink-stack.ts';
 import { ConsoleStore } from '../src/adapters/console-store.ts';
 import { loadConsoleConfig } from '../src/config.ts';
 import { ConsoleService } from '../src/service.ts';
@@ -38,6 +41,13 @@ export async function startConsole(stack: Stack, t: TestEnv, db: TempDatabase, e
   await service.start();
   return service;
 }
+
+/** The reporting sink on the test's namespace (3 partitions) and database: it migrates reporting, which the console reads. */
+export const startReporting = (stack: Stack, t: TestEnv, db: TempDatabase): Promise<ReportingService> =>
+  startSink({
+    ...stack.env, ...reportingDatabaseEnv(db.url), O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-reporting`,
+    KAFKA_CLIENT_ID: `${t.name}-reporting`, KAFKA_PARTITIONS: '3', KAFKA_FETCH_MAX_WAIT_MS: '100', HTTP_PORT: '0',
+  });
 
 /** Users with PASSWORD, created by 'test' through the console's own store (the owner's pool). */
 export async function addUsers(owner: Pool, users: ReadonlyArray<readonly [string, Role]>): Promise<void> {

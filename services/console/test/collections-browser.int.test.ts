@@ -18,12 +18,10 @@ import { dayOf, isoFromDay } from '../../../shared/time.ts';
 import { contractsOf, HistoryProducer, testEnv, type TestEnv } from '../../exposure/test/harness.ts';
 import { customer, T0 } from '../../exposure/test/inputs.ts';
 import type { ReportingService } from '../../reporting/src/service.ts';
-import { reportingDatabaseEnv } from '../../reporting/test/support.ts';
-import { startSink } from '../../reporting/test/sink-stack.ts';
 import { deleteTopics, waitUntil } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import type { ConsoleService } from '../src/service.ts';
-import { addUsers, launchChromium, SHOTS, signIn as signInAs, startConsole } from './browser.ts';
+import { addUsers, launchChromium, startReporting, SHOTS, signIn as signInAs, startConsole } from './browser.ts';
 
 const WITHIN_MS = 120_000;
 const id = (label: string) => uuidv5(label, '3b7e8a10-5c2d-4f6e-8a9b-1c2d3e4f5a6b');
@@ -49,10 +47,7 @@ beforeAll(async () => {
   owner = createPool(db.url);
   t = testEnv(stack, 'collections', 3);
   serde = await contractsOf(kafka, stack, t);
-  reporting = await startSink({
-    ...stack.env, ...reportingDatabaseEnv(db.url), O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-reporting`,
-    KAFKA_CLIENT_ID: `${t.name}-reporting`, KAFKA_PARTITIONS: '3', KAFKA_FETCH_MAX_WAIT_MS: '100', HTTP_PORT: '0',
-  });
+  reporting = await startReporting(stack, t, db);
   const acme = customer('ACME');
   const beta = customer('BETA');
   const producer = await HistoryProducer.open(kafka, serde);

@@ -22,12 +22,10 @@ import type { ExposureService } from '../../exposure/src/service.ts';
 import { contractsOf, dropKeys, endOffsets, HistoryProducer, startInProcess, testEnv, waitApplied, type TestEnv } from '../../exposure/test/harness.ts';
 import { customer, T0 } from '../../exposure/test/inputs.ts';
 import type { ReportingService } from '../../reporting/src/service.ts';
-import { reportingDatabaseEnv } from '../../reporting/test/support.ts';
-import { startSink } from '../../reporting/test/sink-stack.ts';
 import { deleteTopics, waitUntil } from '../../../test/kafka.ts';
 import { getStack, type Stack } from '../../../test/stack.ts';
 import type { ConsoleService } from '../src/service.ts';
-import { addUsers, launchChromium, PASSWORD, SHOTS, signIn as signInAs, startConsole } from './browser.ts';
+import { addUsers, launchChromium, startReporting, PASSWORD, SHOTS, signIn as signInAs, startConsole } from './browser.ts';
 
 const WITHIN_MS = 120_000;
 const id = (label: string) => uuidv5(label, '8c1d7e52-3f0a-4b6e-9d21-7a5c4e3b2f10');
@@ -73,10 +71,7 @@ beforeAll(async () => {
   serde = await contractsOf(kafka, stack, t);
   exposure = await startInProcess(t);
   // The sink migrates reporting first: the console's migration reads its schema and roles.
-  reporting = await startSink({
-    ...stack.env, ...reportingDatabaseEnv(db.url), O2C_TOPIC_PREFIX: t.env.O2C_TOPIC_PREFIX!, KAFKA_GROUP_ID: `${t.name}-reporting`,
-    KAFKA_CLIENT_ID: `${t.name}-reporting`, KAFKA_PARTITIONS: '3', KAFKA_FETCH_MAX_WAIT_MS: '100', HTTP_PORT: '0',
-  });
+  reporting = await startReporting(stack, t, db);
 
   const acme = customer('ACME');
   const beta = customer('BETA');
